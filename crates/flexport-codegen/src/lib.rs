@@ -1,0 +1,21 @@
+//! The one place in the project that turns a Flexport Logistics API OpenAPI
+//! document into Rust.
+//!
+//! The version crates' build scripts call [`build_script::generate_client`],
+//! `cargo xtask sync-specs` calls [`validate::parse_document`] and
+//! [`generate`] to refuse a document that would not build, and the snapshot
+//! tests call [`generate`] to pin its output.
+//!
+//! The pipeline is: [`validate::parse_document`] (is it OpenAPI 3.0, complete,
+//! self-contained?) → [`normalize::normalize`] (named passes for constructs the
+//! published documents contain and progenitor does not accept as they are) →
+//! progenitor with [`settings`] → prettyplease.
+
+pub mod build_script;
+mod generate;
+pub mod normalize;
+pub mod operations;
+pub mod refs;
+pub mod validate;
+
+pub use generate::{Error, Generated, generate, generate_from_value, settings};

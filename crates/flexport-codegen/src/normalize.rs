@@ -1,0 +1,582 @@
+//! Named rewrites that turn a document as Flexport publishes it into one that
+//! progenitor 0.15 accepts and that yields a pleasant client.
+//!
+//! Each pass handles one construct wherever it appears, never one document's
+//! particular schema or operation. [`PASSES`] lists them in the order they run;
+//! [`normalize`] runs them all and reports what each changed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use serde_json::{Map, Value, json};
+
+use crate::refs;
+
+/// One rewrite of the document.
+pub struct Pass {
+    pub name: &'static str,
+    /// What the pass does, in one line.
+    pub summary: &'static str,
+    /// Applies the pass and describes each change it made.
+    pub apply: fn(&mut Value) -> Result<Vec<String>, Unsupported>,
+}
+
+/// A construct no pass can turn into something progenitor accepts.
+#[derive(Debug, thiserror::Error)]
+#[error("operation {operation}: {problem}")]
+pub struct Unsupported {
+    pub operation: String,
+    pub problem: String,
+}
+
+/// What one pass changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub pass: &'static str,
+    pub detail: String,
+}
+
+pub const PASSES: &[Pass] = &[
+    Pass {
+        name: "operation-ids",
+        summary: "gives every operation a unique operationId: a missing one is made from the method and path, a clashing one gets the method appended",
+        apply: operation_ids,
+    },
+    Pass {
+        name: "schema-names",
+        summary: "renames schemas whose names are not plain identifiers (`InputMaybe_Scalars-at-String_`, `Pick_A.Exclude_keyofA.b__`) to unique PascalCase names and rewrites every `$ref`",
+        apply: schema_names,
+    },
+    Pass {
+        name: "single-allof",
+        summary: "replaces an `allOf` of one member (how OpenAPI 3.0 makes a `$ref` nullable or documented) by that member, keeping `nullable`",
+        apply: single_allof,
+    },
+    Pass {
+        name: "alias-schemas",
+        summary: "inlines `$ref`s to schemas that only alias a plain scalar or make another schema nullable (`InputMaybe_Scalars-at-String_`, `MaybeMoney`), so fields read `Option<String>` or `Option<Money>` instead of a newtype, and drops the aliases",
+        apply: alias_schemas,
+    },
+    Pass {
+        name: "request-media-types",
+        summary: "keeps only the JSON media type of a request body that offers several",
+        apply: request_media_types,
+    },
+    Pass {
+        name: "default-response",
+        summary: "re-declares a `default` response beside explicit 2xx ones as `4XX` and `5XX`, since it describes errors there",
+        apply: default_response,
+    },
+    Pass {
+        name: "error-bodies",
+        summary: "declares an operation's error bodies as `application/problem+json` (handed over raw) when their JSON schemas differ",
+        apply: error_bodies,
+    },
+    Pass {
+        name: "success-bodies",
+        summary: "gives success responses with different JSON bodies one body, the `oneOf` of them",
+        apply: success_bodies,
+    },
+];
+
+/// Runs every pass in order.
+pub fn normalize(document: &mut Value) -> Result<Vec<Change>, Unsupported> {
+    let mut changes = Vec::new();
+    for pass in PASSES {
+        for detail in (pass.apply)(document)? {
+            changes.push(Change {
+                pass: pass.name,
+                detail,
+            });
+        }
+    }
+    Ok(changes)
+}
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Every operation object in the document, with its method and path.
+fn operations_mut(
+    document: &mut Value,
+) -> impl Iterator<Item = (String, String, &mut Map<String, Value>)> {
+    document
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.iter_mut())
+        .filter_map(|(path, item)| Some((path, item.as_object_mut()?)))
+        .flat_map(|(path, item)| {
+            item.iter_mut()
+                .filter(|(method, _)| METHODS.contains(&method.as_str()))
+                .filter_map(move |(method, op)| {
+                    Some((method.clone(), path.clone(), op.as_object_mut()?))
+                })
+        })
+}
+
+fn operation_label(method: &str, path: &str, operation: &Map<String, Value>) -> String {
+    match operation.get("operationId").and_then(Value::as_str) {
+        Some(id) => id.to_owned(),
+        None => format!("{} {path}", method.to_uppercase()),
+    }
+}
+
+fn operation_ids(document: &mut Value) -> Result<Vec<String>, Unsupported> {
+    let paths: Vec<String> = document
+        .get("paths")
+        .and_then(Value::as_object)
+        .map(|paths| paths.keys().cloned().collect())
+        .unwrap_or_default();
+    let prefix = common_directory(&paths);
+    let mut changes = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (method, path, operation) in operations_mut(document) {
+        let given = operation
+            .get("operationId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let mut id = given
+            .clone()
+            .unwrap_or_else(|| id_from_path(&method, &path[prefix.len()..]));
+        if seen.contains(&id.to_snake_case()) {
+            id = format!("{id}_{method}");
+        }
+        let mut n = 2;
+        let base = id.clone();
+        while seen.contains(&id.to_snake_case()) {
+            id = format!("{base}{n}");
+            n += 1;
+        }
+        seen.insert(id.to_snake_case());
+        if given.as_deref() != Some(id.as_str()) {
+            changes.push(match given {
+                Some(given) => format!(
+                    "{} {path}: operationId {given:?} clashes, now {id:?}",
+                    method.to_uppercase()
+                ),
+                None => format!(
+                    "{} {path}: no operationId, now {id:?}",
+                    method.to_uppercase()
+                ),
+            });
+            operation.insert("operationId".into(), Value::String(id));
+        }
+    }
+    Ok(changes)
+}
+
+/// The longest `/`-terminated prefix shared by all paths, such as
+/// `/logistics/api/2024-04/`.
+fn common_directory(paths: &[String]) -> String {
+    let Some(first) = paths.first() else {
+        return String::new();
+    };
+    let mut prefix = first.as_str();
+    for path in paths {
+        while !path.starts_with(prefix) {
+            prefix = &prefix[..prefix.len() - 1];
+        }
+    }
+    prefix[..prefix.rfind('/').map_or(0, |i| i + 1)].to_owned()
+}
+
+fn id_from_path(method: &str, path: &str) -> String {
+    let words: Vec<String> = path
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(parameter) => format!("by {parameter}"),
+                None => segment.to_owned(),
+            },
+        )
+        .collect();
+    format!("{method} {}", words.join(" ")).to_upper_camel_case()
+}
+
+fn is_identifier(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+fn schema_names(document: &mut Value) -> Result<Vec<String>, Unsupported> {
+    let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return Ok(Vec::new());
+    };
+    // Rust type names are compared as PascalCase, as the generator will spell them.
+    let mut taken: BTreeSet<String> = schemas
+        .keys()
+        .filter(|name| is_identifier(name))
+        .map(|name| name.to_upper_camel_case())
+        .collect();
+    let mut renames = BTreeMap::new();
+    for name in schemas.keys().filter(|name| !is_identifier(name)) {
+        let mut base = name.to_upper_camel_case();
+        if !base.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            base = format!("Schema{base}");
+        }
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while taken.contains(&candidate) {
+            candidate = format!("{base}{n}");
+            n += 1;
+        }
+        taken.insert(candidate.clone());
+        renames.insert(name.clone(), candidate);
+    }
+    if renames.is_empty() {
+        return Ok(Vec::new());
+    }
+    let renamed: Map<String, Value> = std::mem::take(schemas)
+        .into_iter()
+        .map(|(name, schema)| (renames.get(&name).cloned().unwrap_or(name), schema))
+        .collect();
+    *schemas = renamed;
+    refs::for_each_ref_mut(document, &mut |object| {
+        let target = object["$ref"].as_str().and_then(refs::schema_name);
+        if let Some(new_name) = target.and_then(|name| renames.get(&name)) {
+            object.insert("$ref".into(), Value::String(refs::schema_ref(new_name)));
+        }
+    });
+    Ok(renames
+        .into_iter()
+        .map(|(old, new)| format!("schema {old:?} is now {new:?}"))
+        .collect())
+}
+
+/// Keys a schema may carry and still be a plain alias of a scalar type.
+const SCALAR_ALIAS_KEYS: [&str; 10] = [
+    "type",
+    "format",
+    "nullable",
+    "description",
+    "title",
+    "example",
+    "default",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+];
+
+/// A plain scalar (`{"type": "string", "nullable": true}`) or a nullable
+/// reference (`{"anyOf": [{"$ref": ...}], "nullable": true}`, which is what
+/// the single-allof pass makes of a nullable `allOf` wrapper).
+fn is_alias(schema: &Value) -> bool {
+    let Some(object) = schema.as_object() else {
+        return false;
+    };
+    let scalar = matches!(
+        object.get("type").and_then(Value::as_str),
+        Some("string" | "integer" | "number" | "boolean")
+    );
+    let nullable_ref = object.get("nullable") == Some(&Value::Bool(true))
+        && object
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .is_some_and(|members| members.len() == 1 && members[0].get("$ref").is_some());
+    (scalar || nullable_ref)
+        && object
+            .keys()
+            .all(|key| key == "anyOf" && nullable_ref || SCALAR_ALIAS_KEYS.contains(&key.as_str()))
+}
+
+fn alias_schemas(document: &mut Value) -> Result<Vec<String>, Unsupported> {
+    let mut inlined = BTreeSet::new();
+    // An alias may point to another alias; each round inlines one level.
+    loop {
+        let Some(schemas) = document
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+        else {
+            break;
+        };
+        let aliases: HashMap<String, Value> = schemas
+            .iter()
+            .filter(|(_, schema)| is_alias(schema))
+            .map(|(name, schema)| (name.clone(), schema.clone()))
+            .collect();
+        if aliases.is_empty() {
+            break;
+        }
+        schemas.retain(|name, _| !aliases.contains_key(name));
+        refs::for_each_ref_mut(document, &mut |object| {
+            let target = object["$ref"].as_str().and_then(refs::schema_name);
+            if let Some(alias) = target.and_then(|name| aliases.get(&name)) {
+                *object = alias.as_object().cloned().unwrap_or_default();
+            }
+        });
+        inlined.extend(aliases.into_keys());
+    }
+    Ok(inlined
+        .into_iter()
+        .map(|name| format!("alias {name:?} inlined"))
+        .collect())
+}
+
+/// Keys that may stand beside a one-member `allOf` without changing its type.
+const ANNOTATION_KEYS: [&str; 8] = [
+    "nullable",
+    "description",
+    "title",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "default",
+    "example",
+];
+
+fn single_allof(document: &mut Value) -> Result<Vec<String>, Unsupported> {
+    let mut count = 0;
+    collapse_single_allof(document, &mut count);
+    Ok(if count > 0 {
+        vec![format!("{count} one-member allOf wrapper(s) collapsed")]
+    } else {
+        Vec::new()
+    })
+}
+
+fn collapse_single_allof(value: &mut Value, count: &mut usize) {
+    match value {
+        Value::Object(object) => {
+            object
+                .values_mut()
+                .for_each(|child| collapse_single_allof(child, count));
+            let single = object
+                .get("allOf")
+                .and_then(Value::as_array)
+                .filter(|members| members.len() == 1);
+            let plain = object
+                .keys()
+                .all(|key| key == "allOf" || ANNOTATION_KEYS.contains(&key.as_str()));
+            if single.is_none() || !plain {
+                return;
+            }
+            let member = object
+                .remove("allOf")
+                .and_then(|mut m| m.as_array_mut()?.pop())
+                .unwrap_or_default();
+            let nullable = object
+                .get("nullable")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            *count += 1;
+            *value = match (member, nullable) {
+                // A `$ref` cannot carry `nullable` in OpenAPI 3.0; a one-member
+                // `anyOf` can, and the generator reads it as `Option<T>`.
+                (reference @ Value::Object(_), true) if reference.get("$ref").is_some() => {
+                    json!({"anyOf": [reference], "nullable": true})
+                }
+                (Value::Object(mut member), _) => {
+                    for (key, annotation) in std::mem::take(object) {
+                        if member.get("$ref").is_none() || key == "nullable" {
+                            member.entry(key).or_insert(annotation);
+                        }
+                    }
+                    Value::Object(member)
+                }
+                (other, _) => other,
+            };
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|child| collapse_single_allof(child, count)),
+        _ => {}
+    }
+}
+
+fn is_json_media_type(media_type: &str) -> bool {
+    media_type == "application/json" || media_type.starts_with("application/json;")
+}
+
+fn request_media_types(document: &mut Value) -> Result<Vec<String>, Unsupported> {
+    let mut changes = Vec::new();
+    for (method, path, operation) in operations_mut(document) {
+        let label = operation_label(&method, &path, operation);
+        let Some(content) = operation
+            .get_mut("requestBody")
+            .and_then(|b| b.get_mut("content"))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        if content.len() < 2 {
+            continue;
+        }
+        let Some(json_type) = content
+            .keys()
+            .find(|media_type| is_json_media_type(media_type))
+            .cloned()
+        else {
+            let offered = content.keys().cloned().collect::<Vec<_>>().join(", ");
+            return Err(Unsupported {
+                operation: label,
+                problem: format!("request body offers {offered} but no JSON"),
+            });
+        };
+        let dropped: Vec<String> = content
+            .keys()
+            .filter(|media_type| **media_type != json_type)
+            .cloned()
+            .collect();
+        content.retain(|media_type, _| *media_type == json_type);
+        changes.push(format!(
+            "{label}: request body keeps {json_type}, drops {}",
+            dropped.join(", ")
+        ));
+    }
+    Ok(changes)
+}
+
+fn is_success_status(status: &str) -> bool {
+    status.starts_with('2')
+}
+
+fn is_error_status(status: &str) -> bool {
+    status.starts_with('4') || status.starts_with('5')
+}
+
+fn default_response(document: &mut Value) -> Result<Vec<String>, Unsupported> {
+    let mut changes = Vec::new();
+    for (method, path, operation) in operations_mut(document) {
+        let label = operation_label(&method, &path, operation);
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        if !responses.keys().any(|status| is_success_status(status)) {
+            continue;
+        }
+        let Some(default) = responses.remove("default") else {
+            continue;
+        };
+        for range in ["4XX", "5XX"] {
+            responses.entry(range).or_insert_with(|| default.clone());
+        }
+        changes.push(format!(
+            "{label}: default response re-declared as 4XX and 5XX"
+        ));
+    }
+    Ok(changes)
+}
+
+/// The JSON body schema of a response, or `None` for a response without one.
+fn json_body(response: &Value) -> Option<&Value> {
+    let content = response.get("content")?.as_object()?;
+    content
+        .iter()
+        .find(|(media_type, _)| is_json_media_type(media_type))
+        .and_then(|(_, media)| media.get("schema"))
+}
+
+fn error_bodies(document: &mut Value) -> Result<Vec<String>, Unsupported> {
+    let mut changes = Vec::new();
+    for (method, path, operation) in operations_mut(document) {
+        let label = operation_label(&method, &path, operation);
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let is_error = |status: &str| is_error_status(status) || status == "default";
+        let distinct: BTreeSet<String> = responses
+            .iter()
+            .filter(|(status, _)| is_error(status))
+            .filter_map(|(_, r)| json_body(r))
+            .map(Value::to_string)
+            .collect();
+        if distinct.len() < 2 {
+            continue;
+        }
+        for (_, response) in responses.iter_mut().filter(|(status, _)| is_error(status)) {
+            if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
+                let json_types: Vec<String> = content
+                    .keys()
+                    .filter(|m| is_json_media_type(m))
+                    .cloned()
+                    .collect();
+                for media_type in json_types {
+                    let media = content.remove(&media_type).unwrap_or_default();
+                    content.entry("application/problem+json").or_insert(media);
+                }
+            }
+        }
+        changes.push(format!(
+            "{label}: {} different error bodies declared as application/problem+json",
+            distinct.len()
+        ));
+    }
+    Ok(changes)
+}
+
+fn success_bodies(document: &mut Value) -> Result<Vec<String>, Unsupported> {
+    let mut changes = Vec::new();
+    for (method, path, operation) in operations_mut(document) {
+        let label = operation_label(&method, &path, operation);
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let is_success = |status: &str| is_success_status(status) || status == "default";
+        let successes: Vec<(&String, &Value)> = responses
+            .iter()
+            .filter(|(status, _)| is_success(status))
+            .collect();
+        let typed: Vec<&Value> = successes
+            .iter()
+            .filter_map(|(_, response)| json_body(response))
+            .collect();
+        if typed.is_empty() {
+            continue;
+        }
+        if typed.len() < successes.len() {
+            let statuses: Vec<&str> = successes
+                .iter()
+                .map(|(status, _)| status.as_str())
+                .collect();
+            return Err(Unsupported {
+                operation: label,
+                problem: format!(
+                    "success responses {} mix JSON bodies with other or no bodies, which progenitor 0.15 cannot type",
+                    statuses.join(", ")
+                ),
+            });
+        }
+        let mut distinct: Vec<Value> = Vec::new();
+        for schema in typed {
+            if !distinct.contains(schema) {
+                distinct.push(schema.clone());
+            }
+        }
+        if distinct.len() < 2 {
+            continue;
+        }
+        let union = json!({ "oneOf": distinct });
+        for (_, response) in responses
+            .iter_mut()
+            .filter(|(status, _)| is_success(status))
+        {
+            let content = response["content"]
+                .as_object_mut()
+                .expect("typed responses have content");
+            content.retain(|media_type, _| is_json_media_type(media_type));
+            for media in content.values_mut() {
+                media["schema"] = union.clone();
+            }
+        }
+        changes.push(format!(
+            "{label}: {} different success bodies joined in a oneOf",
+            distinct.len()
+        ));
+    }
+    Ok(changes)
+}

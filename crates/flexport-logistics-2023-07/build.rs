@@ -1,0 +1,3 @@
+fn main() {
+    flexport_codegen::build_script::generate_client();
+}

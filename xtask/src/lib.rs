@@ -1,0 +1,27 @@
+//! Project tasks behind `cargo xtask`: keeping `specs/` in step with Flexport
+//! (`sync-specs`). `main.rs` only parses the command line.
+
+pub mod lock;
+pub mod sync;
+
+/// The API versions the project ships a crate for, oldest first.
+pub const VERSIONS: [&str; 6] = [
+    "2023-04", "2023-07", "2023-10", "2024-01", "2024-04", "unstable",
+];
+
+/// Where Flexport publishes the documents.
+pub const DEFAULT_BASE_URL: &str = "https://logistics-api.flexport.com";
+
+/// The URL of one version's document below a base URL (`https://...`,
+/// `http://127.0.0.1:PORT` or `file:///path/to/mirror`).
+pub fn document_url(base_url: &str, version: &str) -> String {
+    format!(
+        "{}/logistics/api/{version}/documentation/raw",
+        base_url.trim_end_matches('/')
+    )
+}
+
+/// The workspace's `specs/` directory.
+pub fn default_specs_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
+}
