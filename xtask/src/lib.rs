@@ -1,7 +1,10 @@
 //! Project tasks behind `cargo xtask`: keeping `specs/` in step with Flexport
-//! (`sync-specs`). `main.rs` only parses the command line.
+//! (`sync-specs`) and saying what changes between API versions (`diff`,
+//! `migration-notes`). `main.rs` only parses the command line.
 
+pub mod diff;
 pub mod lock;
+pub mod migration_notes;
 pub mod sync;
 
 /// The API versions the project ships a crate for, oldest first.

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use xtask::sync::{RetryPolicy, Status, SyncOptions, sync_specs};
 
 #[derive(Parser)]
@@ -35,11 +35,97 @@ enum Command {
         #[arg(long, default_value_t = 4)]
         attempts: u32,
     },
+    /// Say what changed from one API version to another.
+    Diff {
+        /// A version in specs/ (such as 2024-01) or a path to a document.
+        from: String,
+        /// A version in specs/ or a path to a document.
+        to: String,
+        #[arg(long, value_enum, default_value_t = Format::Markdown)]
+        format: Format,
+    },
+    /// Write docs/migrations/ for every adjacent pair of versions.
+    MigrationNotes {
+        /// Exit non-zero if the committed notes differ from fresh ones; write nothing.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Markdown,
+    Json,
+}
+
+/// A version name of specs/ or a file path.
+fn document_path(argument: &str) -> PathBuf {
+    let in_specs = xtask::default_specs_dir().join(format!("{argument}.json"));
+    if !std::path::Path::new(argument).exists() && in_specs.exists() {
+        in_specs
+    } else {
+        PathBuf::from(argument)
+    }
+}
+
+fn run_diff(from: &str, to: &str, format: Format) -> Result<(), Box<dyn std::error::Error>> {
+    let old = xtask::diff::load_document(&document_path(from))?;
+    let new = xtask::diff::load_document(&document_path(to))?;
+    let diff = xtask::diff::diff_documents(from, &old, to, &new);
+    match format {
+        Format::Markdown => print!("{}", xtask::diff::render::markdown(&diff)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&diff)?),
+    }
+    Ok(())
+}
+
+fn run_migration_notes(check: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = xtask::migration_notes::default_notes_dir();
+    let files = xtask::migration_notes::render_all(&xtask::default_specs_dir())?;
+    let stale: Vec<&str> = files
+        .iter()
+        .filter(|(name, content)| {
+            std::fs::read_to_string(dir.join(name)).ok().as_deref() != Some(content.as_str())
+        })
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if check {
+        if stale.is_empty() {
+            return Ok(());
+        }
+        return Err(format!(
+            "docs/migrations/ is stale ({}); run cargo xtask migration-notes",
+            stale.join(", ")
+        )
+        .into());
+    }
+    std::fs::create_dir_all(&dir)?;
+    for (name, content) in &files {
+        std::fs::write(dir.join(name), content)?;
+    }
+    println!(
+        "wrote {} files to docs/migrations/ ({} changed)",
+        files.len(),
+        stale.len()
+    );
+    Ok(())
+}
+
+fn report(result: Result<(), Box<dyn std::error::Error>>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Diff { from, to, format } => report(run_diff(&from, &to, format)),
+        Command::MigrationNotes { check } => report(run_migration_notes(check)),
         Command::SyncSpecs {
             versions,
             base_url,

@@ -38,3 +38,18 @@ pub fn operations(document: &Value) -> Vec<Operation> {
     found.sort();
     found
 }
+
+/// The longest `/`-terminated prefix shared by all of the document's paths,
+/// such as `/logistics/api/2024-04/`: what differs between API versions and
+/// says nothing about the operation.
+pub fn path_prefix(document: &Value) -> String {
+    let paths: Vec<&String> = document.get("paths").and_then(Value::as_object).into_iter().flat_map(|p| p.keys()).collect();
+    let Some(first) = paths.first() else { return String::new() };
+    let mut prefix = first.as_str();
+    for path in &paths {
+        while !path.starts_with(prefix) {
+            prefix = &prefix[..prefix.len() - 1];
+        }
+    }
+    prefix[..prefix.rfind('/').map_or(0, |i| i + 1)].to_owned()
+}

@@ -1,0 +1,450 @@
+//! Comparing two schemas, property by property, down to the next named
+//! schema (named schemas are compared once, by name, not at every use).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use serde_json::Value;
+
+use super::Change;
+use super::rules::{self, Direction, Rule};
+use flexport_codegen::refs;
+
+/// Where a compared schema sits, for messages and Rust impact.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    pub subject: String,
+    /// Dotted path below the subject (`items[].sku`), empty at the top.
+    pub location: String,
+    /// The Rust type the properties at this point belong to, if named.
+    pub owner: Option<String>,
+    pub direction: Direction,
+    /// Schema names of the old document mapped to their new names.
+    pub renames: &'a HashMap<String, String>,
+}
+
+impl Context<'_> {
+    fn at(&self, segment: &str) -> Self {
+        let location = if self.location.is_empty() {
+            segment.to_owned()
+        } else {
+            format!("{}.{segment}", self.location)
+        };
+        Context {
+            location,
+            ..self.clone()
+        }
+    }
+
+    fn change(&self, rule: &'static Rule, detail: String, rust: String) -> Change {
+        Change {
+            rule: rule.id,
+            severity: rule.severity,
+            subject: self.subject.clone(),
+            location: self.location.clone(),
+            detail,
+            rust,
+        }
+    }
+
+    fn owner_text(&self) -> String {
+        match &self.owner {
+            Some(owner) => format!("`types::{owner}`"),
+            None => "the inline type".to_owned(),
+        }
+    }
+}
+
+/// The Rust type name progenitor gives a schema name.
+pub fn rust_type_name(name: &str) -> String {
+    name.to_upper_camel_case()
+}
+
+/// A rough Rust spelling of a schema's type, for messages.
+pub fn rust_type(schema: &Value) -> String {
+    if let Some(name) = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(refs::schema_name)
+    {
+        return rust_type_name(&name);
+    }
+    if let Some(members) = schema
+        .get("anyOf")
+        .or_else(|| schema.get("allOf"))
+        .and_then(Value::as_array)
+        && members.len() == 1
+    {
+        return wrap_nullable(schema, rust_type(&members[0]));
+    }
+    let inner = match (
+        schema.get("type").and_then(Value::as_str),
+        schema.get("format").and_then(Value::as_str),
+    ) {
+        (Some("string"), Some("date-time")) => "chrono::DateTime<Utc>".to_owned(),
+        (Some("string"), Some("date")) => "chrono::NaiveDate".to_owned(),
+        (Some("string"), _) if schema.get("enum").is_some() => "an enum".to_owned(),
+        (Some("string"), _) => "String".to_owned(),
+        (Some("integer"), Some("int32")) => "i32".to_owned(),
+        (Some("integer"), _) => "i64".to_owned(),
+        (Some("number"), Some("float")) => "f32".to_owned(),
+        (Some("number"), _) => "f64".to_owned(),
+        (Some("boolean"), _) => "bool".to_owned(),
+        (Some("array"), _) => format!(
+            "Vec<{}>",
+            rust_type(schema.get("items").unwrap_or(&Value::Null))
+        ),
+        (Some("object"), _) | (None, _) if schema.get("properties").is_some() => {
+            "an inline struct".to_owned()
+        }
+        _ => "serde_json::Value".to_owned(),
+    };
+    wrap_nullable(schema, inner)
+}
+
+fn wrap_nullable(schema: &Value, inner: String) -> String {
+    if schema.get("nullable") == Some(&Value::Bool(true)) {
+        format!("Option<{inner}>")
+    } else {
+        inner
+    }
+}
+
+fn ref_name(schema: &Value) -> Option<String> {
+    schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(refs::schema_name)
+}
+
+fn text(schema: &Value, key: &str) -> Option<String> {
+    schema.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn is_nullable(schema: &Value) -> bool {
+    schema.get("nullable") == Some(&Value::Bool(true))
+}
+
+fn required_set(schema: &Value) -> BTreeSet<String> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+fn enum_values(schema: &Value) -> Option<Vec<String>> {
+    let values = schema.get("enum")?.as_array()?;
+    Some(
+        values
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .collect(),
+    )
+}
+
+/// Compares `from` with `to` and pushes every change found.
+pub fn compare(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Vec<Change>) {
+    let (from_ref, to_ref) = (ref_name(from), ref_name(to));
+    if from_ref.is_some() || to_ref.is_some() {
+        let renamed_from = from_ref
+            .as_ref()
+            .map(|name| context.renames.get(name).unwrap_or(name));
+        if renamed_from != to_ref.as_ref() {
+            let rule = context
+                .direction
+                .pick(rules::REQUEST_TYPE_CHANGED, rules::RESPONSE_TYPE_CHANGED);
+            changes.push(context.change(
+                rule,
+                format!(
+                    "type changed from `{}` to `{}`",
+                    rust_type(from),
+                    rust_type(to)
+                ),
+                format!("`{}` becomes `{}`", rust_type(from), rust_type(to)),
+            ));
+        }
+        return;
+    }
+
+    let (from_type, to_type) = (text(from, "type"), text(to, "type"));
+    if from_type != to_type {
+        let rule = context
+            .direction
+            .pick(rules::REQUEST_TYPE_CHANGED, rules::RESPONSE_TYPE_CHANGED);
+        let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "any".to_owned());
+        changes.push(context.change(
+            rule,
+            format!(
+                "type changed from {} to {}",
+                show(&from_type),
+                show(&to_type)
+            ),
+            format!("`{}` becomes `{}`", rust_type(from), rust_type(to)),
+        ));
+        return;
+    }
+
+    let (from_format, to_format) = (text(from, "format"), text(to, "format"));
+    if from_format != to_format {
+        let rule = context.direction.pick(
+            rules::REQUEST_FORMAT_CHANGED,
+            rules::RESPONSE_FORMAT_CHANGED,
+        );
+        let show =
+            |f: &Option<String>| f.as_deref().map_or("none".to_owned(), |f| format!("`{f}`"));
+        let (old_rust, new_rust) = (rust_type(from), rust_type(to));
+        let rust = if old_rust == new_rust {
+            format!("still `{new_rust}`; no change to the generated type")
+        } else {
+            format!("`{old_rust}` becomes `{new_rust}`")
+        };
+        changes.push(context.change(
+            rule,
+            format!(
+                "format changed from {} to {}",
+                show(&from_format),
+                show(&to_format)
+            ),
+            rust,
+        ));
+    }
+
+    compare_enums(from, to, context, changes);
+    compare_properties(from, to, context, changes);
+
+    if let (Some(from_items), Some(to_items)) = (from.get("items"), to.get("items")) {
+        compare(from_items, to_items, &context.at("[]"), changes);
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let (Some(Value::Array(old_members)), Some(Value::Array(new_members))) =
+            (from.get(key), to.get(key))
+        {
+            let single = old_members.len() == 1 && new_members.len() == 1;
+            for (index, (a, b)) in old_members.iter().zip(new_members).enumerate() {
+                let segment = if single {
+                    String::new()
+                } else {
+                    format!("{key}[{index}]")
+                };
+                let inner = if segment.is_empty() {
+                    context.clone()
+                } else {
+                    context.at(&segment)
+                };
+                compare(a, b, &inner, changes);
+            }
+        }
+    }
+}
+
+fn compare_enums(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Vec<Change>) {
+    let (Some(old), Some(new)) = (enum_values(from), enum_values(to)) else {
+        return;
+    };
+    let direct_property =
+        !context.location.is_empty() && !context.location.contains(['.', '[', ' ']);
+    let enum_owner = match &context.owner {
+        Some(owner) if context.location.is_empty() => format!("`types::{owner}`"),
+        // The generator names an inline enum after its type and property.
+        Some(owner) if direct_property => {
+            format!("`types::{owner}{}`", context.location.to_upper_camel_case())
+        }
+        _ => format!(
+            "the enum at `{}` of {}",
+            context.location,
+            context.owner_text()
+        ),
+    };
+    for value in new.iter().filter(|value| !old.contains(value)) {
+        let rule = context.direction.pick(
+            rules::REQUEST_ENUM_VALUE_ADDED,
+            rules::RESPONSE_ENUM_VALUE_ADDED,
+        );
+        changes.push(context.change(
+            rule,
+            format!("enum value `{value}` added"),
+            format!(
+                "{enum_owner} gains variant `{}`",
+                value.to_upper_camel_case()
+            ),
+        ));
+    }
+    for value in old.iter().filter(|value| !new.contains(value)) {
+        let rule = context.direction.pick(
+            rules::REQUEST_ENUM_VALUE_REMOVED,
+            rules::RESPONSE_ENUM_VALUE_REMOVED,
+        );
+        changes.push(context.change(
+            rule,
+            format!("enum value `{value}` removed"),
+            format!(
+                "{enum_owner} loses variant `{}`",
+                value.to_upper_camel_case()
+            ),
+        ));
+    }
+}
+
+fn properties(schema: &Value) -> BTreeMap<String, Value> {
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|props| props.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+fn compare_properties(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Vec<Change>) {
+    let (old, new) = (properties(from), properties(to));
+    let (old_required, new_required) = (required_set(from), required_set(to));
+    let owner = context.owner_text();
+    let at = |name: &str| if context.location.is_empty() { String::new() } else { format!(" at `{}`", context.location) }
+        + &format!(" field `{}`", name.to_snake_case());
+
+    for (name, schema) in new.iter().filter(|(name, _)| !old.contains_key(*name)) {
+        let required = new_required.contains(name);
+        let rule = context.direction.pick(
+            if required {
+                rules::REQUEST_PROPERTY_ADDED_REQUIRED
+            } else {
+                rules::REQUEST_PROPERTY_ADDED_OPTIONAL
+            },
+            rules::RESPONSE_PROPERTY_ADDED,
+        );
+        let rust_type = if required {
+            rust_type(schema)
+        } else {
+            format!(
+                "Option<{}>",
+                rust_type(schema)
+                    .trim_start_matches("Option<")
+                    .trim_end_matches('>')
+            )
+        };
+        changes.push(context.at(name).change(
+            rule,
+            format!(
+                "{} property `{name}` added",
+                if required { "required" } else { "optional" }
+            ),
+            format!("{owner} gains{}: `{rust_type}`", at(name)),
+        ));
+    }
+    for name in old.keys().filter(|name| !new.contains_key(*name)) {
+        let rule = context.direction.pick(
+            rules::REQUEST_PROPERTY_REMOVED,
+            rules::RESPONSE_PROPERTY_REMOVED,
+        );
+        changes.push(context.at(name).change(
+            rule,
+            format!("property `{name}` removed"),
+            format!("{owner} loses{}", at(name)),
+        ));
+    }
+    for (name, old_schema) in old.iter() {
+        let Some(new_schema) = new.get(name) else {
+            continue;
+        };
+        let inner = context.at(name);
+        match (old_required.contains(name), new_required.contains(name)) {
+            (false, true) => changes.push(inner.change(
+                context.direction.pick(
+                    rules::REQUEST_PROPERTY_BECAME_REQUIRED,
+                    rules::RESPONSE_PROPERTY_BECAME_REQUIRED,
+                ),
+                format!("property `{name}` is now required"),
+                format!(
+                    "{owner}{} is no longer an `Option` unless nullable",
+                    at(name)
+                ),
+            )),
+            (true, false) => changes.push(inner.change(
+                context.direction.pick(
+                    rules::REQUEST_PROPERTY_BECAME_OPTIONAL,
+                    rules::RESPONSE_PROPERTY_BECAME_OPTIONAL,
+                ),
+                format!("property `{name}` is now optional"),
+                format!("{owner}{} becomes an `Option`", at(name)),
+            )),
+            _ => {}
+        }
+        match (is_nullable(old_schema), is_nullable(new_schema)) {
+            (false, true) => changes.push(inner.change(
+                context.direction.pick(
+                    rules::REQUEST_PROPERTY_BECAME_NULLABLE,
+                    rules::RESPONSE_PROPERTY_BECAME_NULLABLE,
+                ),
+                format!("property `{name}` is now nullable"),
+                format!("{owner}{} becomes an `Option`", at(name)),
+            )),
+            (true, false) => changes.push(inner.change(
+                context.direction.pick(
+                    rules::REQUEST_PROPERTY_BECAME_NOT_NULLABLE,
+                    rules::RESPONSE_PROPERTY_BECAME_NOT_NULLABLE,
+                ),
+                format!("property `{name}` is no longer nullable"),
+                format!("{owner}{} is no longer an `Option` if required", at(name)),
+            )),
+            _ => {}
+        }
+        compare(old_schema, new_schema, &inner, changes);
+    }
+}
+
+/// Which named schemas are reached from requests and which from responses.
+/// Schemas no operation reaches (webhook payloads) count as responses: the
+/// client receives them.
+pub fn directions(document: &Value) -> HashMap<String, Direction> {
+    let mut found: HashMap<String, Direction> = HashMap::new();
+    let schemas = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    let mark = |start: &Value, request: bool, found: &mut HashMap<String, Direction>| {
+        let mut stack = vec![start.clone()];
+        let mut seen = BTreeSet::new();
+        while let Some(value) = stack.pop() {
+            refs::for_each_ref(&value, &mut |reference| {
+                if let Some(name) = refs::schema_name(reference)
+                    && seen.insert(name.clone())
+                {
+                    let direction = found.entry(name.clone()).or_default();
+                    if request {
+                        direction.request = true
+                    } else {
+                        direction.response = true
+                    }
+                    if let Some(schema) = schemas.and_then(|s| s.get(&name)) {
+                        stack.push(schema.clone());
+                    }
+                }
+            });
+        }
+    };
+    for operation in document
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for (key, item) in operation.as_object().into_iter().flatten() {
+            if key == "parameters" {
+                mark(item, true, &mut found);
+                continue;
+            }
+            for (part, value) in item.as_object().into_iter().flatten() {
+                mark(value, part != "responses", &mut found);
+            }
+        }
+    }
+    for name in schemas.into_iter().flat_map(|s| s.keys()) {
+        found.entry(name.clone()).or_insert(Direction::RESPONSE);
+    }
+    found
+}

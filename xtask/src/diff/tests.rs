@@ -1,0 +1,1 @@
+//! Unit tests of every diff rule, each on two tiny documents.
