@@ -78,10 +78,22 @@ macro_rules! exercise {
             .send()
             .await?
             .into_inner();
-        let fetched = client.get_product().logistics_sku(&created.logistics_sku).send().await?.into_inner();
-        let missing = client.get_product().logistics_sku("NO-SUCH-SKU").send().await;
+        let fetched = client
+            .get_product()
+            .logistics_sku(&created.logistics_sku)
+            .send()
+            .await?
+            .into_inner();
+        let missing = client
+            .get_product()
+            .logistics_sku("NO-SUCH-SKU")
+            .send()
+            .await;
         let missing_status = match missing {
-            Err(error) => error.status().map(|s| s.to_string()).unwrap_or_else(|| error.to_string()),
+            Err(error) => error
+                .status()
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| error.to_string()),
             Ok(_) => "found (unexpected)".to_owned(),
         };
         println!(

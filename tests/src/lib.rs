@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+        .to_owned()
 }
 
 /// The committed documents, as `(version, path)` sorted by version, read from
@@ -15,7 +18,12 @@ pub fn committed_documents() -> Vec<(String, PathBuf)> {
         .expect("specs/ exists")
         .map(|entry| entry.expect("readable specs/").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .map(|path| (path.file_stem().unwrap().to_string_lossy().into_owned(), path))
+        .map(|path| {
+            (
+                path.file_stem().unwrap().to_string_lossy().into_owned(),
+                path,
+            )
+        })
         .collect();
     documents.sort();
     documents
@@ -23,5 +31,7 @@ pub fn committed_documents() -> Vec<(String, PathBuf)> {
 
 /// The version crate generated from `version`'s document.
 pub fn version_crate_dir(version: &str) -> PathBuf {
-    workspace_root().join("crates").join(format!("flexport-logistics-{version}"))
+    workspace_root()
+        .join("crates")
+        .join(format!("flexport-logistics-{version}"))
 }

@@ -39,7 +39,11 @@ fn doc_text(attrs: &[syn::Attribute]) -> String {
         .filter(|attr| attr.path().is_ident("doc"))
         .filter_map(|attr| match &attr.meta {
             syn::Meta::NameValue(syn::MetaNameValue {
-                value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }),
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
                 ..
             }) => Some(text.value()),
             _ => None,
@@ -62,45 +66,84 @@ fn generate(version: &str, path: &std::path::Path) -> flexport_codegen::Generate
 
 #[test]
 fn all_six_versions_are_committed() {
-    let versions: Vec<String> = committed_documents().into_iter().map(|(version, _)| version).collect();
-    assert_eq!(versions, ["2023-04", "2023-07", "2023-10", "2024-01", "2024-04", "unstable"]);
+    let versions: Vec<String> = committed_documents()
+        .into_iter()
+        .map(|(version, _)| version)
+        .collect();
+    assert_eq!(
+        versions,
+        [
+            "2023-04", "2023-07", "2023-10", "2024-01", "2024-04", "unstable"
+        ]
+    );
 }
 
 #[test]
 fn every_operation_of_every_document_has_a_client_method() {
     for (version, path) in committed_documents() {
-        let document: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        let declared: BTreeSet<(String, String)> =
-            operations(&document).into_iter().map(|op| (op.method, op.path)).collect();
+        let document: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let declared: BTreeSet<(String, String)> = operations(&document)
+            .into_iter()
+            .map(|op| (op.method, op.path))
+            .collect();
         let generated = generated_endpoints(&generate(&version, &path).code);
         let generated_set: BTreeSet<(String, String)> = generated.iter().cloned().collect();
 
         let missing: Vec<_> = declared.difference(&generated_set).collect();
         let extra: Vec<_> = generated_set.difference(&declared).collect();
-        assert!(missing.is_empty(), "{version}: operations without a client method: {missing:?}");
-        assert!(extra.is_empty(), "{version}: client methods for no declared operation: {extra:?}");
-        assert_eq!(generated.len(), declared.len(), "{version}: an operation has more than one method");
+        assert!(
+            missing.is_empty(),
+            "{version}: operations without a client method: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "{version}: client methods for no declared operation: {extra:?}"
+        );
+        assert_eq!(
+            generated.len(),
+            declared.len(),
+            "{version}: an operation has more than one method"
+        );
     }
 }
 
 #[test]
 fn the_completeness_check_sees_a_dropped_operation() {
     let (version, path) = committed_documents().pop().unwrap();
-    let mut document: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let declared = operations(&document).len();
-    let first_path = document["paths"].as_object().unwrap().keys().next().unwrap().clone();
+    let first_path = document["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
     let dropped = document["paths"][&first_path].as_object().unwrap().len();
-    document["paths"].as_object_mut().unwrap().remove(&first_path);
-    let code = flexport_codegen::generate_from_value(document).unwrap().code;
-    assert_eq!(generated_endpoints(&code).len(), declared - dropped, "{version}");
+    document["paths"]
+        .as_object_mut()
+        .unwrap()
+        .remove(&first_path);
+    let code = flexport_codegen::generate_from_value(document)
+        .unwrap()
+        .code;
+    assert_eq!(
+        generated_endpoints(&code).len(),
+        declared - dropped,
+        "{version}"
+    );
 }
 
 #[test]
 fn each_version_crate_builds_from_its_committed_document() {
     for (version, path) in committed_documents() {
-        let crate_document = version_crate_dir(&version).join(flexport_codegen::build_script::DOCUMENT_FILE);
+        let crate_document =
+            version_crate_dir(&version).join(flexport_codegen::build_script::DOCUMENT_FILE);
         assert_eq!(
-            std::fs::read(&crate_document).unwrap_or_else(|e| panic!("{}: {e}", crate_document.display())),
+            std::fs::read(&crate_document)
+                .unwrap_or_else(|e| panic!("{}: {e}", crate_document.display())),
             std::fs::read(&path).unwrap(),
             "{version}: the crate's openapi.json is not specs/{version}.json"
         );
@@ -111,7 +154,8 @@ fn each_version_crate_builds_from_its_committed_document() {
 fn readme_states_the_operation_counts() {
     let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
     for (version, path) in committed_documents() {
-        let document: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let document: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         let row = format!("| `{version}` | {} |", operations(&document).len());
         assert!(readme.contains(&row), "README.md lacks the row {row:?}");
     }
@@ -121,8 +165,11 @@ fn readme_states_the_operation_counts() {
 fn generated_code_matches_the_reviewed_snapshots() {
     for (version, path) in committed_documents() {
         let generated = generate(&version, &path);
-        let changes: Vec<String> =
-            generated.changes.iter().map(|change| format!("{}: {}", change.pass, change.detail)).collect();
+        let changes: Vec<String> = generated
+            .changes
+            .iter()
+            .map(|change| format!("{}: {}", change.pass, change.detail))
+            .collect();
         insta::assert_snapshot!(format!("normalization-{version}"), changes.join("\n"));
         insta::assert_snapshot!(format!("client-{version}"), generated.code);
     }

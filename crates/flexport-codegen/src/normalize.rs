@@ -580,3 +580,6 @@ fn success_bodies(document: &mut Value) -> Result<Vec<String>, Unsupported> {
     }
     Ok(changes)
 }
+
+#[cfg(test)]
+mod tests;
