@@ -13,14 +13,18 @@ fn main() {
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
         .collect();
     paths.sort();
-    println!("{:<10} {:>9} {:>12} {:>10} {:>10}", "version", "KiB", "lines", "best ms", "mean ms");
+    println!(
+        "{:<10} {:>9} {:>12} {:>10} {:>10}",
+        "version", "KiB", "lines", "best ms", "mean ms"
+    );
     for path in paths {
         let bytes = std::fs::read(&path).unwrap();
         let mut times = Vec::new();
         let mut lines = 0;
         for _ in 0..ROUNDS {
             let started = Instant::now();
-            let generated = flexport_codegen::generate(&bytes).expect("committed documents generate");
+            let generated =
+                flexport_codegen::generate(&bytes).expect("committed documents generate");
             times.push(started.elapsed());
             lines = generated.code.lines().count();
         }

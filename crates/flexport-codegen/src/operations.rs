@@ -43,8 +43,15 @@ pub fn operations(document: &Value) -> Vec<Operation> {
 /// such as `/logistics/api/2024-04/`: what differs between API versions and
 /// says nothing about the operation.
 pub fn path_prefix(document: &Value) -> String {
-    let paths: Vec<&String> = document.get("paths").and_then(Value::as_object).into_iter().flat_map(|p| p.keys()).collect();
-    let Some(first) = paths.first() else { return String::new() };
+    let paths: Vec<&String> = document
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.keys())
+        .collect();
+    let Some(first) = paths.first() else {
+        return String::new();
+    };
     let mut prefix = first.as_str();
     for path in &paths {
         while !path.starts_with(prefix) {
