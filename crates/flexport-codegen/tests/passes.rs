@@ -1,0 +1,456 @@
+//! Each normalization pass on a small document that shows its construct, and
+//! the generated Rust that results.
+
+use flexport_codegen::normalize::{PASSES, normalize};
+use serde_json::{Value, json};
+
+fn document(paths: Value, schemas: Value) -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Test API", "version": "v1"},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    })
+}
+
+fn json_response(schema: Value) -> Value {
+    json!({"description": "ok", "content": {"application/json": {"schema": schema}}})
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+/// One `GET` operation answering 200 with `schema`.
+fn get_returning(operation_id: &str, schema: Value) -> Value {
+    json!({"/logistics/api/v1/thing": {"get": {
+        "operationId": operation_id,
+        "responses": {"200": json_response(schema)},
+    }}})
+}
+
+/// Runs the pass called `name` and returns the changes it reports.
+fn run(name: &str, doc: &mut Value) -> Result<Vec<String>, String> {
+    let pass = PASSES
+        .iter()
+        .find(|pass| pass.name == name)
+        .unwrap_or_else(|| panic!("no pass {name}"));
+    (pass.apply)(doc).map_err(|error| error.to_string())
+}
+
+/// A pass given a document without its construct changes nothing.
+#[track_caller]
+fn assert_untouched(name: &str, mut doc: Value) {
+    let before = doc.clone();
+    assert_eq!(run(name, &mut doc).unwrap(), Vec::<String>::new(), "{name}");
+    assert_eq!(
+        doc, before,
+        "{name} changed a document without its construct"
+    );
+}
+
+fn generated(doc: Value) -> String {
+    flexport_codegen::generate_from_value(doc)
+        .unwrap_or_else(|error| panic!("{error}"))
+        .code
+}
+
+fn plain_document() -> Value {
+    document(
+        get_returning("GetThing", schema_ref("Thing")),
+        json!({"Thing": {"type": "object", "properties": {"id": {"type": "string"}}}}),
+    )
+}
+
+#[test]
+fn every_pass_leaves_a_plain_document_alone() {
+    for pass in PASSES {
+        assert_untouched(pass.name, plain_document());
+    }
+}
+
+#[test]
+fn operation_ids_are_made_from_method_and_path() {
+    let mut doc = document(
+        json!({
+            "/logistics/api/v1/orders/{orderId}/cancel": {"post": {
+                "parameters": [{"name": "orderId", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": json_response(json!({"type": "string"}))},
+            }},
+            "/logistics/api/v1/orders": {"get": {"responses": {"200": json_response(json!({"type": "string"}))}}},
+        }),
+        json!({}),
+    );
+    let changes = run("operation-ids", &mut doc).unwrap();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(
+        doc.pointer("/paths/~1logistics~1api~1v1~1orders~1{orderId}~1cancel/post/operationId"),
+        Some(&json!("PostOrdersByOrderIdCancel"))
+    );
+    assert_eq!(
+        doc.pointer("/paths/~1logistics~1api~1v1~1orders/get/operationId"),
+        Some(&json!("GetOrders"))
+    );
+    let code = generated(doc);
+    assert!(
+        code.contains("pub fn post_orders_by_order_id_cancel("),
+        "method from the synthesized id"
+    );
+}
+
+#[test]
+fn clashing_operation_ids_get_the_method_appended() {
+    let ok = || json!({"200": json_response(json!({"type": "string"}))});
+    let mut doc = document(
+        json!({
+            "/logistics/api/v1/a": {"get": {"operationId": "GetThing", "responses": ok()}},
+            "/logistics/api/v1/b": {"post": {"operationId": "get_thing", "responses": ok()}},
+        }),
+        json!({}),
+    );
+    let changes = run("operation-ids", &mut doc).unwrap();
+    assert_eq!(
+        changes,
+        [r#"POST /logistics/api/v1/b: operationId "get_thing" clashes, now "get_thing_post""#]
+    );
+    let code = generated(doc);
+    assert!(code.contains("fn get_thing(&self)") && code.contains("fn get_thing_post(&self)"));
+}
+
+#[test]
+fn without_normalization_progenitor_refuses_missing_operation_ids() {
+    let doc = document(
+        json!({"/a": {"get": {"responses": {"200": json_response(json!({"type": "string"}))}}}}),
+        json!({}),
+    );
+    let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone()).unwrap();
+    let raw = progenitor::Generator::new(&flexport_codegen::settings()).generate_tokens(&spec);
+    assert!(
+        raw.unwrap_err()
+            .to_string()
+            .contains("missing operation ID")
+    );
+    assert!(flexport_codegen::generate_from_value(doc).is_ok());
+}
+
+#[test]
+fn typescript_schema_names_become_identifiers_and_refs_follow() {
+    let pick = "Pick_ApiInventoryResponse.Exclude_keyofApiInventoryResponse.breakdown__";
+    let mut doc = document(
+        get_returning("GetInventory", schema_ref(pick)),
+        json!({
+            pick: {"type": "object", "properties": {"onHand": {"type": "integer"}, "sku": schema_ref("Sku_")}},
+            "Sku_": {"type": "object", "properties": {"value": {"type": "string"}}},
+            "Sku": {"type": "object", "properties": {"other": {"type": "string"}}},
+            "2024Thing": {"type": "object"},
+        }),
+    );
+    let changes = run("schema-names", &mut doc).unwrap();
+    assert_eq!(
+        changes,
+        [
+            r#"schema "2024Thing" is now "Schema2024thing""#,
+            r#"schema "Pick_ApiInventoryResponse.Exclude_keyofApiInventoryResponse.breakdown__" is now "PickApiInventoryResponseExcludeKeyofApiInventoryResponseBreakdown""#,
+            r#"schema "Sku_" is now "Sku2""#,
+        ]
+    );
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    assert!(
+        schemas.contains_key("Sku")
+            && schemas.contains_key("Sku2")
+            && !schemas.contains_key("Sku_")
+    );
+    let new_pick = "PickApiInventoryResponseExcludeKeyofApiInventoryResponseBreakdown";
+    assert_eq!(
+        doc["components"]["schemas"][new_pick]["properties"]["sku"],
+        schema_ref("Sku2")
+    );
+    let response = &doc["paths"]["/logistics/api/v1/thing"]["get"]["responses"]["200"]["content"]["application/json"];
+    assert_eq!(response["schema"], schema_ref(new_pick));
+
+    let code = generated(doc);
+    assert!(
+        code.contains(&format!("pub struct {new_pick} ")),
+        "renamed type generated"
+    );
+    assert!(code.contains("pub struct Sku2 ") && code.contains("pub struct Sku "));
+}
+
+#[test]
+fn colliding_names_are_told_apart_deterministically() {
+    let mut doc = document(
+        get_returning("GetA", schema_ref("a.b")),
+        json!({"a.b": {"type": "object"}, "a-b": {"type": "object"}, "AB": {"type": "object"}}),
+    );
+    run("schema-names", &mut doc).unwrap();
+    let mut names: Vec<&String> = doc["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    names.sort();
+    assert_eq!(names, ["AB", "AB2", "AB3"]);
+    assert!(flexport_codegen::generate_from_value(doc).is_ok());
+}
+
+fn nullable_wrappers() -> Value {
+    document(
+        get_returning("GetPrice", schema_ref("Price")),
+        json!({
+            "Money": {"type": "object", "properties": {"amount": {"type": "number"}}, "required": ["amount"]},
+            "MaybeMoney": {"allOf": [schema_ref("Money")], "nullable": true},
+            "InputMaybe_Scalars-at-String_": {"type": "string", "nullable": true},
+            "Alias_of_alias": schema_ref("InputMaybe_Scalars-at-String_"),
+            "Price": {
+                "type": "object",
+                "properties": {
+                    "value": schema_ref("MaybeMoney"),
+                    "note": schema_ref("InputMaybe_Scalars-at-String_"),
+                    "documented": {"allOf": [{"type": "string"}], "description": "inline member"},
+                },
+                "required": ["value", "note", "documented"],
+            },
+        }),
+    )
+}
+
+#[test]
+fn a_nullable_allof_wrapper_becomes_a_nullable_any_of() {
+    let mut doc = nullable_wrappers();
+    assert_eq!(
+        run("single-allof", &mut doc).unwrap(),
+        ["2 one-member allOf wrapper(s) collapsed"]
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["MaybeMoney"],
+        json!({"anyOf": [schema_ref("Money")], "nullable": true})
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["Price"]["properties"]["documented"],
+        json!({"type": "string", "description": "inline member"})
+    );
+}
+
+#[test]
+fn nullable_aliases_are_inlined_and_dropped() {
+    let mut doc = nullable_wrappers();
+    run("schema-names", &mut doc).unwrap();
+    run("single-allof", &mut doc).unwrap();
+    let changes = run("alias-schemas", &mut doc).unwrap();
+    assert_eq!(
+        changes,
+        [
+            r#"alias "AliasOfAlias" inlined"#,
+            r#"alias "InputMaybeScalarsAtString" inlined"#,
+            r#"alias "MaybeMoney" inlined"#
+        ]
+    );
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    assert_eq!(
+        schemas.keys().collect::<Vec<_>>(),
+        ["Money", "Price"],
+        "aliases dropped"
+    );
+    let price = &schemas["Price"]["properties"];
+    assert_eq!(
+        price["value"],
+        json!({"anyOf": [schema_ref("Money")], "nullable": true})
+    );
+    assert_eq!(price["note"], json!({"type": "string", "nullable": true}));
+}
+
+#[test]
+fn nullable_wrappers_generate_plain_options() {
+    let code = generated(nullable_wrappers());
+    assert!(
+        code.contains("pub value: ::std::option::Option<Money>"),
+        "nullable ref field"
+    );
+    assert!(
+        code.contains("pub note: ::std::option::Option<::std::string::String>"),
+        "nullable string alias field"
+    );
+    assert!(
+        !code.contains("struct MaybeMoney") && !code.contains("InputMaybe"),
+        "no wrapper newtypes"
+    );
+}
+
+#[test]
+fn request_bodies_keep_their_json_media_type() {
+    let body = |types: &[&str]| {
+        let content: serde_json::Map<String, Value> = types
+            .iter()
+            .map(|t| (t.to_string(), json!({"schema": schema_ref("Thing")})))
+            .collect();
+        json!({"/logistics/api/v1/thing": {"post": {
+            "operationId": "CreateThing",
+            "requestBody": {"content": content},
+            "responses": {"200": json_response(schema_ref("Thing"))},
+        }}})
+    };
+    let things = json!({"Thing": {"type": "object"}});
+    let mut doc = document(
+        body(&["application/xml", "application/json"]),
+        things.clone(),
+    );
+    let changes = run("request-media-types", &mut doc).unwrap();
+    assert_eq!(
+        changes,
+        ["CreateThing: request body keeps application/json, drops application/xml"]
+    );
+    let content = doc
+        .pointer("/paths/~1logistics~1api~1v1~1thing/post/requestBody/content")
+        .unwrap();
+    assert_eq!(
+        content.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["application/json"]
+    );
+    assert!(generated(doc).contains("fn create_thing(&self)"));
+
+    let mut xml_only = document(body(&["application/xml", "text/plain"]), things);
+    let error = run("request-media-types", &mut xml_only).unwrap_err();
+    assert!(
+        error.contains("CreateThing") && error.contains("no JSON"),
+        "{error}"
+    );
+}
+
+fn with_responses(responses: Value, schemas: Value) -> Value {
+    document(
+        json!({"/logistics/api/v1/thing": {"get": {"operationId": "GetThing", "responses": responses}}}),
+        schemas,
+    )
+}
+
+#[test]
+fn a_default_response_beside_success_describes_errors() {
+    let schemas = json!({"Thing": {"type": "object"}, "Problem": {"type": "object", "properties": {"title": {"type": "string"}}}});
+    let mut doc = with_responses(
+        json!({"200": json_response(schema_ref("Thing")), "default": json_response(schema_ref("Problem"))}),
+        schemas.clone(),
+    );
+    // Without the pass, the 200 and default bodies differ and progenitor asserts.
+    let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone()).unwrap();
+    let raw = std::panic::catch_unwind(|| {
+        progenitor::Generator::new(&flexport_codegen::settings()).generate_tokens(&spec)
+    });
+    assert!(raw.is_err(), "progenitor accepted two success body types");
+
+    assert_eq!(
+        run("default-response", &mut doc).unwrap(),
+        ["GetThing: default response re-declared as 4XX and 5XX"]
+    );
+    let responses = doc
+        .pointer("/paths/~1logistics~1api~1v1~1thing/get/responses")
+        .unwrap()
+        .as_object()
+        .unwrap();
+    assert_eq!(responses.keys().collect::<Vec<_>>(), ["200", "4XX", "5XX"]);
+    let code = generated(with_responses(
+        json!({"200": json_response(schema_ref("Thing")), "default": json_response(schema_ref("Problem"))}),
+        schemas,
+    ));
+    assert!(
+        code.contains("Result<ResponseValue<types::Thing>, Error<types::Problem>>"),
+        "typed errors kept"
+    );
+
+    assert_untouched(
+        "default-response",
+        with_responses(
+            json!({"default": json_response(schema_ref("Thing"))}),
+            json!({"Thing": {}}),
+        ),
+    );
+}
+
+#[test]
+fn differing_error_bodies_are_handed_over_raw() {
+    let schemas = json!({
+        "Thing": {"type": "object"},
+        "BadRequest": {"type": "object", "properties": {"field": {"type": "string"}}},
+        "NotFound": {"type": "object", "properties": {"id": {"type": "string"}}},
+    });
+    let responses = json!({
+        "200": json_response(schema_ref("Thing")),
+        "400": json_response(schema_ref("BadRequest")),
+        "404": json_response(schema_ref("NotFound")),
+    });
+    let mut doc = with_responses(responses.clone(), schemas.clone());
+    assert_eq!(
+        run("error-bodies", &mut doc).unwrap(),
+        ["GetThing: 2 different error bodies declared as application/problem+json"]
+    );
+    let r = doc
+        .pointer("/paths/~1logistics~1api~1v1~1thing/get/responses")
+        .unwrap();
+    assert!(
+        r["400"]["content"]
+            .get("application/problem+json")
+            .is_some()
+    );
+    assert!(
+        r["200"]["content"].get("application/json").is_some(),
+        "success untouched"
+    );
+    let code = generated(with_responses(responses, schemas));
+    assert!(
+        code.contains("Result<ResponseValue<types::Thing>, Error<ByteStream>>"),
+        "errors raw"
+    );
+
+    let same = json!({"200": json_response(schema_ref("Thing")), "400": json_response(schema_ref("Thing")), "404": json_response(schema_ref("Thing"))});
+    assert_untouched("error-bodies", with_responses(same, json!({"Thing": {}})));
+}
+
+#[test]
+fn differing_success_bodies_are_joined() {
+    let schemas = json!({
+        "Thing": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]},
+        "Job": {"type": "object", "properties": {"jobId": {"type": "integer"}}, "required": ["jobId"]},
+    });
+    let responses =
+        json!({"200": json_response(schema_ref("Thing")), "202": json_response(schema_ref("Job"))});
+    let mut doc = with_responses(responses.clone(), schemas.clone());
+    assert_eq!(
+        run("success-bodies", &mut doc).unwrap(),
+        ["GetThing: 2 different success bodies joined in a oneOf"]
+    );
+    let r = doc
+        .pointer("/paths/~1logistics~1api~1v1~1thing/get/responses")
+        .unwrap();
+    let union = json!({"oneOf": [schema_ref("Thing"), schema_ref("Job")]});
+    assert_eq!(r["200"]["content"]["application/json"]["schema"], union);
+    assert_eq!(r["202"]["content"]["application/json"]["schema"], union);
+    assert!(generated(with_responses(responses, schemas)).contains("pub enum GetThingResponse"));
+}
+
+#[test]
+fn a_success_body_mixed_with_none_is_refused_by_name() {
+    let mut doc = with_responses(
+        json!({"200": json_response(schema_ref("Thing")), "204": {"description": "nothing"}}),
+        json!({"Thing": {"type": "object"}}),
+    );
+    let error = run("success-bodies", &mut doc).unwrap_err();
+    assert!(
+        error.contains("GetThing") && error.contains("200, 204"),
+        "{error}"
+    );
+    let generation = flexport_codegen::generate_from_value(doc)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        generation.starts_with("unsupported construct: operation GetThing"),
+        "{generation}"
+    );
+}
+
+#[test]
+fn normalizing_twice_changes_nothing_more() {
+    let mut doc = nullable_wrappers();
+    assert!(!normalize(&mut doc).unwrap().is_empty());
+    let once = doc.clone();
+    assert_eq!(normalize(&mut doc).unwrap(), Vec::new());
+    assert_eq!(doc, once);
+}
