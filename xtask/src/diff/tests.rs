@@ -1,1 +1,0 @@
-//! Unit tests of every diff rule, each on two tiny documents.

@@ -1,0 +1,618 @@
+//! Every diff rule on two tiny documents, and the rules all exercised.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+use xtask::diff::rules::{ALL, Severity};
+use xtask::diff::{Change, Diff, diff_documents, load_document, render};
+
+/// A document of version `version` (paths live below `/logistics/api/{version}/`).
+fn doc(version: &str, paths: Value, schemas: Value) -> Value {
+    let paths: serde_json::Map<String, Value> = paths
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(path, item)| (format!("/logistics/api/{version}{path}"), item.clone()))
+        .collect();
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": version},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    })
+}
+
+fn body(name: &str) -> Value {
+    json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}})
+}
+
+fn ok(name: &str) -> Value {
+    json!({"description": "ok", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}})
+}
+
+/// `POST /things` taking `Input` and returning `Output`, plus the given schemas.
+fn api(version: &str, input: Value, output: Value) -> Value {
+    doc(
+        version,
+        json!({"/things": {"post": {
+            "operationId": "CreateThing",
+            "tags": ["Things"],
+            "requestBody": body("Input"),
+            "responses": {"200": ok("Output")},
+        }}}),
+        json!({"Input": input, "Output": output}),
+    )
+}
+
+fn object(properties: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "properties": properties, "required": required})
+}
+
+fn diff(from: &Value, to: &Value) -> Diff {
+    diff_documents("v1", from, "v2", to)
+}
+
+#[track_caller]
+fn find<'d>(diff: &'d Diff, rule: &str) -> &'d Change {
+    diff.changes
+        .iter()
+        .find(|c| c.rule == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {:#?}", diff.changes))
+}
+
+/// `(name, from, to, the rule it must trigger, words its Rust impact must contain)`.
+fn cases() -> Vec<(&'static str, Value, Value, &'static str, &'static str)> {
+    let string = json!({"type": "string"});
+    let plain = object(json!({"id": string}), &["id"]);
+    let with = |extra: Value, required: &[&str]| {
+        let mut properties = json!({"id": {"type": "string"}});
+        properties
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        object(properties, required)
+    };
+    let colour = |values: &[&str]| {
+        with(
+            json!({"colour": {"type": "string", "enum": values}}),
+            &["id"],
+        )
+    };
+    let op = |version: &str, op: Value| {
+        doc(
+            version,
+            json!({"/things/{thingId}": {"get": op}}),
+            json!({"Output": plain.clone()}),
+        )
+    };
+    let get = |params: Value| json!({"operationId": "GetThing", "tags": ["Things"], "parameters": params, "responses": {"200": ok("Output")}});
+    let id_param =
+        json!({"name": "thingId", "in": "path", "required": true, "schema": {"type": "string"}});
+    let query = |required: bool, ty: &str| json!({"name": "limit", "in": "query", "required": required, "schema": {"type": ty}});
+    let statuses = |extra: Value| {
+        let mut responses = json!({"200": ok("Output")});
+        responses
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"operationId": "GetThing", "parameters": [id_param.clone()], "responses": responses})
+    };
+    let problem = json!({"description": "bad"});
+    let with_body = |has: bool| {
+        let mut operation = json!({"operationId": "GetThing", "parameters": [id_param.clone()], "responses": {"200": ok("Output")}});
+        if has {
+            operation["requestBody"] = body("Output");
+        }
+        operation
+    };
+
+    vec![
+        (
+            "operation added",
+            op("v1", get(json!([id_param]))),
+            {
+                let mut d = op("v2", get(json!([id_param])));
+                d["paths"]["/logistics/api/v2/more"] = json!({"get": {"operationId": "ListMore", "tags": ["Things"], "responses": {"200": ok("Output")}}});
+                d
+            },
+            "operation-added",
+            "new method `list_more()` on `ClientThingsExt`",
+        ),
+        (
+            "operation removed",
+            {
+                let mut d = op("v1", get(json!([id_param])));
+                d["paths"]["/logistics/api/v1/more"] =
+                    json!({"get": {"operationId": "ListMore", "responses": {"200": ok("Output")}}});
+                d
+            },
+            op("v2", get(json!([id_param]))),
+            "operation-removed",
+            "method `list_more()`",
+        ),
+        (
+            "operation id changed",
+            op("v1", get(json!([id_param]))),
+            op("v2", {
+                let mut g = get(json!([id_param]));
+                g["operationId"] = json!("FetchThing");
+                g
+            }),
+            "operation-id-changed",
+            "`get_thing()` is now `fetch_thing()`",
+        ),
+        (
+            "required parameter added",
+            op("v1", get(json!([id_param]))),
+            op("v2", get(json!([id_param, query(true, "integer")]))),
+            "parameter-added-required",
+            "gains `.limit()`, which must be set",
+        ),
+        (
+            "optional parameter added",
+            op("v1", get(json!([id_param]))),
+            op("v2", get(json!([id_param, query(false, "integer")]))),
+            "parameter-added-optional",
+            "gains `.limit()`",
+        ),
+        (
+            "parameter removed",
+            op("v1", get(json!([id_param, query(false, "integer")]))),
+            op("v2", get(json!([id_param]))),
+            "parameter-removed",
+            "loses `.limit()`",
+        ),
+        (
+            "parameter became required",
+            op("v1", get(json!([id_param, query(false, "integer")]))),
+            op("v2", get(json!([id_param, query(true, "integer")]))),
+            "parameter-became-required",
+            "must now be set",
+        ),
+        (
+            "parameter became optional",
+            op("v1", get(json!([id_param, query(true, "integer")]))),
+            op("v2", get(json!([id_param, query(false, "integer")]))),
+            "parameter-became-optional",
+            "may be left unset",
+        ),
+        (
+            "parameter type changed",
+            op("v1", get(json!([id_param, query(false, "integer")]))),
+            op("v2", get(json!([id_param, query(false, "string")]))),
+            "parameter-type-changed",
+            "takes `String`",
+        ),
+        (
+            "request body added",
+            op("v1", with_body(false)),
+            op("v2", with_body(true)),
+            "request-body-added",
+            "gains `.body()`",
+        ),
+        (
+            "request body removed",
+            op("v1", with_body(true)),
+            op("v2", with_body(false)),
+            "request-body-removed",
+            "loses `.body()`",
+        ),
+        (
+            "success status added",
+            op("v1", statuses(json!({}))),
+            op("v2", statuses(json!({"202": ok("Output")}))),
+            "response-success-status-added",
+            "UnexpectedResponse",
+        ),
+        (
+            "success status removed",
+            op("v1", statuses(json!({"202": ok("Output")}))),
+            op("v2", statuses(json!({}))),
+            "response-success-status-removed",
+            "UnexpectedResponse",
+        ),
+        (
+            "error status added",
+            op("v1", statuses(json!({}))),
+            op("v2", statuses(json!({"409": problem}))),
+            "response-error-status-added",
+            "ErrorResponse",
+        ),
+        (
+            "error status removed",
+            op("v1", statuses(json!({"409": problem}))),
+            op("v2", statuses(json!({}))),
+            "response-error-status-removed",
+            "UnexpectedResponse",
+        ),
+        (
+            "required request property",
+            api("v1", plain.clone(), plain.clone()),
+            api(
+                "v2",
+                with(json!({"sku": string}), &["id", "sku"]),
+                plain.clone(),
+            ),
+            "request-property-added-required",
+            "`types::Input` gains field `sku`: `String`",
+        ),
+        (
+            "optional request property",
+            api("v1", plain.clone(), plain.clone()),
+            api("v2", with(json!({"sku": string}), &["id"]), plain.clone()),
+            "request-property-added-optional",
+            "gains field `sku`: `Option<String>`",
+        ),
+        (
+            "request property removed",
+            api("v1", with(json!({"sku": string}), &["id"]), plain.clone()),
+            api("v2", plain.clone(), plain.clone()),
+            "request-property-removed",
+            "`types::Input` loses field `sku`",
+        ),
+        (
+            "request property became required",
+            api("v1", with(json!({"sku": string}), &["id"]), plain.clone()),
+            api(
+                "v2",
+                with(json!({"sku": string}), &["id", "sku"]),
+                plain.clone(),
+            ),
+            "request-property-became-required",
+            "no longer an `Option`",
+        ),
+        (
+            "request property became optional",
+            api("v1", plain.clone(), plain.clone()),
+            api("v2", object(json!({"id": string}), &[]), plain.clone()),
+            "request-property-became-optional",
+            "becomes an `Option`",
+        ),
+        (
+            "response property added",
+            api("v1", plain.clone(), plain.clone()),
+            api("v2", plain.clone(), with(json!({"sku": string}), &["id"])),
+            "response-property-added",
+            "`types::Output` gains field `sku`",
+        ),
+        (
+            "response property removed",
+            api("v1", plain.clone(), with(json!({"sku": string}), &["id"])),
+            api("v2", plain.clone(), plain.clone()),
+            "response-property-removed",
+            "`types::Output` loses field `sku`",
+        ),
+        (
+            "response property became optional",
+            api("v1", plain.clone(), plain.clone()),
+            api("v2", plain.clone(), object(json!({"id": string}), &[])),
+            "response-property-became-optional",
+            "becomes an `Option`",
+        ),
+        (
+            "response property became required",
+            api("v1", plain.clone(), with(json!({"sku": string}), &["id"])),
+            api(
+                "v2",
+                plain.clone(),
+                with(json!({"sku": string}), &["id", "sku"]),
+            ),
+            "response-property-became-required",
+            "no longer an `Option`",
+        ),
+        (
+            "request property became nullable",
+            api("v1", plain.clone(), plain.clone()),
+            api(
+                "v2",
+                object(json!({"id": {"type": "string", "nullable": true}}), &["id"]),
+                plain.clone(),
+            ),
+            "request-property-became-nullable",
+            "becomes an `Option`",
+        ),
+        (
+            "request property became not nullable",
+            api(
+                "v1",
+                object(json!({"id": {"type": "string", "nullable": true}}), &["id"]),
+                plain.clone(),
+            ),
+            api("v2", plain.clone(), plain.clone()),
+            "request-property-became-not-nullable",
+            "no longer an `Option`",
+        ),
+        (
+            "response property became nullable",
+            api("v1", plain.clone(), plain.clone()),
+            api(
+                "v2",
+                plain.clone(),
+                object(json!({"id": {"type": "string", "nullable": true}}), &["id"]),
+            ),
+            "response-property-became-nullable",
+            "becomes an `Option`",
+        ),
+        (
+            "response property became not nullable",
+            api(
+                "v1",
+                plain.clone(),
+                object(json!({"id": {"type": "string", "nullable": true}}), &["id"]),
+            ),
+            api("v2", plain.clone(), plain.clone()),
+            "response-property-became-not-nullable",
+            "no longer an `Option`",
+        ),
+        (
+            "request type changed",
+            api("v1", plain.clone(), plain.clone()),
+            api(
+                "v2",
+                object(json!({"id": {"type": "integer"}}), &["id"]),
+                plain.clone(),
+            ),
+            "request-type-changed",
+            "`String` becomes `i64`",
+        ),
+        (
+            "response type changed",
+            api("v1", plain.clone(), plain.clone()),
+            api(
+                "v2",
+                plain.clone(),
+                object(json!({"id": {"type": "array", "items": string}}), &["id"]),
+            ),
+            "response-type-changed",
+            "`String` becomes `Vec<String>`",
+        ),
+        (
+            "request format changed",
+            api("v1", plain.clone(), plain.clone()),
+            api(
+                "v2",
+                object(json!({"id": {"type": "string", "format": "uuid"}}), &["id"]),
+                plain.clone(),
+            ),
+            "request-format-changed",
+            "`String`",
+        ),
+        (
+            "response format changed",
+            api("v1", plain.clone(), plain.clone()),
+            api(
+                "v2",
+                plain.clone(),
+                object(
+                    json!({"id": {"type": "string", "format": "date-time"}}),
+                    &["id"],
+                ),
+            ),
+            "response-format-changed",
+            "`String` becomes `chrono::DateTime<Utc>`",
+        ),
+        (
+            "request enum value added",
+            api("v1", colour(&["RED"]), plain.clone()),
+            api("v2", colour(&["RED", "BLUE"]), plain.clone()),
+            "request-enum-value-added",
+            "`types::InputColour` gains variant `Blue`",
+        ),
+        (
+            "request enum value removed",
+            api("v1", colour(&["RED", "BLUE"]), plain.clone()),
+            api("v2", colour(&["RED"]), plain.clone()),
+            "request-enum-value-removed",
+            "loses variant `Blue`",
+        ),
+        (
+            "response enum value added",
+            api("v1", plain.clone(), colour(&["RED"])),
+            api("v2", plain.clone(), colour(&["RED", "BLUE"])),
+            "response-enum-value-added",
+            "`types::OutputColour` gains variant `Blue`",
+        ),
+        (
+            "response enum value removed",
+            api("v1", plain.clone(), colour(&["RED", "BLUE"])),
+            api("v2", plain.clone(), colour(&["RED"])),
+            "response-enum-value-removed",
+            "loses variant `Blue`",
+        ),
+        (
+            "schema added",
+            api("v1", plain.clone(), plain.clone()),
+            {
+                let mut d = api("v2", plain.clone(), plain.clone());
+                d["components"]["schemas"]["Extra"] = plain.clone();
+                d
+            },
+            "schema-added",
+            "new type `types::Extra`",
+        ),
+        (
+            "schema removed",
+            {
+                let mut d = api("v1", plain.clone(), plain.clone());
+                d["components"]["schemas"]["Extra"] = json!({"type": "integer"});
+                d
+            },
+            api("v2", plain.clone(), plain.clone()),
+            "schema-removed",
+            "type `types::Extra` removed",
+        ),
+        (
+            "schema renamed",
+            {
+                let mut d = api("v1", plain.clone(), plain.clone());
+                d["components"]["schemas"]["OldName"] = colour(&["RED"]);
+                d
+            },
+            {
+                let mut d = api("v2", plain.clone(), plain.clone());
+                d["components"]["schemas"]["NewName"] = colour(&["RED"]);
+                d
+            },
+            "schema-renamed",
+            "`types::OldName` is now `types::NewName`",
+        ),
+    ]
+}
+
+#[test]
+fn each_rule_fires_on_its_construct_with_its_rust_impact() {
+    for (name, from, to, rule, rust) in cases() {
+        let diff = diff(&from, &to);
+        let change = diff.changes.iter().find(|c| c.rule == rule);
+        let change = change.unwrap_or_else(|| panic!("{name}: no {rule} in {:#?}", diff.changes));
+        assert!(
+            change.rust.contains(rust),
+            "{name}: {:?} should contain {rust:?}",
+            change.rust
+        );
+        let expected = ALL.iter().find(|r| r.id == rule).unwrap().severity;
+        assert_eq!(change.severity, expected, "{name}");
+    }
+}
+
+#[test]
+fn every_rule_is_exercised() {
+    let exercised: BTreeSet<&str> = cases().iter().map(|case| case.3).collect();
+    let all: BTreeSet<&str> = ALL.iter().map(|rule| rule.id).collect();
+    assert_eq!(exercised, all);
+}
+
+#[test]
+fn a_document_compared_with_itself_has_no_changes() {
+    let plain = object(json!({"id": {"type": "string"}}), &["id"]);
+    let tiny = api("v1", plain.clone(), plain);
+    assert_eq!(diff(&tiny, &tiny).changes, Vec::new());
+    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    for version in xtask::VERSIONS {
+        let document = load_document(&specs.join(format!("{version}.json"))).unwrap();
+        assert_eq!(
+            diff_documents(version, &document, version, &document).changes,
+            Vec::new(),
+            "{version}"
+        );
+    }
+}
+
+#[test]
+fn operations_match_across_version_prefixes() {
+    let plain = object(json!({"id": {"type": "string"}}), &["id"]);
+    let diff = diff(
+        &api("2023-04", plain.clone(), plain.clone()),
+        &api("2024-04", plain.clone(), plain),
+    );
+    assert_eq!(
+        diff.changes,
+        Vec::new(),
+        "POST /things is the same operation in both versions"
+    );
+}
+
+#[test]
+fn direction_decides_the_rule() {
+    let string = json!({"type": "string"});
+    let shared = |required: &[&str]| object(json!({"id": string, "sku": string}), required);
+    // `Output` is both sent and received: the more severe rule wins.
+    let both = |required: &[&str]| {
+        doc(
+            "v1",
+            json!({"/things": {"post": {"operationId": "Put", "requestBody": body("Output"), "responses": {"200": ok("Output")}}}}),
+            json!({"Output": shared(required)}),
+        )
+    };
+    let d = diff(&both(&["id", "sku"]), &both(&["id"]));
+    assert_eq!(
+        find(&d, "response-property-became-optional").severity,
+        Severity::Breaking
+    );
+    assert!(
+        d.changes
+            .iter()
+            .all(|c| c.rule != "request-property-became-optional")
+    );
+
+    // A schema no operation references (a webhook payload) is received.
+    let event = |values: &[&str]| {
+        doc(
+            "v1",
+            json!({"/ping": {"get": {"operationId": "Ping", "responses": {"204": {"description": "ok"}}}}}),
+            json!({"OrderShippedEvent": {"type": "string", "enum": values}}),
+        )
+    };
+    let d = diff(&event(&["SHIPPED"]), &event(&["SHIPPED", "LOST"]));
+    let change = find(&d, "response-enum-value-added");
+    assert_eq!(
+        (change.subject.as_str(), change.severity),
+        ("schema OrderShippedEvent", Severity::PossiblyBreaking)
+    );
+}
+
+#[test]
+fn a_renamed_schema_is_not_also_added_removed_or_retyped() {
+    let shape = object(json!({"id": {"type": "string"}}), &["id"]);
+    let using = |name: &str| {
+        doc(
+            "v1",
+            json!({"/things": {"get": {"operationId": "GetThing", "responses": {"200": ok(name)}}}}),
+            json!({name: shape.clone()}),
+        )
+    };
+    let d = diff(&using("Thing"), &using("ThingV2"));
+    let rules: Vec<&str> = d.changes.iter().map(|c| c.rule).collect();
+    assert_eq!(rules, ["schema-renamed"], "{:#?}", d.changes);
+}
+
+#[test]
+fn loading_bad_input_names_the_file() {
+    let missing = std::path::Path::new("/nonexistent/spec.json");
+    assert!(
+        load_document(missing)
+            .unwrap_err()
+            .to_string()
+            .contains("/nonexistent/spec.json")
+    );
+    let not_openapi = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(not_openapi.path(), br#"{"swagger": "2.0"}"#).unwrap();
+    let message = load_document(not_openapi.path()).unwrap_err().to_string();
+    assert!(
+        message.contains(&not_openapi.path().display().to_string())
+            && message.contains("Swagger 2.0"),
+        "{message}"
+    );
+}
+
+#[test]
+fn markdown_and_json_say_the_same() {
+    let plain = object(json!({"id": {"type": "string"}}), &["id"]);
+    let d = diff(
+        &api("v1", plain.clone(), plain.clone()),
+        &api(
+            "v2",
+            plain.clone(),
+            object(json!({"id": {"type": "string"}}), &[]),
+        ),
+    );
+    let markdown = render::markdown(&d);
+    assert!(markdown.contains("## Breaking changes"), "{markdown}");
+    assert!(markdown.contains("### `schema Output`"), "{markdown}");
+    assert!(
+        markdown.contains("- `response-property-became-optional` (id)"),
+        "{markdown}"
+    );
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["changes"][0]["severity"], "breaking");
+    assert_eq!(
+        json["changes"][0]["rule"],
+        "response-property-became-optional"
+    );
+
+    let empty = diff(
+        &api("v1", plain.clone(), plain.clone()),
+        &api("v2", plain.clone(), plain),
+    );
+    assert!(render::markdown(&empty).contains("No changes."));
+}
