@@ -151,9 +151,9 @@ async fn main() -> ExitCode {
             match sync_specs(&options).await {
                 Ok(report) => {
                     for (version, status) in report.documents {
-                        let said = match (status, check) {
-                            (Status::Unchanged, _) => "matches specs.lock",
-                            (Status::Changed, _) => "written",
+                        let said = match status {
+                            Status::Unchanged => "matches specs.lock",
+                            Status::Changed => "written",
                         };
                         println!("{version}: {said}");
                     }

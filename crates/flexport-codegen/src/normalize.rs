@@ -124,12 +124,7 @@ fn operation_label(method: &str, path: &str, operation: &Map<String, Value>) -> 
 }
 
 fn operation_ids(document: &mut Value) -> Result<Vec<String>, Unsupported> {
-    let paths: Vec<String> = document
-        .get("paths")
-        .and_then(Value::as_object)
-        .map(|paths| paths.keys().cloned().collect())
-        .unwrap_or_default();
-    let prefix = common_directory(&paths);
+    let prefix = crate::operations::path_prefix(document);
     let mut changes = Vec::new();
     let mut seen = BTreeSet::new();
     for (method, path, operation) in operations_mut(document) {
@@ -165,21 +160,6 @@ fn operation_ids(document: &mut Value) -> Result<Vec<String>, Unsupported> {
         }
     }
     Ok(changes)
-}
-
-/// The longest `/`-terminated prefix shared by all paths, such as
-/// `/logistics/api/2024-04/`.
-fn common_directory(paths: &[String]) -> String {
-    let Some(first) = paths.first() else {
-        return String::new();
-    };
-    let mut prefix = first.as_str();
-    for path in paths {
-        while !path.starts_with(prefix) {
-            prefix = &prefix[..prefix.len() - 1];
-        }
-    }
-    prefix[..prefix.rfind('/').map_or(0, |i| i + 1)].to_owned()
 }
 
 fn id_from_path(method: &str, path: &str) -> String {
