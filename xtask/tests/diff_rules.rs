@@ -131,6 +131,23 @@ fn cases() -> Vec<(&'static str, Value, Value, &'static str, &'static str)> {
             "method `list_more()`",
         ),
         (
+            "operation moved",
+            {
+                let mut d = op("v1", get(json!([id_param])));
+                d["paths"]["/logistics/api/v1/more"] =
+                    json!({"get": {"operationId": "ListMore", "responses": {"200": ok("Output")}}});
+                d
+            },
+            {
+                let mut d = op("v2", get(json!([id_param])));
+                d["paths"]["/logistics/api/v2/more/all"] =
+                    json!({"get": {"operationId": "ListMore", "responses": {"200": ok("Output")}}});
+                d
+            },
+            "operation-path-changed",
+            "method `list_more()` keeps its name",
+        ),
+        (
             "operation id changed",
             op("v1", get(json!([id_param]))),
             op("v2", {
@@ -615,4 +632,24 @@ fn markdown_and_json_say_the_same() {
         &api("v2", plain.clone(), plain),
     );
     assert!(render::markdown(&empty).contains("No changes."));
+}
+
+#[test]
+fn a_moved_operation_is_not_also_added_or_removed() {
+    let output = object(json!({"id": {"type": "string"}}), &["id"]);
+    let at = |path: &str| {
+        doc(
+            "v1",
+            json!({
+                path: {"get": {"operationId": "ListThings", "responses": {"200": ok("Output")}}},
+                "/health": {"get": {"operationId": "Health", "responses": {"200": ok("Output")}}},
+            }),
+            json!({"Output": output.clone()}),
+        )
+    };
+    let d = diff(&at("/things"), &at("/things/all"));
+    let rules: Vec<&str> = d.changes.iter().map(|c| c.rule).collect();
+    assert_eq!(rules, ["operation-path-changed"], "{:#?}", d.changes);
+    assert_eq!(d.changes[0].subject, "GET /things/all");
+    assert!(d.changes[0].detail.contains("moved from `GET /things`"));
 }

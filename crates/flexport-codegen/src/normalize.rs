@@ -116,6 +116,14 @@ fn operations_mut(
         })
 }
 
+/// Each operation's label and `responses` map.
+fn responses_mut(document: &mut Value) -> impl Iterator<Item = (String, &mut Map<String, Value>)> {
+    operations_mut(document).filter_map(|(method, path, operation)| {
+        let label = operation_label(&method, &path, operation);
+        Some((label, operation.get_mut("responses")?.as_object_mut()?))
+    })
+}
+
 fn operation_label(method: &str, path: &str, operation: &Map<String, Value>) -> String {
     match operation.get("operationId").and_then(Value::as_str) {
         Some(id) => id.to_owned(),
@@ -421,14 +429,7 @@ fn is_error_status(status: &str) -> bool {
 
 fn default_response(document: &mut Value) -> Result<Vec<String>, Unsupported> {
     let mut changes = Vec::new();
-    for (method, path, operation) in operations_mut(document) {
-        let label = operation_label(&method, &path, operation);
-        let Some(responses) = operation
-            .get_mut("responses")
-            .and_then(Value::as_object_mut)
-        else {
-            continue;
-        };
+    for (label, responses) in responses_mut(document) {
         if !responses.keys().any(|status| is_success_status(status)) {
             continue;
         }
@@ -456,14 +457,7 @@ fn json_body(response: &Value) -> Option<&Value> {
 
 fn error_bodies(document: &mut Value) -> Result<Vec<String>, Unsupported> {
     let mut changes = Vec::new();
-    for (method, path, operation) in operations_mut(document) {
-        let label = operation_label(&method, &path, operation);
-        let Some(responses) = operation
-            .get_mut("responses")
-            .and_then(Value::as_object_mut)
-        else {
-            continue;
-        };
+    for (label, responses) in responses_mut(document) {
         let is_error = |status: &str| is_error_status(status) || status == "default";
         let distinct: BTreeSet<String> = responses
             .iter()
@@ -497,14 +491,7 @@ fn error_bodies(document: &mut Value) -> Result<Vec<String>, Unsupported> {
 
 fn success_bodies(document: &mut Value) -> Result<Vec<String>, Unsupported> {
     let mut changes = Vec::new();
-    for (method, path, operation) in operations_mut(document) {
-        let label = operation_label(&method, &path, operation);
-        let Some(responses) = operation
-            .get_mut("responses")
-            .and_then(Value::as_object_mut)
-        else {
-            continue;
-        };
+    for (label, responses) in responses_mut(document) {
         let is_success = |status: &str| is_success_status(status) || status == "default";
         let successes: Vec<(&String, &Value)> = responses
             .iter()

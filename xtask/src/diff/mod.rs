@@ -182,7 +182,24 @@ fn diff_operations(
     changes: &mut Vec<Change>,
 ) {
     let (old, new) = (operations_by_key(from), operations_by_key(to));
-    for (key, operation) in new.iter().filter(|(key, _)| !old.contains_key(*key)) {
+    // An operation whose method and path are gone but whose operationId
+    // reappears elsewhere has moved, not been removed and added.
+    let moved: BTreeMap<&String, &String> = old
+        .iter()
+        .filter(|(key, _)| !new.contains_key(*key))
+        .filter_map(|(old_key, old_op)| {
+            let id = operation_id(old_op);
+            let (new_key, _) = new.iter().find(|(new_key, new_op)| {
+                !old.contains_key(*new_key) && !id.is_empty() && operation_id(new_op) == id
+            })?;
+            Some((old_key, new_key))
+        })
+        .collect();
+    let moved_to: BTreeSet<&String> = moved.values().copied().collect();
+    for (key, operation) in new
+        .iter()
+        .filter(|(key, _)| !old.contains_key(*key) && !moved_to.contains(key))
+    {
         changes.push(change(
             rules::OPERATION_ADDED,
             key,
@@ -195,7 +212,10 @@ fn diff_operations(
             ),
         ));
     }
-    for (key, operation) in old.iter().filter(|(key, _)| !new.contains_key(*key)) {
+    for (key, operation) in old
+        .iter()
+        .filter(|(key, _)| !new.contains_key(*key) && !moved.contains_key(key))
+    {
         changes.push(change(
             rules::OPERATION_REMOVED,
             key,
@@ -207,6 +227,22 @@ fn diff_operations(
                 tag_trait(operation)
             ),
         ));
+    }
+    for (old_key, new_key) in &moved {
+        changes.push(change(
+            rules::OPERATION_PATH_CHANGED,
+            new_key,
+            "",
+            format!(
+                "operation `{}` moved from `{old_key}`",
+                operation_id(new[*new_key])
+            ),
+            format!(
+                "method `{}()` keeps its name and sends to the new path",
+                method_name(new[*new_key])
+            ),
+        ));
+        diff_operation(new_key, old[*old_key], new[*new_key], renames, changes);
     }
     for (key, old_operation) in &old {
         if let Some(new_operation) = new.get(key) {

@@ -43,6 +43,7 @@ macro_rules! rules {
 rules! {
     OPERATION_ADDED = "operation-added", NonBreaking, "a new operation";
     OPERATION_REMOVED = "operation-removed", Breaking, "an operation is gone";
+    OPERATION_PATH_CHANGED = "operation-path-changed", Breaking, "same operationId, new method or path: older clients call the old one";
     OPERATION_ID_CHANGED = "operation-id-changed", Breaking, "same method and path, new operationId: the Rust method is renamed";
     PARAMETER_ADDED_REQUIRED = "parameter-added-required", Breaking, "a new required parameter";
     PARAMETER_ADDED_OPTIONAL = "parameter-added-optional", NonBreaking, "a new optional parameter";
