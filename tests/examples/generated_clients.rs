@@ -57,7 +57,7 @@ macro_rules! exercise {
         use $krate::types;
 
         let started = Instant::now();
-        let client = Client::new($base_url);
+        let client = Client::new($base_url, flexport_runtime::Pipeline::default());
         let created = client
             .create_product()
             .body(

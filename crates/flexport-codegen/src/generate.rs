@@ -1,6 +1,6 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
 use crate::normalize::{self, Change, Unsupported};
@@ -44,12 +44,19 @@ pub struct Generated {
 ///   of Flexport's documentation; `use <crate>::prelude::*` brings them all in.
 /// - **`schemars::JsonSchema`** on every type, as Oxide's SDK does, so users
 ///   can emit or check the schema of what they send and store.
+/// - **`flexport_runtime::Pipeline` as the inner type, hooks expected**: every
+///   request goes through the pipeline (token, idempotency key, retries,
+///   tracing) by the `ClientHooks` impl that [`crate::extensions`] appends;
+///   `Expected` makes a missing impl a compile error instead of a silent
+///   bypass.
 pub fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Separate)
-        .with_derive("schemars::JsonSchema");
+        .with_derive("schemars::JsonSchema")
+        .with_inner_type(quote::quote!(flexport_runtime::Pipeline))
+        .with_hooks(HooksMode::Expected);
     settings
 }
 
@@ -61,13 +68,14 @@ pub fn generate(document: &[u8]) -> Result<Generated, Error> {
 /// Normalizes and generates the client for an already validated document.
 pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
     let changes = normalize::normalize(&mut document)?;
+    let extensions = crate::extensions::tokens(&document);
     let spec: openapiv3::OpenAPI = serde_json::from_value(document).map_err(Error::Normalized)?;
     let mut generator = Generator::new(&settings());
     // progenitor reports some unsupported constructs with `todo!`/`assert!`;
     // turn those into an error that names the document instead of a crash.
     let tokens = catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(&spec)))
         .map_err(|panic| Error::GeneratorPanicked(panic_message(&panic)))??;
-    let file: syn::File = syn::parse2(tokens)?;
+    let file: syn::File = syn::parse2(quote::quote! { #tokens #extensions })?;
     Ok(Generated {
         code: prettyplease::unparse(&file),
         changes,

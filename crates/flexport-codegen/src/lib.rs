@@ -12,6 +12,7 @@
 //! progenitor with [`settings`] → prettyplease.
 
 pub mod build_script;
+pub mod extensions;
 mod generate;
 pub mod normalize;
 pub mod operations;

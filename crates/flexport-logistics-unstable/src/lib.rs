@@ -6,17 +6,17 @@
 //! extension traits (`ClientOrdersExt`, `ClientProductsExt`, ...) that
 //! [`prelude`] brings into scope. Request and response types are in [`types`].
 //!
-//! This bare client sends what you give it and nothing more; the `flexport`
-//! crate adds authentication, idempotency keys, typed errors and retries.
+//! Every request runs through a [`flexport_runtime::Pipeline`] (the client's
+//! inner value): bearer token, idempotency keys on POST and PATCH, retries
+//! with backoff, tracing. The `flexport` crate builds clients with it, adds
+//! typed errors, OAuth and webhooks, and is what most users want.
 //!
 //! ```no_run
 //! use flexport_logistics_unstable::prelude::*;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let mut headers = reqwest::header::HeaderMap::new();
-//! headers.insert(reqwest::header::AUTHORIZATION, "Bearer <token>".parse()?);
-//! let http = reqwest::Client::builder().default_headers(headers).build()?;
-//! let client = Client::new_with_client("https://logistics-api.flexport.com", http);
+//! let pipeline = flexport_runtime::Pipeline::builder().bearer_token("<token>")?.build();
+//! let client = Client::new("https://logistics-api.flexport.com", pipeline);
 //! let product = client.get_product().logistics_sku("ABC123").send().await?;
 //! println!("{:?}", product.into_inner());
 //! # Ok(())

@@ -1,0 +1,300 @@
+//! Code appended to every generated client, beyond what progenitor emits:
+//! the `ClientHooks` impl that runs requests through `flexport_runtime`'s
+//! pipeline, `OffsetPaged` for list operations, and a `webhooks::Event` enum.
+//!
+//! Each is derived from the (normalized) document by a general rule, so a new
+//! API version gets them without a line of hand-written code.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use serde_json::Value;
+
+use crate::refs;
+
+/// Everything this module adds, for the document `generate` was given.
+pub fn tokens(document: &Value) -> TokenStream {
+    let hooks = hooks();
+    let paged = offset_paged(document)
+        .iter()
+        .map(OffsetPagedOperation::tokens)
+        .collect::<TokenStream>();
+    let webhooks = webhook_events(document).map(|events| events.tokens());
+    quote! { #hooks #paged #webhooks }
+}
+
+/// `ClientHooks` for the generated `Client`, whose inner value is the pipeline.
+fn hooks() -> TokenStream {
+    quote! {
+        impl progenitor_client::ClientHooks<flexport_runtime::Pipeline> for Client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                _info: &progenitor_client::OperationInfo,
+            ) -> std::result::Result<(), progenitor_client::Error<E>> {
+                self.inner.prepare(request);
+                Ok(())
+            }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                self.inner.execute(&self.client, request, info.operation_id).await
+            }
+        }
+    }
+}
+
+/// A GET operation with `offset` and `limit` query parameters whose success
+/// body is an array of a named schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetPagedOperation {
+    pub operation_id: String,
+    pub item_schema: String,
+    offset_is_integer: bool,
+    limit_is_integer: bool,
+}
+
+impl OffsetPagedOperation {
+    fn tokens(&self) -> TokenStream {
+        let builder = ident(&self.operation_id.to_upper_camel_case());
+        let item = ident(&self.item_schema.to_upper_camel_case());
+        let number = |is_integer: bool, name: &str| {
+            let name = ident(name);
+            if is_integer {
+                quote!(#name)
+            } else {
+                quote!(#name as f64)
+            }
+        };
+        let offset = number(self.offset_is_integer, "offset");
+        let limit = number(self.limit_is_integer, "limit");
+        quote! {
+            impl flexport_runtime::OffsetPaged for builder::#builder<'_> {
+                type Item = types::#item;
+
+                async fn page(
+                    self,
+                    offset: u64,
+                    limit: u64,
+                ) -> std::result::Result<
+                    std::vec::Vec<Self::Item>,
+                    progenitor_client::Error<progenitor_client::ByteStream>,
+                > {
+                    self.offset(#offset).limit(#limit).send().await.map(ResponseValue::into_inner)
+                }
+            }
+        }
+    }
+}
+
+/// The operations that get `OffsetPaged`.
+pub fn offset_paged(document: &Value) -> Vec<OffsetPagedOperation> {
+    let Some(paths) = document.get("paths").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for item in paths.values() {
+        let Some(get) = item.get("get") else { continue };
+        let Some(operation_id) = get.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        let query: BTreeMap<&str, &Value> = item
+            .get("parameters")
+            .into_iter()
+            .chain(get.get("parameters"))
+            .filter_map(Value::as_array)
+            .flatten()
+            .map(|parameter| resolved(document, parameter))
+            .filter(|parameter| parameter.get("in").and_then(Value::as_str) == Some("query"))
+            .filter_map(|parameter| {
+                let name = parameter.get("name")?.as_str()?;
+                Some((name, resolved(document, parameter.get("schema")?)))
+            })
+            .collect();
+        let numeric = |name: &str| {
+            let kind = query.get(name)?.get("type")?.as_str()?;
+            matches!(kind, "integer" | "number").then_some(kind == "integer")
+        };
+        let (Some(offset_is_integer), Some(limit_is_integer)) =
+            (numeric("offset"), numeric("limit"))
+        else {
+            continue;
+        };
+        let Some(item_schema) = array_item_schema(document, get) else {
+            continue;
+        };
+        found.push(OffsetPagedOperation {
+            operation_id: operation_id.to_owned(),
+            item_schema,
+            offset_is_integer,
+            limit_is_integer,
+        });
+    }
+    found
+}
+
+/// The schema named by the items of the operation's JSON success body, when
+/// that body is an array of a named schema.
+fn array_item_schema(document: &Value, operation: &Value) -> Option<String> {
+    let responses = operation.get("responses")?.as_object()?;
+    let (_, success) = responses
+        .iter()
+        .find(|(status, _)| status.starts_with('2'))?;
+    let schema = resolved(document, success)
+        .get("content")?
+        .get("application/json")?
+        .get("schema")?;
+    let items = resolved(document, schema).get("items")?;
+    let name = refs::schema_name(items.get("$ref")?.as_str()?)?;
+    // Only names typify keeps as they are; anything else the normalize passes
+    // should have made so.
+    (name == name.to_upper_camel_case()).then_some(name)
+}
+
+/// The `*Event` schemas of the document, told apart by a `…EventType` property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEvents {
+    /// The property that names the event type, such as `logisticsEventType`.
+    pub type_field: String,
+    /// Schema names, in document order.
+    pub schemas: Vec<String>,
+}
+
+impl WebhookEvents {
+    fn tokens(&self) -> TokenStream {
+        let type_field = &self.type_field;
+        let variants: Vec<(Ident, Ident, String)> = self
+            .schemas
+            .iter()
+            .map(|schema| {
+                let stem = schema.strip_suffix("Event").unwrap_or(schema);
+                (
+                    ident(&stem.to_upper_camel_case()),
+                    ident(&schema.to_upper_camel_case()),
+                    schema.clone(),
+                )
+            })
+            .collect();
+        let declarations = variants.iter().map(|(variant, ty, schema)| {
+            let doc = format!("A payload of the `{schema}` schema.");
+            quote! { #[doc = #doc] #variant(super::types::#ty), }
+        });
+        let arms = variants.iter().map(|(variant, _, schema)| {
+            quote! {
+                if key == flexport_runtime::webhooks::event_key(#schema) {
+                    return serde_json::from_value(payload).map(Self::#variant);
+                }
+            }
+        });
+        let names = variants.iter().map(|(variant, ..)| {
+            let name = variant.to_string();
+            quote! { Self::#variant(_) => #name, }
+        });
+        let doc = format!(
+            "A webhook event of this API version, told apart by its `{type_field}` \
+             (case and separators ignored: `InboundReceived`, `inbound_received` \
+             and `inbound.received` are the same type)."
+        );
+        quote! {
+            /// Webhook payloads: the `*Event` schemas of the document.
+            pub mod webhooks {
+                pub use flexport_runtime::webhooks::InvalidEvent;
+
+                #[doc = #doc]
+                #[derive(Debug, Clone)]
+                #[non_exhaustive]
+                pub enum Event {
+                    #(#declarations)*
+                    /// An event type this version does not declare, kept as sent.
+                    Unknown {
+                        event_type: std::string::String,
+                        payload: serde_json::Value,
+                    },
+                }
+
+                impl Event {
+                    /// Parses a webhook request body.
+                    pub fn from_slice(body: &[u8]) -> std::result::Result<Self, InvalidEvent> {
+                        flexport_runtime::webhooks::parse(body, #type_field, |key, event_type, payload| {
+                            #(#arms)*
+                            Ok(Self::Unknown { event_type, payload })
+                        })
+                    }
+
+                    /// The variant's name, or the type as sent for `Unknown`.
+                    pub fn event_type(&self) -> &str {
+                        match self {
+                            #(#names)*
+                            Self::Unknown { event_type, .. } => event_type,
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The webhook events of the document, if it declares any.
+pub fn webhook_events(document: &Value) -> Option<WebhookEvents> {
+    let schemas = document.get("components")?.get("schemas")?.as_object()?;
+    let type_field_of = |schema: &Value| -> Option<String> {
+        property_names(document, schema)
+            .into_iter()
+            .find(|name| name.ends_with("EventType"))
+    };
+    let candidates: Vec<(&String, String)> = schemas
+        .iter()
+        .filter(|(name, _)| name.ends_with("Event") && name.as_str() != "Event")
+        .filter(|(name, _)| name.as_str() == name.to_upper_camel_case())
+        .filter_map(|(name, schema)| Some((name, type_field_of(schema)?)))
+        .collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, field) in &candidates {
+        *counts.entry(field.as_str()).or_default() += 1;
+    }
+    let (type_field, _) = counts.into_iter().max_by_key(|(_, count)| *count)?;
+    let mut keys = BTreeSet::new();
+    let schemas = candidates
+        .iter()
+        .filter(|(_, field)| field == type_field)
+        .filter(|(name, _)| keys.insert(name.trim_end_matches("Event").to_snake_case()))
+        .map(|(name, _)| (*name).clone())
+        .collect();
+    Some(WebhookEvents {
+        type_field: type_field.to_owned(),
+        schemas,
+    })
+}
+
+/// The property names of a schema, including those its `allOf` members add.
+fn property_names(document: &Value, schema: &Value) -> Vec<String> {
+    let schema = resolved(document, schema);
+    let own = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|properties| properties.keys().cloned());
+    let inherited = schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|member| property_names(document, member));
+    own.chain(inherited).collect()
+}
+
+fn resolved<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(reference) => refs::resolve(document, reference).unwrap_or(value),
+        None => value,
+    }
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
