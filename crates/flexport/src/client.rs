@@ -1,0 +1,240 @@
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use flexport_runtime::{Pipeline, RetryPolicy};
+
+/// Production and sandbox share this endpoint; the token picks the account.
+pub const DEFAULT_BASE_URL: &str = "https://logistics-api.flexport.com";
+
+/// The environment variable [`ClientBuilder::from_env`] reads the token from.
+pub const TOKEN_ENV_VAR: &str = "FLEXPORT_API_TOKEN";
+
+/// The environment variable [`ClientBuilder::from_env`] reads a base URL
+/// from, if set (a local sandbox, say).
+pub const BASE_URL_ENV_VAR: &str = "FLEXPORT_BASE_URL";
+
+/// A generated client of one API version, as [`ClientBuilder::build`] makes it.
+pub trait VersionClient: Sized {
+    /// The version's path segment, such as `2024-04`.
+    const API_VERSION: &'static str;
+
+    fn from_parts(base_url: &str, http: reqwest::Client, pipeline: Pipeline) -> Self;
+}
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("no API token: set {TOKEN_ENV_VAR} or call ClientBuilder::token")]
+    MissingToken,
+    #[error("the API token contains characters that cannot be sent in an HTTP header")]
+    InvalidToken,
+    #[error("invalid base URL {url:?}: {reason}")]
+    InvalidBaseUrl { url: String, reason: String },
+    #[error(
+        "refusing to send the API token over plain http to {url}; use https, a loopback address, \
+         or ClientBuilder::allow_insecure_http"
+    )]
+    InsecureBaseUrl { url: String },
+    #[error("could not build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// Configures a client of any enabled API version.
+///
+/// ```no_run
+/// # #[cfg(feature = "v2024-04")]
+/// # fn run() -> Result<(), flexport::ConfigError> {
+/// use std::time::Duration;
+/// let client: flexport::v2024_04::Client = flexport::ClientBuilder::new()
+///     .token("…")
+///     .timeout(Duration::from_secs(10))
+///     .max_attempts(5)
+///     .build()?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: String,
+    token: Option<SecretString>,
+    require_token: bool,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    idempotency_keys: bool,
+    user_agent: String,
+    http: Option<reqwest::Client>,
+    allow_insecure_http: bool,
+    basic_auth: Option<(String, SecretString)>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClientBuilder {
+    pub fn new() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            token: None,
+            require_token: true,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            idempotency_keys: true,
+            user_agent: concat!("flexport-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            http: None,
+            allow_insecure_http: false,
+            basic_auth: None,
+        }
+    }
+
+    /// A builder with the token of `FLEXPORT_API_TOKEN` and, if set, the base
+    /// URL of `FLEXPORT_BASE_URL`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let token = std::env::var(TOKEN_ENV_VAR).map_err(|_| ConfigError::MissingToken)?;
+        let builder = Self::new().token(token);
+        Ok(match std::env::var(BASE_URL_ENV_VAR) {
+            Ok(url) if !url.trim().is_empty() => builder.base_url(url),
+            _ => builder,
+        })
+    }
+
+    /// A portal token (merchants) or an OAuth access token (partners).
+    pub fn token(mut self, token: impl Into<SecretString>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Where the API is, without the `/logistics/api/{version}` path.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Time limit of each attempt (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time limit to open a connection (default 10 s); ignored with
+    /// [`Self::reqwest_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Attempts per call, the first included (default 4; 1 disables retries).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.retry.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Overall time budget of a call across its retries (default 120 s).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.retry.deadline = Some(deadline);
+        self
+    }
+
+    /// Whether POST and PATCH get an `idempotency-key` (default: yes).
+    pub fn idempotency_keys(mut self, enabled: bool) -> Self {
+        self.idempotency_keys = enabled;
+        self
+    }
+
+    /// Appended to `flexport-rs/<version>` in the `User-Agent` header.
+    pub fn user_agent(mut self, product: &str) -> Self {
+        self.user_agent = format!("{} {product}", self.user_agent);
+        self
+    }
+
+    /// Sends through your own `reqwest::Client` (proxies, TLS, connection
+    /// pool); its own timeouts and user agent apply.
+    pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Allows a plain `http` base URL that is not a loopback address.
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.allow_insecure_http = true;
+        self
+    }
+
+    /// No token: for the calls that take none, such as the OAuth code exchange.
+    pub(crate) fn without_token(mut self) -> Self {
+        self.require_token = false;
+        self
+    }
+
+    pub(crate) fn basic_auth(mut self, user: String, password: SecretString) -> Self {
+        self.basic_auth = Some((user, password));
+        self
+    }
+
+    /// Builds the client of an API version: `let c: flexport::v2024_04::Client = builder.build()?`.
+    pub fn build<C: VersionClient>(self) -> Result<C, ConfigError> {
+        let base_url = self.checked_base_url()?;
+        let mut pipeline = Pipeline::builder()
+            .retry(self.retry.clone())
+            .idempotency_keys(self.idempotency_keys)
+            .attempt_timeout(self.timeout);
+        pipeline = match (&self.token, &self.basic_auth) {
+            (_, Some((user, password))) => pipeline
+                .basic_auth(user, password.expose_secret())
+                .map_err(|_| ConfigError::InvalidToken)?,
+            (Some(token), None) => pipeline
+                .bearer_token(token.expose_secret())
+                .map_err(|_| ConfigError::InvalidToken)?,
+            (None, None) if self.require_token => return Err(ConfigError::MissingToken),
+            (None, None) => pipeline,
+        };
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .user_agent(&self.user_agent)
+                .connect_timeout(self.connect_timeout)
+                .build()?,
+        };
+        Ok(C::from_parts(&base_url, http, pipeline.build()))
+    }
+
+    fn checked_base_url(&self) -> Result<String, ConfigError> {
+        let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
+            url: self.base_url.clone(),
+            reason: reason.to_owned(),
+        };
+        let url = Url::parse(self.base_url.trim()).map_err(|error| invalid(&error.to_string()))?;
+        let loopback = match url.host() {
+            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => return Err(invalid("no host")),
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if loopback || self.allow_insecure_http => {}
+            "http" => {
+                return Err(ConfigError::InsecureBaseUrl {
+                    url: url.to_string(),
+                });
+            }
+            other => return Err(invalid(&format!("unsupported scheme {other:?}"))),
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid("a base URL has no query or fragment"));
+        }
+        Ok(url.as_str().trim_end_matches('/').to_owned())
+    }
+}

@@ -1,0 +1,74 @@
+//! Rust SDK for the [Flexport Logistics API](https://logisticsapi.flexport.com/).
+//!
+//! Each API version is a cargo feature and a module holding that version's
+//! generated client (`Client`, its `types`, its `prelude` of per-tag
+//! extension traits, and `webhooks::Event`):
+//!
+//! | feature | module | crate |
+//! |---|---|---|
+//! | `v2023-04` | `v2023_04` | `flexport-logistics-2023-04` |
+//! | `v2023-07` | `v2023_07` | `flexport-logistics-2023-07` |
+//! | `v2023-10` | `v2023_10` | `flexport-logistics-2023-10` |
+//! | `v2024-01` | `v2024_01` | `flexport-logistics-2024-01` |
+//! | `v2024-04` (default) | `v2024_04` | `flexport-logistics-2024-04` |
+//! | `unstable` | `unstable` | `flexport-logistics-unstable` |
+//!
+//! What this crate adds to a bare generated client, the same way for every
+//! version:
+//! - [`ClientBuilder`]: token (or `FLEXPORT_API_TOKEN`), base URL, timeouts,
+//!   retry policy, user agent; tokens are secret and never sent over plain
+//!   `http` except to loopback;
+//! - idempotency: every POST and PATCH carries an `idempotency-key`, reused by
+//!   its retries ([`with_idempotency_key`] sets your own);
+//! - retries of 429, 5xx and connection failures, with exponential backoff and
+//!   jitter, honouring `Retry-After` ([`RetryPolicy`]), and a `tracing` span
+//!   per call;
+//! - one [`Error`] type with the parsed problem+json, the six-digit
+//!   [`ErrorCode`], the correlation id and `Retry-After`;
+//! - [`oauth`] for partner apps, [`pagination`] streams, [`webhooks`] parsing
+//!   and [`ResponseMetadata`] (`x-correlation-id`, `idempotent-replayed`).
+//!
+//! ```no_run
+//! # #[cfg(feature = "v2024-04")]
+//! # async fn run() -> Result<(), flexport::Error> {
+//! use flexport::v2024_04::prelude::*;
+//!
+//! let client: flexport::v2024_04::Client = flexport::ClientBuilder::from_env()?.build()?;
+//! let product = client.get_product().logistics_sku("ABC123").send().await?;
+//! println!("{}", product.into_inner().name);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The generated methods return progenitor's error type; `?` converts it into
+//! [`Error`] (the pipeline has already read a failed response's body, so the
+//! conversion loses nothing).
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+mod error;
+pub mod oauth;
+pub mod pagination;
+mod response;
+mod versions;
+pub mod webhooks;
+
+pub use client::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, TOKEN_ENV_VAR, VersionClient};
+pub use error::{ApiError, Error, ErrorCode, ErrorKind, Problem};
+pub use flexport_runtime::{RetryPolicy, headers, with_idempotency_key};
+pub use response::ResponseMetadata;
+pub use secrecy::SecretString;
+
+#[cfg(feature = "v2023-04")]
+pub use flexport_logistics_2023_04 as v2023_04;
+#[cfg(feature = "v2023-07")]
+pub use flexport_logistics_2023_07 as v2023_07;
+#[cfg(feature = "v2023-10")]
+pub use flexport_logistics_2023_10 as v2023_10;
+#[cfg(feature = "v2024-01")]
+pub use flexport_logistics_2024_01 as v2024_01;
+#[cfg(feature = "v2024-04")]
+pub use flexport_logistics_2024_04 as v2024_04;
+#[cfg(feature = "unstable")]
+pub use flexport_logistics_unstable as unstable;

@@ -1,0 +1,55 @@
+//! What every enabled version's generated client implements, by one macro.
+
+macro_rules! version {
+    ($feature:literal, $krate:ident, $version:literal) => {
+        #[cfg(feature = $feature)]
+        const _: () = {
+            use $krate as api;
+
+            impl crate::VersionClient for api::Client {
+                const API_VERSION: &'static str = $version;
+
+                fn from_parts(
+                    base_url: &str,
+                    http: reqwest::Client,
+                    pipeline: flexport_runtime::Pipeline,
+                ) -> Self {
+                    api::Client::new_with_client(base_url, http, pipeline)
+                }
+            }
+
+            impl crate::oauth::TokenExchange for api::Client {
+                async fn exchange_code(
+                    &self,
+                    code: &str,
+                    redirect_uri: &str,
+                ) -> Result<crate::oauth::AccessToken, crate::Error> {
+                    use api::prelude::*;
+                    let body = api::types::TokenExchangeBody {
+                        code: code.to_owned(),
+                        grant_type: api::types::GrantTypes::AuthorizationCode,
+                        redirect_uri: redirect_uri.to_owned(),
+                    };
+                    let token = self.token_exchange().body(body).send().await?.into_inner();
+                    Ok(crate::oauth::AccessToken {
+                        token: token.access_token.into(),
+                        logistics_account_id: token.logistics_account_id,
+                    })
+                }
+            }
+
+            impl crate::webhooks::WebhookEvent for api::webhooks::Event {
+                fn from_slice(body: &[u8]) -> Result<Self, crate::webhooks::InvalidEvent> {
+                    api::webhooks::Event::from_slice(body)
+                }
+            }
+        };
+    };
+}
+
+version!("v2023-04", flexport_logistics_2023_04, "2023-04");
+version!("v2023-07", flexport_logistics_2023_07, "2023-07");
+version!("v2023-10", flexport_logistics_2023_10, "2023-10");
+version!("v2024-01", flexport_logistics_2024_01, "2024-01");
+version!("v2024-04", flexport_logistics_2024_04, "2024-04");
+version!("unstable", flexport_logistics_unstable, "unstable");
