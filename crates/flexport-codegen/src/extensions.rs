@@ -5,9 +5,9 @@
 //! Each is derived from the (normalized) document by a general rule, so a new
 //! API version gets them without a line of hand-written code.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::ToUpperCamelCase;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
@@ -258,11 +258,11 @@ pub fn webhook_events(document: &Value) -> Option<WebhookEvents> {
         *counts.entry(field.as_str()).or_default() += 1;
     }
     let (type_field, _) = counts.into_iter().max_by_key(|(_, count)| *count)?;
-    let mut keys = BTreeSet::new();
+    // Two names differing only in case would share the runtime's event key;
+    // the first one in document order would then win.
     let schemas = candidates
         .iter()
         .filter(|(_, field)| field == type_field)
-        .filter(|(name, _)| keys.insert(name.trim_end_matches("Event").to_snake_case()))
         .map(|(name, _)| (*name).clone())
         .collect();
     Some(WebhookEvents {

@@ -32,7 +32,7 @@ pub mod webhooks;
 
 pub use idempotency::{current_idempotency_key, with_idempotency_key};
 pub use pagination::OffsetPaged;
-pub use pipeline::{Pipeline, PipelineBuilder};
+pub use pipeline::{InvalidToken, Pipeline, PipelineBuilder};
 pub use retry::{RetryPolicy, parse_retry_after};
 
 /// Headers the Flexport Logistics API uses but its documents do not declare.
@@ -45,7 +45,3 @@ pub mod headers {
     /// same idempotency key was replayed instead of acting again.
     pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 }
-
-/// Re-exported for the generated code and the facade.
-#[doc(hidden)]
-pub use progenitor_client;

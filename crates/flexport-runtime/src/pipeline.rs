@@ -44,35 +44,28 @@ pub struct PipelineBuilder {
 }
 
 /// A token that cannot be sent in a header.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the API token contains characters that cannot be sent in an HTTP header")]
 pub struct InvalidToken;
-
-impl std::fmt::Display for InvalidToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the API token contains characters that cannot be sent in an HTTP header")
-    }
-}
-
-impl std::error::Error for InvalidToken {}
 
 impl PipelineBuilder {
     /// Sends `Authorization: Bearer <token>` with every request.
-    pub fn bearer_token(mut self, token: &str) -> Result<Self, InvalidToken> {
-        let mut value =
-            HeaderValue::from_str(&format!("Bearer {}", token.trim())).map_err(|_| InvalidToken)?;
-        value.set_sensitive(true);
-        self.settings.authorization = Some(value);
-        Ok(self)
+    pub fn bearer_token(self, token: &str) -> Result<Self, InvalidToken> {
+        self.authorization(format!("Bearer {}", token.trim()))
     }
 
     /// Sends HTTP Basic credentials with every request, as an OAuth client
     /// authenticates when it exchanges a code for a token.
-    pub fn basic_auth(mut self, user: &str, password: &str) -> Result<Self, InvalidToken> {
+    pub fn basic_auth(self, user: &str, password: &str) -> Result<Self, InvalidToken> {
         use base64::Engine as _;
         let credentials =
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-        let mut value =
-            HeaderValue::from_str(&format!("Basic {credentials}")).map_err(|_| InvalidToken)?;
+        self.authorization(format!("Basic {credentials}"))
+    }
+
+    /// Sets the `Authorization` header, marked sensitive so `Debug` hides it.
+    fn authorization(mut self, value: String) -> Result<Self, InvalidToken> {
+        let mut value = HeaderValue::from_str(&value).map_err(|_| InvalidToken)?;
         value.set_sensitive(true);
         self.settings.authorization = Some(value);
         Ok(self)
@@ -137,7 +130,7 @@ impl Pipeline {
     /// `flexport.request` span.
     ///
     /// A request is retried only when sending it twice cannot act twice: its
-    /// method is idempotent (GET, HEAD, PUT, DELETE, OPTIONS) or it carries an
+    /// method is idempotent (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) or it carries an
     /// idempotency key. The body of a final failed response (status ≥ 400) is
     /// read into memory before it is returned.
     pub async fn execute(
@@ -165,20 +158,27 @@ impl Pipeline {
     ) -> reqwest::Result<Response> {
         let policy = &self.settings.retry;
         let may_repeat =
-            is_idempotent(request.method()) || request.headers().contains_key(IDEMPOTENCY_KEY);
+            request.method().is_idempotent() || request.headers().contains_key(IDEMPOTENCY_KEY);
         let key = request.headers().get(IDEMPOTENCY_KEY).cloned();
         let started = Instant::now();
         let span = tracing::Span::current();
-        for attempt in 1.. {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
             let remaining = policy
                 .deadline
                 .map(|deadline| deadline.saturating_sub(started.elapsed()));
-            if let Some(limit) = shortest(self.settings.attempt_timeout, remaining) {
+            if let Some(limit) = [self.settings.attempt_timeout, remaining]
+                .into_iter()
+                .flatten()
+                .min()
+            {
                 *request.timeout_mut() = Some(limit);
             }
-            let again = match may_repeat && attempt < policy.max_attempts {
-                true => request.try_clone(),
-                false => None,
+            let again = if may_repeat && attempt < policy.max_attempts {
+                request.try_clone()
+            } else {
+                None
             };
             span.record("attempt", attempt);
             let outcome = http.execute(request).await;
@@ -218,21 +218,6 @@ impl Pipeline {
             tokio::time::sleep(delay).await;
             request = again;
         }
-        unreachable!("the loop returns on its last attempt")
-    }
-}
-
-fn is_idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
-    )
-}
-
-fn shortest(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     }
 }
 

@@ -3,28 +3,15 @@
 use serde_json::Value;
 
 /// A webhook payload that could not be read.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("invalid{} webhook event: {reason}", event_type.as_ref().map(|kind| format!(" `{kind}`")).unwrap_or_default())]
 pub struct InvalidEvent {
     /// The event type the payload named, if it named one.
     pub event_type: Option<String>,
+    #[source]
     pub reason: serde_json::Error,
     /// The payload as received.
     pub body: Vec<u8>,
-}
-
-impl std::fmt::Display for InvalidEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.event_type {
-            Some(kind) => write!(f, "invalid `{kind}` webhook event: {}", self.reason),
-            None => write!(f, "invalid webhook event: {}", self.reason),
-        }
-    }
-}
-
-impl std::error::Error for InvalidEvent {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.reason)
-    }
 }
 
 /// Event types compare equal whatever their case and separators:

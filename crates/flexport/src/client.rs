@@ -29,8 +29,8 @@ pub trait VersionClient: Sized {
 pub enum ConfigError {
     #[error("no API token: set {TOKEN_ENV_VAR} or call ClientBuilder::token")]
     MissingToken,
-    #[error("the API token contains characters that cannot be sent in an HTTP header")]
-    InvalidToken,
+    #[error(transparent)]
+    InvalidToken(#[from] flexport_runtime::InvalidToken),
     #[error("invalid base URL {url:?}: {reason}")]
     InvalidBaseUrl { url: String, reason: String },
     #[error(
@@ -191,12 +191,8 @@ impl ClientBuilder {
             .idempotency_keys(self.idempotency_keys)
             .attempt_timeout(self.timeout);
         pipeline = match (&self.token, &self.basic_auth) {
-            (_, Some((user, password))) => pipeline
-                .basic_auth(user, password.expose_secret())
-                .map_err(|_| ConfigError::InvalidToken)?,
-            (Some(token), None) => pipeline
-                .bearer_token(token.expose_secret())
-                .map_err(|_| ConfigError::InvalidToken)?,
+            (_, Some((user, password))) => pipeline.basic_auth(user, password.expose_secret())?,
+            (Some(token), None) => pipeline.bearer_token(token.expose_secret())?,
             (None, None) if self.require_token => return Err(ConfigError::MissingToken),
             (None, None) => pipeline,
         };

@@ -10,6 +10,8 @@ use serde::Deserialize;
 
 use flexport_runtime::headers::{CORRELATION_ID, IDEMPOTENCY_KEY};
 
+use crate::response::header_text;
+
 /// Why a call failed.
 ///
 /// Whether an order (or anything else a POST creates) exists after an error
@@ -212,12 +214,7 @@ impl fmt::Display for ErrorCode {
 impl ApiError {
     /// Reads a failed response whose body is already in memory.
     pub fn from_parts(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Self {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+        let header = |name| header_text(headers, name).map(str::to_owned);
         let problem: Option<Problem> = serde_json::from_slice(&body)
             .ok()
             .filter(|p: &Problem| p.title.is_some() || p.type_.is_some() || p.detail.is_some());
@@ -294,14 +291,11 @@ impl Error {
     }
 
     fn from_response(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Self {
-        if status.is_success() || status.is_redirection() || status.is_informational() {
+        if status.as_u16() < 400 {
             return Self::InvalidResponse {
                 status,
                 reason: "a status the document does not list for this operation".to_owned(),
-                correlation_id: headers
-                    .get(CORRELATION_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
+                correlation_id: header_text(headers, CORRELATION_ID).map(str::to_owned),
                 body,
             };
         }

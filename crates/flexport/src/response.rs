@@ -1,4 +1,5 @@
 use progenitor_client::ResponseValue;
+use reqwest::header::HeaderMap;
 
 use flexport_runtime::headers::{CORRELATION_ID, IDEMPOTENT_REPLAYED};
 
@@ -14,7 +15,7 @@ pub trait ResponseMetadata {
 
 impl<T> ResponseMetadata for ResponseValue<T> {
     fn correlation_id(&self) -> Option<&str> {
-        self.headers().get(CORRELATION_ID)?.to_str().ok()
+        header_text(self.headers(), CORRELATION_ID)
     }
 
     fn idempotent_replayed(&self) -> bool {
@@ -22,9 +23,12 @@ impl<T> ResponseMetadata for ResponseValue<T> {
     }
 }
 
-pub(crate) fn replayed(headers: &reqwest::header::HeaderMap) -> bool {
-    headers
-        .get(IDEMPOTENT_REPLAYED)
-        .and_then(|value| value.to_str().ok())
+pub(crate) fn replayed(headers: &HeaderMap) -> bool {
+    header_text(headers, IDEMPOTENT_REPLAYED)
         .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
+}
+
+/// A header's value, if present and text.
+pub(crate) fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name)?.to_str().ok()
 }
