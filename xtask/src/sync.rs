@@ -38,6 +38,20 @@ pub struct RetryPolicy {
     pub timeout: Duration,
 }
 
+impl RetryPolicy {
+    /// The wait after failed attempt `attempt`: the SDK's own backoff with
+    /// jitter, starting at `first_backoff`.
+    fn backoff(&self, attempt: u32) -> Duration {
+        flexport_runtime::RetryPolicy {
+            max_attempts: self.attempts,
+            initial_delay: self.first_backoff,
+            max_delay: Duration::from_secs(30),
+            deadline: None,
+        }
+        .delay(attempt, None)
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
@@ -308,19 +322,9 @@ async fn download_http(
         if attempt >= retry.attempts {
             return Err(failure);
         }
-        tokio::time::sleep(backoff(retry.first_backoff, attempt)).await;
+        tokio::time::sleep(retry.backoff(attempt)).await;
         attempt += 1;
     }
-}
-
-/// `first * 2^(attempt-1)`, plus up to a quarter of that as jitter.
-fn backoff(first: Duration, attempt: u32) -> Duration {
-    let base = first.saturating_mul(1 << (attempt - 1).min(16));
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .subsec_nanos();
-    base + base.mul_f64(f64::from(nanos % 1000) / 4000.0)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
