@@ -26,15 +26,16 @@ async fn serve() -> String {
         loop {
             let (stream, _) = listener.accept().await.unwrap();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(|_: Request<hyper::body::Incoming>| async {
-                    Ok::<_, Infallible>(
-                        Response::builder()
-                            .header("content-type", "application/json")
-                            .header("x-correlation-id", "6f1c2d7e-0000-4000-8000-000000000001")
-                            .body(Full::new(Bytes::from_static(PRODUCT.as_bytes())))
-                            .unwrap(),
-                    )
-                });
+                let service =
+                    hyper::service::service_fn(|_: Request<hyper::body::Incoming>| async {
+                        Ok::<_, Infallible>(
+                            Response::builder()
+                                .header("content-type", "application/json")
+                                .header("x-correlation-id", "6f1c2d7e-0000-4000-8000-000000000001")
+                                .body(Full::new(Bytes::from_static(PRODUCT.as_bytes())))
+                                .unwrap(),
+                        )
+                    });
                 let io = hyper_util::rt::TokioIo::new(stream);
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(io, service)
@@ -149,7 +150,9 @@ fn main() {
             .build()
             .unwrap();
 
-        println!("{calls} sequential calls per round, median of {ROUNDS} rounds, one connection each");
+        println!(
+            "{calls} sequential calls per round, median of {ROUNDS} rounds, one connection each"
+        );
         for (name, plain, facade) in [
             (
                 "GET  /products/{sku}",

@@ -36,8 +36,10 @@ struct FieldVisitor<'a>(&'a mut Fields);
 
 impl Visit for FieldVisitor<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
-        self.0
-            .insert(field.name().to_owned(), format!("{value:?}").trim_matches('"').to_owned());
+        self.0.insert(
+            field.name().to_owned(),
+            format!("{value:?}").trim_matches('"').to_owned(),
+        );
     }
 }
 
@@ -118,7 +120,11 @@ async fn each_call_has_one_span_with_operation_method_path_attempt_status_and_co
         .filter(|(name, _)| name == "flexport.request")
         .map(|(_, fields)| fields)
         .collect();
-    assert_eq!(requests.len(), 1, "one span per call, not per attempt: {spans:?}");
+    assert_eq!(
+        requests.len(),
+        1,
+        "one span per call, not per attempt: {spans:?}"
+    );
     let expected: Fields = [
         ("operation", "get_product"),
         ("method", "GET"),
@@ -134,9 +140,14 @@ async fn each_call_has_one_span_with_operation_method_path_attempt_status_and_co
 
     let events = captured.events.lock().unwrap().clone();
     assert!(
-        events.iter().any(|fields| fields.get("status").map(String::as_str) == Some("503")),
+        events
+            .iter()
+            .any(|fields| fields.get("status").map(String::as_str) == Some("503")),
         "the retry of the 503 is logged: {events:?}"
     );
     let everything = format!("{spans:?}{events:?}");
-    assert!(!everything.contains(TOKEN), "the token leaked into tracing: {everything}");
+    assert!(
+        !everything.contains(TOKEN),
+        "the token leaked into tracing: {everything}"
+    );
 }

@@ -1,0 +1,165 @@
+//! A local stand-in for the Flexport Logistics API, for workflows that must
+//! run offline and in seconds: products, inventory, inbound shipments that
+//! are received after a delay, orders that ship after a delay, bundles,
+//! webhooks (delivered to their URLs) and reports.
+//!
+//! It serves `/logistics/api/{version}/...` for every version the SDK knows,
+//! with the request and response bodies of the 2024-04 document (its
+//! generated types), and behaves like the real service where a client can
+//! tell: bearer tokens, `idempotency-key` replays, `x-correlation-id` on
+//! every response, problem+json errors with the documented statuses, 429 with
+//! `Retry-After` above a request rate.
+//!
+//! State lives in memory, or in a journal file ([`Config::state_file`]): every
+//! change is appended and flushed to disk before the request that made it is
+//! answered, so an order the sandbox confirmed survives a crash.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! let sandbox = flexport_sandbox::Sandbox::start(flexport_sandbox::Config::default()).await?;
+//! println!("{} (token {})", sandbox.base_url(), sandbox.token());
+//! # Ok(())
+//! # }
+//! ```
+
+mod api;
+mod journal;
+mod layers;
+mod problem;
+mod state;
+mod ticker;
+mod webhooks;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use problem::Problem;
+
+/// The API versions the sandbox serves, as they appear in paths.
+pub const VERSIONS: [&str; 6] = [
+    "2023-04", "2023-07", "2023-10", "2024-01", "2024-04", "unstable",
+];
+
+/// The token accepted when [`Config::tokens`] is left empty.
+pub const DEFAULT_TOKEN: &str = "sandbox-token";
+
+/// How the sandbox behaves; [`Config::default`] suits tests.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen; port 0 picks a free one.
+    pub address: SocketAddr,
+    /// Bearer tokens accepted; empty means [`DEFAULT_TOKEN`].
+    pub tokens: Vec<String>,
+    /// How long after creation an inbound shipment is received.
+    pub receive_after: Duration,
+    /// How long after creation (or a successful retry) an order ships.
+    pub ship_after: Duration,
+    /// How long a report takes to generate.
+    pub report_after: Duration,
+    /// Requests per second allowed per token; above it, 429 with `Retry-After`.
+    pub rate_limit: Option<u32>,
+    /// Journal file that keeps state across restarts; `None` keeps it in memory.
+    pub state_file: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tokens: Vec::new(),
+            receive_after: Duration::from_secs(2),
+            ship_after: Duration::from_secs(2),
+            report_after: Duration::from_secs(1),
+            rate_limit: None,
+            state_file: None,
+        }
+    }
+}
+
+impl Config {
+    fn accepted_tokens(&self) -> Vec<String> {
+        if self.tokens.is_empty() {
+            vec![DEFAULT_TOKEN.to_owned()]
+        } else {
+            self.tokens.clone()
+        }
+    }
+}
+
+/// A running sandbox; dropping it stops the server.
+pub struct Sandbox {
+    address: SocketAddr,
+    token: String,
+    stop: Option<oneshot::Sender<()>>,
+    server: JoinHandle<()>,
+    ticker: JoinHandle<()>,
+}
+
+impl Sandbox {
+    /// Loads the state (replaying the journal, if any), binds
+    /// [`Config::address`] and starts serving.
+    pub async fn start(config: Config) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(config.address).await?;
+        let address = listener.local_addr()?;
+        let token = config.accepted_tokens()[0].clone();
+        let store = Arc::new(state::Store::open(config, format!("http://{address}")).await?);
+        let ticker = tokio::spawn(ticker::run(store.clone()));
+        let app = api::router(store);
+        let (stop, stopped) = oneshot::channel();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            address,
+            token,
+            stop: Some(stop),
+            server,
+            ticker,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, the base URL to give a client.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The first accepted token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Stops accepting connections and waits for requests in flight.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.server).await;
+        self.ticker.abort();
+    }
+
+    /// Waits until the server ends (for the binary).
+    pub async fn wait(mut self) {
+        let _ = (&mut self.server).await;
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.server.abort();
+        self.ticker.abort();
+    }
+}

@@ -1,0 +1,70 @@
+//! Delivers events to the webhooks registered for their type.
+
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use flexport_logistics_2024_04::types::{WebhookAuthType, WebhookModel, WebhookRequestMethod};
+use flexport_runtime::webhooks::event_key;
+
+use crate::state::{Event, Store};
+
+static HTTP: LazyLock<reqwest::Client> = LazyLock::new(|| {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("a plain reqwest client builds")
+});
+
+/// Whether `webhook` subscribed to events of `event_type` (`*` takes all;
+/// `InboundReceived`, `inbound_received` and `inbound.received` are one type).
+pub fn subscribed(webhook: &WebhookModel, event_type: &str) -> bool {
+    webhook.type_ == "*" || event_key(&webhook.type_) == event_key(event_type)
+}
+
+/// Sends each event to every subscribed webhook, in the background, trying
+/// each delivery up to three times.
+pub fn deliver(store: &Arc<Store>, events: Vec<Event>) {
+    for event in events {
+        let targets: Vec<WebhookModel> = store
+            .read()
+            .webhooks
+            .values()
+            .filter(|webhook| subscribed(webhook, event.event_type))
+            .cloned()
+            .collect();
+        for webhook in targets {
+            let payload = event.payload.clone();
+            tokio::spawn(async move {
+                for attempt in 0..3u32 {
+                    match send(&webhook, &payload).await {
+                        Ok(()) => return,
+                        Err(error) => {
+                            tracing::debug!(url = webhook.url, %error, attempt, "webhook delivery failed")
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                }
+            });
+        }
+    }
+}
+
+async fn send(webhook: &WebhookModel, payload: &serde_json::Value) -> reqwest::Result<()> {
+    let request = match webhook.method {
+        WebhookRequestMethod::Put => HTTP.put(&webhook.url),
+        WebhookRequestMethod::Post => HTTP.post(&webhook.url),
+    };
+    let request = match webhook.auth_method {
+        Some(WebhookAuthType::BasicAuth) => request.basic_auth(
+            webhook.username.clone().unwrap_or_default(),
+            webhook.password.clone(),
+        ),
+        Some(WebhookAuthType::Token) => request.header(
+            webhook.token_header.as_deref().unwrap_or("Authorization"),
+            webhook.token.clone().unwrap_or_default(),
+        ),
+        Some(WebhookAuthType::None) | None => request,
+    };
+    request.json(payload).send().await?.error_for_status()?;
+    Ok(())
+}
