@@ -1,0 +1,679 @@
+//! The sandbox driven through the `flexport` facade, as a user would: the
+//! workflow example, tokens, idempotent replays, errors with their codes,
+//! rate limits, webhooks, paging, reports, bundles and a restart from the
+//! state file.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use flexport::pagination::OffsetPaged;
+use flexport::v2024_04::types::{self, InternalOrderStatus, LogisticsInboundShipmentStatus};
+use flexport::v2024_04::{Client, prelude::*, webhooks::Event};
+use flexport::{ClientBuilder, Error, ErrorCode, ErrorKind, ResponseMetadata, RetryPolicy};
+use flexport_sandbox::{Config, Sandbox, VERSIONS};
+use futures::TryStreamExt;
+use serde_json::{Value, json};
+
+#[allow(dead_code)]
+#[path = "../../flexport/examples/workflow.rs"]
+mod workflow;
+
+const POLL: Duration = Duration::from_millis(20);
+
+fn fast() -> Config {
+    Config {
+        receive_after: Duration::from_millis(100),
+        ship_after: Duration::from_millis(100),
+        report_after: Duration::from_millis(100),
+        ..Config::default()
+    }
+}
+
+fn builder(sandbox: &Sandbox) -> ClientBuilder {
+    ClientBuilder::new()
+        .token(sandbox.token())
+        .base_url(sandbox.base_url())
+        .retry_policy(RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        })
+}
+
+fn client(sandbox: &Sandbox) -> Client {
+    builder(sandbox).build().unwrap()
+}
+
+fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).unwrap()
+}
+
+fn api_error(error: Error) -> flexport::ApiError {
+    match error {
+        Error::Api(error) => *error,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+async fn create_product(client: &Client, merchant_sku: &str) -> types::ApiProductResponse {
+    client
+        .create_product()
+        .body(body::<types::CreateProductModel>(
+            json!({"name": "Mug", "merchantSku": merchant_sku}),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn receive(client: &Client, sku: &str, units: i32) -> types::InboundShipmentResponseV4 {
+    let shipment = client
+        .create_inbounding_shipment_v4()
+        .body(body::<types::CreateInboundShipmentRequestV4>(json!({
+            "from": {"address1": "1 A St", "city": "LA", "provinceCode": "CA", "zip": "90001", "countryCode": "US"},
+            "prep": {"boxContentLabels": false},
+            "items": [{"logisticsSku": sku, "quantity": units}],
+        })))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let id: i32 = shipment.id.parse().unwrap();
+    loop {
+        let shipment = client
+            .get_inbounding_shipment_v4()
+            .shipment_id(id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        if shipment.status == LogisticsInboundShipmentStatus::Completed {
+            return shipment;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+fn order_body(external_id: &str, sku: &str, quantity: f64) -> types::CreateOrderInput202307 {
+    body(json!({
+        "externalOrderId": external_id,
+        "address": {"address1": "1 Main St", "city": "Reno", "countryCode": "US"},
+        "lineItems": [{"logisticsSku": sku, "quantity": quantity}],
+    }))
+}
+
+async fn available(client: &Client, sku: &str) -> (i32, i32) {
+    let inventory = client
+        .get_inventory()
+        .logistics_sku(sku)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    (inventory.on_hand, inventory.available)
+}
+
+#[tokio::test]
+async fn the_workflow_example_ships_an_order_and_inventory_follows() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    let order = workflow::run(&client, POLL).await.unwrap();
+    assert_eq!(order.state.internal_status, InternalOrderStatus::Shipped);
+    assert_eq!(order.shipments.len(), 1);
+    let sku = &order.line_items[0].logistics_sku;
+    assert_eq!(
+        available(&client, sku).await,
+        (22, 22),
+        "24 received, 2 shipped"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_or_unknown_token_gets_401_problem_json_with_a_correlation_id() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let wrong = ClientBuilder::new()
+        .token("not-the-token")
+        .base_url(sandbox.base_url())
+        .build::<Client>()
+        .unwrap();
+    let error = api_error(wrong.get_products().send().await.unwrap_err().into());
+    assert_eq!(error.kind, ErrorKind::Unauthorized);
+    assert!(error.correlation_id.is_some());
+    assert_eq!(
+        error.problem.unwrap().detail.as_deref(),
+        Some("unknown bearer token")
+    );
+
+    let response = reqwest::get(format!(
+        "{}/logistics/api/2024-04/products",
+        sandbox.base_url()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_replays_the_first_answer_and_creates_nothing() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = &client(&sandbox);
+    let create = |merchant_sku: &'static str| {
+        flexport::with_idempotency_key("product-key-1", async move {
+            client
+                .create_product()
+                .body(body::<types::CreateProductModel>(
+                    json!({"name": "Mug", "merchantSku": merchant_sku}),
+                ))
+                .send()
+                .await
+        })
+    };
+    let first = create("MUG-1").await.unwrap();
+    let second = create("MUG-1").await.unwrap();
+    assert!(!first.idempotent_replayed());
+    assert!(second.idempotent_replayed());
+    assert_ne!(first.correlation_id(), second.correlation_id());
+    assert_eq!(
+        first.into_inner().logistics_sku,
+        second.into_inner().logistics_sku
+    );
+
+    let error = api_error(create("MUG-2").await.unwrap_err().into());
+    assert_eq!(
+        error.kind,
+        ErrorKind::UnprocessableEntity,
+        "same key, other body"
+    );
+    let products = client.get_products().send().await.unwrap().into_inner();
+    assert_eq!(products.len(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_retries_with_one_key_make_one_order_each() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    let sku = create_product(&client, "MUG-1").await.logistics_sku;
+    receive(&client, &sku, 1_000).await;
+    let calls = (0..100).flat_map(|n| {
+        let client = &client;
+        let sku = &sku;
+        (0..3).map(move |_| {
+            flexport::with_idempotency_key(format!("order-{n}"), async move {
+                client
+                    .create_order202307()
+                    .body(order_body(&format!("E-{n}"), sku, 1.0))
+                    .send()
+                    .await
+                    .map(|order| (order.idempotent_replayed(), order.into_inner().id))
+            })
+        })
+    });
+    let results: Vec<(bool, String)> = futures::future::try_join_all(calls).await.unwrap();
+    let mut ids: Vec<&String> = results.iter().map(|(_, id)| id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 100, "one order per key");
+    assert_eq!(
+        results.iter().filter(|(replayed, _)| *replayed).count(),
+        200
+    );
+    assert_eq!(available(&client, &sku).await, (1_000, 900));
+}
+
+#[tokio::test]
+async fn errors_name_the_field_the_status_and_the_six_digit_code() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    let sku = create_product(&client, "MUG-1").await.logistics_sku;
+
+    let error = api_error(
+        client
+            .create_order202307()
+            .body(order_body("E-1", &sku, 1.5))
+            .send()
+            .await
+            .unwrap_err()
+            .into(),
+    );
+    assert_eq!(error.kind, ErrorKind::BadRequest);
+    let detail = error.problem.unwrap().detail.unwrap();
+    assert!(detail.contains("lineItems[0].quantity"), "{detail}");
+
+    let error = api_error(
+        client
+            .get_order()
+            .order_id("424242")
+            .send()
+            .await
+            .unwrap_err()
+            .into(),
+    );
+    assert_eq!(error.kind, ErrorKind::NotFound);
+
+    let order = client
+        .create_order202307()
+        .body(order_body("E-1", &sku, 1.0))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        order.state.internal_status,
+        InternalOrderStatus::Error,
+        "no inventory yet"
+    );
+    let error = api_error(
+        client
+            .create_order202307()
+            .body(order_body("E-1", &sku, 1.0))
+            .send()
+            .await
+            .unwrap_err()
+            .into(),
+    );
+    assert_eq!(
+        error.kind,
+        ErrorKind::Conflict,
+        "duplicate external order id"
+    );
+
+    receive(&client, &sku, 5).await;
+    let retried = client
+        .retry_order()
+        .order_id(&order.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(retried.state.internal_status, InternalOrderStatus::Created);
+    let error = api_error(
+        client
+            .retry_order()
+            .order_id(&order.id)
+            .send()
+            .await
+            .unwrap_err()
+            .into(),
+    );
+    assert_eq!(error.code, Some(ErrorCode::InvalidOrderStatus), "{error:?}");
+    assert_eq!(error.kind, ErrorKind::UnprocessableEntity);
+}
+
+#[tokio::test]
+async fn a_failed_order_ships_after_inventory_arrives_and_it_is_retried() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    let sku = create_product(&client, "MUG-1").await.logistics_sku;
+    let order = client
+        .create_order202307()
+        .body(order_body("E-1", &sku, 3.0))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let error = order.error.expect("a failed order says why");
+    assert_eq!(error.type_, types::OrderErrorType::InventoryErr);
+    assert!(error.retriable);
+    assert_eq!(error.line_item_errors[0].logistics_sku, sku);
+
+    receive(&client, &sku, 3).await;
+    client
+        .retry_order()
+        .order_id(&order.id)
+        .send()
+        .await
+        .unwrap();
+    let shipped = loop {
+        let current = client
+            .get_order_by_external_id()
+            .external_order_id("E-1")
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        if current.state.internal_status == InternalOrderStatus::Shipped {
+            break current;
+        }
+        tokio::time::sleep(POLL).await;
+    };
+    assert!(shipped.shipped_at.is_some());
+    assert_eq!(available(&client, &sku).await, (0, 0));
+
+    let error = api_error(
+        client
+            .cancel_order()
+            .order_id(&order.id)
+            .send()
+            .await
+            .unwrap_err()
+            .into(),
+    );
+    assert_eq!(
+        error.kind,
+        ErrorKind::Conflict,
+        "a shipped order cannot be cancelled"
+    );
+}
+
+#[tokio::test]
+async fn cancelling_an_order_releases_its_units() {
+    let sandbox = Sandbox::start(Config {
+        ship_after: Duration::from_secs(60),
+        ..fast()
+    })
+    .await
+    .unwrap();
+    let client = client(&sandbox);
+    let sku = create_product(&client, "MUG-1").await.logistics_sku;
+    receive(&client, &sku, 4).await;
+    let order = client
+        .create_order202307()
+        .body(order_body("E-1", &sku, 3.0))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(available(&client, &sku).await, (4, 1));
+    let cancelled = client
+        .cancel_order()
+        .order_id(&order.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        cancelled.state.internal_status,
+        InternalOrderStatus::Cancelled
+    );
+    assert_eq!(available(&client, &sku).await, (4, 4));
+}
+
+#[tokio::test]
+async fn above_the_rate_limit_429_carries_retry_after_and_the_facade_waits_it_out() {
+    let sandbox = Sandbox::start(Config {
+        rate_limit: Some(5),
+        ..fast()
+    })
+    .await
+    .unwrap();
+    let impatient = client(&sandbox);
+    let mut limited = Vec::new();
+    for _ in 0..8 {
+        if let Err(error) = impatient.get_products().send().await {
+            limited.push(api_error(error.into()));
+        }
+    }
+    // 5 of 8 fit in one second; fewer are refused only if the calls happen
+    // to straddle two one-second windows.
+    assert!(
+        (1..=3).contains(&limited.len()),
+        "{} refused",
+        limited.len()
+    );
+    assert!(
+        limited
+            .iter()
+            .all(|error| error.kind == ErrorKind::TooManyRequests
+                && error.retry_after == Some(Duration::from_secs(1)))
+    );
+
+    let patient = builder(&sandbox)
+        .retry_policy(RetryPolicy {
+            max_attempts: 5,
+            ..RetryPolicy::default()
+        })
+        .build::<Client>()
+        .unwrap();
+    for _ in 0..8 {
+        patient.get_products().send().await.unwrap();
+    }
+}
+
+/// A webhook receiver on 127.0.0.1 that keeps every body it is sent.
+async fn receiver() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let bodies = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| async move {
+            bodies.lock().unwrap().push(body.to_vec());
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test]
+async fn webhooks_are_managed_and_their_events_parse_into_the_typed_enum() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    let (url, received) = receiver().await;
+    let webhook = client
+        .create_webhook()
+        .body(body::<types::WebhookCreateModel>(
+            json!({"type": "*", "url": url, "method": "POST"}),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let listed = client.get_webhooks().send().await.unwrap().into_inner();
+    assert_eq!(listed.len(), 1);
+    let id = webhook.id;
+    assert_eq!(
+        client
+            .get_webhook()
+            .webhook_id(id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .url,
+        url
+    );
+
+    let sku = create_product(&client, "MUG-1").await.logistics_sku;
+    let shipment = receive(&client, &sku, 6).await;
+    client
+        .create_order202307()
+        .body(order_body("E-1", &sku, 2.0))
+        .send()
+        .await
+        .unwrap();
+    let events: Vec<Event> = loop {
+        let bodies = received.lock().unwrap().clone();
+        let events: Vec<Event> = bodies
+            .iter()
+            .map(|body| flexport::webhooks::parse(body).unwrap())
+            .collect();
+        if events
+            .iter()
+            .any(|event| matches!(event, Event::Shipment(_)))
+        {
+            break events;
+        }
+        tokio::time::sleep(POLL).await;
+    };
+    assert!(
+        events
+            .iter()
+            .any(|event| matches!(event, Event::InboundReceived(received) if received.amount == 6))
+    );
+    assert!(events.iter().any(|event| matches!(event,
+        Event::InboundShipmentStatusChange(change) if change.shipment_id == shipment.id && change.status == "COMPLETED")));
+    assert!(
+        events
+            .iter()
+            .any(|event| matches!(event, Event::Order(order) if order.external_order_id == "E-1"))
+    );
+
+    client.delete_webhook().webhook_id(id).send().await.unwrap();
+    let error = api_error(
+        client
+            .get_webhook()
+            .webhook_id(id)
+            .send()
+            .await
+            .unwrap_err()
+            .into(),
+    );
+    assert_eq!(error.kind, ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn products_and_inventory_page_by_offset_and_limit() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    for n in 0..7 {
+        create_product(&client, &format!("MUG-{n}")).await;
+    }
+    let merchant_skus: Vec<String> = client
+        .get_products()
+        .stream_all(3)
+        .map_ok(|product| product.merchant_sku)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        merchant_skus,
+        (0..7).map(|n| format!("MUG-{n}")).collect::<Vec<_>>()
+    );
+    let inventory: Vec<types::ApiInventoryResponse> = client
+        .get_all_inventory()
+        .stream_all(2)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(inventory.len(), 7);
+}
+
+#[tokio::test]
+async fn reports_finish_and_download_and_bundles_count_whole_sets() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    let sku = create_product(&client, "MUG-1").await.logistics_sku;
+    receive(&client, &sku, 7).await;
+
+    let bundle = client
+        .create_bundle()
+        .body(body::<types::ApiBundle>(json!({
+            "externalBundleId": "PAIR", "title": "Two mugs", "sku": "MUG-PAIR",
+            "bundleContents": [{"productId": sku, "quantity": 2}],
+        })))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let inventory = client
+        .get_bundle_inventory()
+        .bundle_id(&bundle.bundle_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(inventory.available_units, 3.0, "7 mugs make 3 pairs");
+
+    let reference = client
+        .generate_report()
+        .body(body::<types::ReportGenerationRequest>(
+            json!({"reportType": "Inventory-Levels_Today"}),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .report_reference;
+    let url = loop {
+        let report = client
+            .get_report_status()
+            .report_reference(&reference)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        if let Some(url) = report.url {
+            assert_eq!(report.status, types::ReportStatus::Success);
+            break url;
+        }
+        assert_eq!(report.status, types::ReportStatus::Pending);
+        tokio::time::sleep(POLL).await;
+    };
+    let csv = reqwest::get(url).await.unwrap().text().await.unwrap();
+    assert_eq!(csv, format!("logisticsSku,onHand,available\n{sku},7,7\n"));
+}
+
+#[tokio::test]
+async fn every_version_is_served_and_an_unknown_path_is_a_404_problem() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let http = reqwest::Client::new();
+    for version in VERSIONS.into_iter().chain(["2099-01"]) {
+        let response = http
+            .get(format!(
+                "{}/logistics/api/{version}/products",
+                sandbox.base_url()
+            ))
+            .bearer_auth(sandbox.token())
+            .send()
+            .await
+            .unwrap();
+        let expected = if version == "2099-01" { 404 } else { 200 };
+        assert_eq!(response.status(), expected, "{version}");
+        assert!(response.headers().contains_key("x-correlation-id"));
+    }
+}
+
+#[tokio::test]
+async fn the_state_file_keeps_products_orders_and_idempotency_keys_across_a_restart() {
+    let directory = tempfile::tempdir().unwrap();
+    let state_file = directory.path().join("sandbox.jsonl");
+    let config = Config {
+        state_file: Some(state_file.clone()),
+        ship_after: Duration::from_secs(60),
+        ..fast()
+    };
+    let create_order = |client: Client, sku: String| async move {
+        flexport::with_idempotency_key("order-key", async {
+            client
+                .create_order202307()
+                .body(order_body("E-1", &sku, 2.0))
+                .send()
+                .await
+        })
+        .await
+        .unwrap()
+    };
+
+    let sandbox = Sandbox::start(config.clone()).await.unwrap();
+    let client = client(&sandbox);
+    let sku = create_product(&client, "MUG-1").await.logistics_sku;
+    receive(&client, &sku, 5).await;
+    let order = create_order(client.clone(), sku.clone()).await.into_inner();
+    sandbox.stop().await;
+    // A crash in the middle of a write leaves a torn last line.
+    let mut journal = std::fs::read(&state_file).unwrap();
+    journal.extend_from_slice(br#"[{"kind":"product","value":{"na"#);
+    std::fs::write(&state_file, journal).unwrap();
+
+    let sandbox = Sandbox::start(config).await.unwrap();
+    let client: Client = builder(&sandbox).build().unwrap();
+    let kept = client
+        .get_order()
+        .order_id(&order.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(kept.external_order_id.as_deref(), Some("E-1"));
+    assert_eq!(available(&client, &sku).await, (5, 3));
+    let replay = create_order(client.clone(), sku.clone()).await;
+    assert!(replay.idempotent_replayed());
+    assert_eq!(replay.into_inner().id, order.id);
+    let second = create_product(&client, "MUG-2").await;
+    assert_ne!(second.logistics_sku, sku, "ids continue after the restart");
+}
