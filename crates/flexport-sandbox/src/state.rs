@@ -54,7 +54,7 @@ pub struct StoredResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Change {
-    Product(types::ApiProductResponse),
+    Product(Box<types::ApiProductResponse>),
     Stock {
         sku: String,
         stock: Stock,
@@ -93,7 +93,7 @@ impl Data {
     pub fn apply(&mut self, change: Change) {
         match change {
             Change::Product(product) => {
-                self.products.insert(product.logistics_sku.clone(), product);
+                self.products.insert(product.logistics_sku.clone(), *product);
             }
             Change::Stock { sku, stock } => {
                 self.stock.insert(sku, stock);

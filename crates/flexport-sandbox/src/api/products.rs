@@ -55,7 +55,7 @@ pub async fn create(
         created_at: Some(now),
         updated_at: Some(now),
     };
-    store.apply(&tx, Change::Product(product.clone()));
+    store.apply(&tx, Change::Product(Box::new(product.clone())));
     store.apply(
         &tx,
         Change::Stock {
