@@ -53,8 +53,13 @@ impl IntoResponse for Problem {
             "title": title,
             "status": self.status.as_u16(),
             "detail": self.detail,
+            "message": self.detail,
         });
-        if let Some(code) = self.code {
+        // The documents' `UnauthorizedError` requires `code`, equal to the status.
+        let code = self
+            .code
+            .or((self.status == StatusCode::UNAUTHORIZED).then_some(401));
+        if let Some(code) = code {
             body["code"] = json!(code);
         }
         let mut response = (self.status, body.to_string()).into_response();

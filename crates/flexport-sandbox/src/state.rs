@@ -93,7 +93,8 @@ impl Data {
     pub fn apply(&mut self, change: Change) {
         match change {
             Change::Product(product) => {
-                self.products.insert(product.logistics_sku.clone(), *product);
+                self.products
+                    .insert(product.logistics_sku.clone(), *product);
             }
             Change::Stock { sku, stock } => {
                 self.stock.insert(sku, stock);
