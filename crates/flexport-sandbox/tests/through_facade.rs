@@ -194,7 +194,12 @@ async fn a_repeated_idempotency_key_replays_the_first_answer_and_creates_nothing
 
 #[tokio::test]
 async fn concurrent_retries_with_one_key_make_one_order_each() {
-    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let sandbox = Sandbox::start(Config {
+        ship_after: Duration::from_secs(60),
+        ..fast()
+    })
+    .await
+    .unwrap();
     let client = client(&sandbox);
     let sku = create_product(&client, "MUG-1").await.logistics_sku;
     receive(&client, &sku, 1_000).await;
