@@ -11,15 +11,13 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use flexport_runtime::headers::{CORRELATION_ID, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 use sha2::{Digest, Sha256};
 
 use crate::problem::Problem;
 use crate::state::{Change, Store, StoredResponse, Transaction};
 use crate::webhooks;
 
-const CORRELATION_ID: &str = "x-correlation-id";
-const IDEMPOTENCY_KEY: &str = "idempotency-key";
-const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 const MAX_BODY: usize = 4 << 20;
 
 /// The token a request authenticated with.

@@ -197,6 +197,20 @@ impl Store {
         tx.inner.lock().unwrap().0.push(change);
     }
 
+    /// Adds `on_hand` and `available` (either may be negative) to `sku`'s units.
+    pub fn adjust_stock(&self, tx: &Transaction, sku: &str, on_hand: i32, available: i32) {
+        let mut stock = self.read().stock(sku);
+        stock.on_hand += on_hand;
+        stock.available += available;
+        self.apply(
+            tx,
+            Change::Stock {
+                sku: sku.to_owned(),
+                stock,
+            },
+        );
+    }
+
     pub fn emit(&self, tx: &Transaction, event_type: &'static str, mut payload: serde_json::Value) {
         payload["logisticsAccountId"] = self.account_id.clone().into();
         payload["logisticsEventId"] = uuid::Uuid::new_v4().to_string().into();

@@ -203,16 +203,7 @@ pub fn receive_due(store: &Store, tx: &Transaction, now: DateTime<Utc>) {
         for item in &mut shipment.items {
             item.counts.sellable = item.counts.expected;
             let units = item.counts.expected as i32;
-            let mut stock = store.read().stock(&item.logistics_sku);
-            stock.on_hand += units;
-            stock.available += units;
-            store.apply(
-                tx,
-                Change::Stock {
-                    sku: item.logistics_sku.clone(),
-                    stock,
-                },
-            );
+            store.adjust_stock(tx, &item.logistics_sku, units, units);
             store.emit(
                 tx,
                 "InboundReceived",

@@ -132,17 +132,7 @@ fn allocate(
     };
     order.updated_at = Some(now);
     let ship_at = if short.is_empty() {
-        for item in &order.line_items {
-            let mut stock = store.read().stock(&item.logistics_sku);
-            stock.available -= item.quantity as i32;
-            store.apply(
-                tx,
-                Change::Stock {
-                    sku: item.logistics_sku.clone(),
-                    stock,
-                },
-            );
-        }
+        move_units(store, tx, &order.line_items, 0, -1);
         order.error = None;
         order.state = state(
             InternalOrderStatus::Created,
@@ -219,17 +209,7 @@ pub async fn cancel(
         }
         InternalOrderStatus::Cancelled => return Ok(axum::Json(order)),
         InternalOrderStatus::Created => {
-            for item in &order.line_items {
-                let mut stock = store.read().stock(&item.logistics_sku);
-                stock.available += item.quantity as i32;
-                store.apply(
-                    &tx,
-                    Change::Stock {
-                        sku: item.logistics_sku.clone(),
-                        stock,
-                    },
-                );
-            }
+            move_units(&store, &tx, &order.line_items, 0, 1);
         }
         InternalOrderStatus::Error => {}
     }
@@ -259,6 +239,21 @@ pub async fn retry(
         .with_code(INVALID_ORDER_STATUS));
     }
     Ok(axum::Json(allocate(&store, &tx, order, Utc::now())))
+}
+
+/// Moves each line's quantity, times `on_hand` and `available` (1, 0 or -1),
+/// into or out of its product's units.
+fn move_units(
+    store: &Store,
+    tx: &Transaction,
+    lines: &[types::OrderLineItem],
+    on_hand: i32,
+    available: i32,
+) {
+    for line in lines {
+        let units = line.quantity as i32;
+        store.adjust_stock(tx, &line.logistics_sku, on_hand * units, available * units);
+    }
 }
 
 /// Ships every order whose time has come, from one sandbox warehouse in one
@@ -314,17 +309,7 @@ pub fn ship_due(store: &Store, tx: &Transaction, now: DateTime<Utc>) {
                 warehouse_order_id: Some(format!("WO-{}", order.id)),
             },
         ];
-        for item in &order.line_items {
-            let mut stock = store.read().stock(&item.logistics_sku);
-            stock.on_hand -= item.quantity as i32;
-            store.apply(
-                tx,
-                Change::Stock {
-                    sku: item.logistics_sku.clone(),
-                    stock,
-                },
-            );
-        }
+        move_units(store, tx, &order.line_items, -1, 0);
         order.state = state(InternalOrderStatus::Shipped, ExternalOrderStatus::Shipped);
         order.shipped_at = Some(now);
         order.updated_at = Some(now);
