@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use flexport::pagination::OffsetPaged;
 use flexport::v2024_04::types::{self, InternalOrderStatus, LogisticsInboundShipmentStatus};
-use flexport::v2024_04::{Client, prelude::*, webhooks::Event};
+use flexport::v2024_04::{Client, ResponseValue, prelude::*, webhooks::Event};
 use flexport::{ClientBuilder, Error, ErrorCode, ErrorKind, ResponseMetadata, RetryPolicy};
 use flexport_sandbox::{Config, Sandbox, VERSIONS};
 use futures::TryStreamExt;
@@ -26,6 +26,14 @@ fn fast() -> Config {
         ship_after: Duration::from_millis(100),
         report_after: Duration::from_millis(100),
         ..Config::default()
+    }
+}
+
+/// [`fast`], but orders never ship during a test.
+fn without_shipping() -> Config {
+    Config {
+        ship_after: Duration::from_secs(60),
+        ..fast()
     }
 }
 
@@ -47,10 +55,12 @@ fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).unwrap()
 }
 
-fn api_error(error: Error) -> flexport::ApiError {
-    match error {
-        Error::Api(error) => *error,
-        other => panic!("expected an API error, got {other:?}"),
+/// The API error a call ended in.
+fn api_error<T, E: Into<Error>>(result: Result<T, E>) -> flexport::ApiError {
+    match result.map_err(Into::into) {
+        Err(Error::Api(error)) => *error,
+        Err(other) => panic!("expected an API error, got {other:?}"),
+        Ok(_) => panic!("expected an API error, got a success"),
     }
 }
 
@@ -102,6 +112,19 @@ fn order_body(external_id: &str, sku: &str, quantity: f64) -> types::CreateOrder
     }))
 }
 
+async fn place_order(
+    client: &Client,
+    external_id: &str,
+    sku: &str,
+    quantity: f64,
+) -> Result<ResponseValue<types::OrderModel>, Error> {
+    Ok(client
+        .create_order202307()
+        .body(order_body(external_id, sku, quantity))
+        .send()
+        .await?)
+}
+
 async fn available(client: &Client, sku: &str) -> (i32, i32) {
     let inventory = client
         .get_inventory()
@@ -136,7 +159,7 @@ async fn a_missing_or_unknown_token_gets_401_problem_json_with_a_correlation_id(
         .base_url(sandbox.base_url())
         .build::<Client>()
         .unwrap();
-    let error = api_error(wrong.get_products().send().await.unwrap_err().into());
+    let error = api_error(wrong.get_products().send().await);
     assert_eq!(error.kind, ErrorKind::Unauthorized);
     assert!(error.correlation_id.is_some());
     assert_eq!(
@@ -182,7 +205,7 @@ async fn a_repeated_idempotency_key_replays_the_first_answer_and_creates_nothing
         second.into_inner().logistics_sku
     );
 
-    let error = api_error(create("MUG-2").await.unwrap_err().into());
+    let error = api_error(create("MUG-2").await);
     assert_eq!(
         error.kind,
         ErrorKind::UnprocessableEntity,
@@ -194,12 +217,7 @@ async fn a_repeated_idempotency_key_replays_the_first_answer_and_creates_nothing
 
 #[tokio::test]
 async fn concurrent_retries_with_one_key_make_one_order_each() {
-    let sandbox = Sandbox::start(Config {
-        ship_after: Duration::from_secs(60),
-        ..fast()
-    })
-    .await
-    .unwrap();
+    let sandbox = Sandbox::start(without_shipping()).await.unwrap();
     let client = client(&sandbox);
     let sku = create_product(&client, "MUG-1").await.logistics_sku;
     receive(&client, &sku, 1_000).await;
@@ -208,10 +226,7 @@ async fn concurrent_retries_with_one_key_make_one_order_each() {
         let sku = &sku;
         (0..3).map(move |_| {
             flexport::with_idempotency_key(format!("order-{n}"), async move {
-                client
-                    .create_order202307()
-                    .body(order_body(&format!("E-{n}"), sku, 1.0))
-                    .send()
+                place_order(client, &format!("E-{n}"), sku, 1.0)
                     .await
                     .map(|order| (order.idempotent_replayed(), order.into_inner().id))
             })
@@ -235,34 +250,15 @@ async fn errors_name_the_field_the_status_and_the_six_digit_code() {
     let client = client(&sandbox);
     let sku = create_product(&client, "MUG-1").await.logistics_sku;
 
-    let error = api_error(
-        client
-            .create_order202307()
-            .body(order_body("E-1", &sku, 1.5))
-            .send()
-            .await
-            .unwrap_err()
-            .into(),
-    );
+    let error = api_error(place_order(&client, "E-1", &sku, 1.5).await);
     assert_eq!(error.kind, ErrorKind::BadRequest);
     let detail = error.problem.unwrap().detail.unwrap();
     assert!(detail.contains("lineItems[0].quantity"), "{detail}");
 
-    let error = api_error(
-        client
-            .get_order()
-            .order_id("424242")
-            .send()
-            .await
-            .unwrap_err()
-            .into(),
-    );
+    let error = api_error(client.get_order().order_id("424242").send().await);
     assert_eq!(error.kind, ErrorKind::NotFound);
 
-    let order = client
-        .create_order202307()
-        .body(order_body("E-1", &sku, 1.0))
-        .send()
+    let order = place_order(&client, "E-1", &sku, 1.0)
         .await
         .unwrap()
         .into_inner();
@@ -271,15 +267,7 @@ async fn errors_name_the_field_the_status_and_the_six_digit_code() {
         InternalOrderStatus::Error,
         "no inventory yet"
     );
-    let error = api_error(
-        client
-            .create_order202307()
-            .body(order_body("E-1", &sku, 1.0))
-            .send()
-            .await
-            .unwrap_err()
-            .into(),
-    );
+    let error = api_error(place_order(&client, "E-1", &sku, 1.0).await);
     assert_eq!(
         error.kind,
         ErrorKind::Conflict,
@@ -295,15 +283,7 @@ async fn errors_name_the_field_the_status_and_the_six_digit_code() {
         .unwrap()
         .into_inner();
     assert_eq!(retried.state.internal_status, InternalOrderStatus::Created);
-    let error = api_error(
-        client
-            .retry_order()
-            .order_id(&order.id)
-            .send()
-            .await
-            .unwrap_err()
-            .into(),
-    );
+    let error = api_error(client.retry_order().order_id(&order.id).send().await);
     assert_eq!(error.code, Some(ErrorCode::InvalidOrderStatus), "{error:?}");
     assert_eq!(error.kind, ErrorKind::UnprocessableEntity);
 }
@@ -313,10 +293,7 @@ async fn a_failed_order_ships_after_inventory_arrives_and_it_is_retried() {
     let sandbox = Sandbox::start(fast()).await.unwrap();
     let client = client(&sandbox);
     let sku = create_product(&client, "MUG-1").await.logistics_sku;
-    let order = client
-        .create_order202307()
-        .body(order_body("E-1", &sku, 3.0))
-        .send()
+    let order = place_order(&client, "E-1", &sku, 3.0)
         .await
         .unwrap()
         .into_inner();
@@ -348,15 +325,7 @@ async fn a_failed_order_ships_after_inventory_arrives_and_it_is_retried() {
     assert!(shipped.shipped_at.is_some());
     assert_eq!(available(&client, &sku).await, (0, 0));
 
-    let error = api_error(
-        client
-            .cancel_order()
-            .order_id(&order.id)
-            .send()
-            .await
-            .unwrap_err()
-            .into(),
-    );
+    let error = api_error(client.cancel_order().order_id(&order.id).send().await);
     assert_eq!(
         error.kind,
         ErrorKind::Conflict,
@@ -366,19 +335,11 @@ async fn a_failed_order_ships_after_inventory_arrives_and_it_is_retried() {
 
 #[tokio::test]
 async fn cancelling_an_order_releases_its_units() {
-    let sandbox = Sandbox::start(Config {
-        ship_after: Duration::from_secs(60),
-        ..fast()
-    })
-    .await
-    .unwrap();
+    let sandbox = Sandbox::start(without_shipping()).await.unwrap();
     let client = client(&sandbox);
     let sku = create_product(&client, "MUG-1").await.logistics_sku;
     receive(&client, &sku, 4).await;
-    let order = client
-        .create_order202307()
-        .body(order_body("E-1", &sku, 3.0))
-        .send()
+    let order = place_order(&client, "E-1", &sku, 3.0)
         .await
         .unwrap()
         .into_inner();
@@ -408,8 +369,9 @@ async fn above_the_rate_limit_429_carries_retry_after_and_the_facade_waits_it_ou
     let impatient = client(&sandbox);
     let mut limited = Vec::new();
     for _ in 0..8 {
-        if let Err(error) = impatient.get_products().send().await {
-            limited.push(api_error(error.into()));
+        let outcome = impatient.get_products().send().await;
+        if outcome.is_err() {
+            limited.push(api_error(outcome));
         }
     }
     // 5 of 8 fit in one second; fewer are refused only if the calls happen
@@ -485,12 +447,7 @@ async fn webhooks_are_managed_and_their_events_parse_into_the_typed_enum() {
 
     let sku = create_product(&client, "MUG-1").await.logistics_sku;
     let shipment = receive(&client, &sku, 6).await;
-    client
-        .create_order202307()
-        .body(order_body("E-1", &sku, 2.0))
-        .send()
-        .await
-        .unwrap();
+    place_order(&client, "E-1", &sku, 2.0).await.unwrap();
     let events: Vec<Event> = loop {
         let bodies = received.lock().unwrap().clone();
         let events: Vec<Event> = bodies
@@ -519,15 +476,7 @@ async fn webhooks_are_managed_and_their_events_parse_into_the_typed_enum() {
     );
 
     client.delete_webhook().webhook_id(id).send().await.unwrap();
-    let error = api_error(
-        client
-            .get_webhook()
-            .webhook_id(id)
-            .send()
-            .await
-            .unwrap_err()
-            .into(),
-    );
+    let error = api_error(client.get_webhook().webhook_id(id).send().await);
     assert_eq!(error.kind, ErrorKind::NotFound);
 }
 
@@ -644,11 +593,7 @@ async fn the_state_file_keeps_products_orders_and_idempotency_keys_across_a_rest
     };
     let create_order = |client: Client, sku: String| async move {
         flexport::with_idempotency_key("order-key", async {
-            client
-                .create_order202307()
-                .body(order_body("E-1", &sku, 2.0))
-                .send()
-                .await
+            place_order(&client, "E-1", &sku, 2.0).await
         })
         .await
         .unwrap()
