@@ -48,7 +48,8 @@ pub struct Generated {
 ///   request goes through the pipeline (token, idempotency key, retries,
 ///   tracing) by the `ClientHooks` impl that [`crate::extensions`] appends;
 ///   `Expected` makes a missing impl a compile error instead of a silent
-///   bypass.
+///   bypass. Successful bodies are decoded by `flexport_runtime::decode`
+///   ([`crate::extensions::decode_through_runtime`]).
 pub fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
@@ -75,6 +76,7 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
     // turn those into an error that names the document instead of a crash.
     let tokens = catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(&spec)))
         .map_err(|panic| Error::GeneratorPanicked(panic_message(&panic)))??;
+    let tokens = crate::extensions::decode_through_runtime(tokens);
     let file: syn::File = syn::parse2(quote::quote! { #tokens #extensions })?;
     Ok(Generated {
         code: prettyplease::unparse(&file),
