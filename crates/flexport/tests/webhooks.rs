@@ -102,6 +102,17 @@ fn token_credentials_pass_only_as_the_whole_value_of_the_one_configured_header()
 }
 
 #[test]
+fn credentials_never_show_in_debug_output() {
+    for auth in [
+        WebhookAuth::token("x-flexport-token", TOKEN).unwrap(),
+        WebhookAuth::basic("flexport", TOKEN),
+    ] {
+        let shown = format!("{auth:?}");
+        assert!(!shown.contains("7c1e"), "{shown}");
+    }
+}
+
+#[test]
 fn basic_credentials_pass_only_as_sent_by_an_http_client_for_the_same_pair() {
     let auth = WebhookAuth::basic("flexport", "pa:ss wörd");
     let sent = basic_header("flexport", "pa:ss wörd");
