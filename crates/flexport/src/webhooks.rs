@@ -21,7 +21,9 @@
 //!    reads the body;
 //! 2. drops an event it has already handled, by its `logisticsEventId`, with a
 //!    [`Deduplicator`];
-//! 3. answers 2xx quickly (Flexport redelivers events that fail).
+//! 3. answers 2xx once the event is handled, and 5xx (after
+//!    [`Deduplicator::forget`]) when handling failed, so that a redelivery
+//!    is handled rather than dropped.
 //!
 //! `examples/webhook_receiver.rs` is such an endpoint, on axum.
 
