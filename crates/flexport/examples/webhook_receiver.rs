@@ -78,34 +78,37 @@ fn handle(event: &Event) -> Result<(), String> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // The endpoint.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/flexport/webhooks", listener.local_addr()?);
-    let secret = flexport::oauth::State::generate().as_str().to_owned(); // any random token
-    let receiver = Arc::new(Receiver {
-        auth: WebhookAuth::token(TOKEN_HEADER, secret.clone())?,
-        seen: Deduplicator::new(NonZeroUsize::new(10_000).expect("not zero")),
-    });
-    let app = axum::Router::new()
-        .route("/flexport/webhooks", axum::routing::post(receive))
-        .with_state(receiver);
-    tokio::spawn(async move { axum::serve(listener, app).await });
 
-    // The subscription, on a local sandbox.
+    // The subscription, on a local sandbox; the endpoint checks the
+    // credentials of the very body it was created with.
     let sandbox = flexport_sandbox::Sandbox::start(flexport_sandbox::Config::default()).await?;
     let client: flexport::v2024_04::Client = flexport::ClientBuilder::new()
         .token(sandbox.token())
         .base_url(sandbox.base_url())
         .build()?;
-    let subscription = types::WebhookCreateModel::builder()
+    let secret = flexport::oauth::State::generate().as_str().to_owned(); // any random token
+    let subscription: types::WebhookCreateModel = types::WebhookCreateModel::builder()
         .type_("*".to_owned())
         .url(url.clone())
         .method(WebhookRequestMethod::Post)
         .auth_method(WebhookAuthType::Token)
         .token_header(TOKEN_HEADER.to_owned())
-        .token(secret.clone());
+        .token(secret.clone())
+        .try_into()?;
+    let receiver = Arc::new(Receiver {
+        auth: WebhookAuth::from_subscription(&subscription)?,
+        seen: Deduplicator::new(NonZeroUsize::new(10_000).expect("not zero")),
+    });
     let webhook = client.create_webhook().body(subscription).send().await?;
     println!("webhook {} delivers to {url}", webhook.id);
+
+    // The endpoint.
+    let app = axum::Router::new()
+        .route("/flexport/webhooks", axum::routing::post(receive))
+        .with_state(receiver);
+    tokio::spawn(async move { axum::serve(listener, app).await });
 
     // What Flexport sends.
     let event = types::InboundReceivedEvent::builder()

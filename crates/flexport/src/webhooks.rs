@@ -84,6 +84,26 @@ pub enum Unauthorized {
     Mismatch,
 }
 
+/// Why [`WebhookAuth::from_subscription`] cannot check a subscription's
+/// credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnsupportedAuth {
+    /// An `authMethod` this SDK does not know (from a newer API version, say):
+    /// refused rather than let every request through.
+    #[error("webhook authMethod {0:?} is not one this SDK can check")]
+    Method(String),
+    #[error("webhook authMethod {method} needs `{field}`, which the subscription does not set")]
+    Missing {
+        method: &'static str,
+        field: &'static str,
+    },
+    #[error("webhook tokenHeader {0:?} is not a valid header name")]
+    InvalidHeader(String),
+    #[error("the webhook subscription does not serialize to a JSON object")]
+    NotAnObject,
+}
+
 /// Why [`parse_verified`] refused a webhook request.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -112,6 +132,37 @@ impl WebhookAuth {
             header: HeaderName::from_bytes(header.trim().as_bytes())?,
             token: token.into(),
         })
+    }
+
+    /// The credentials of a subscription, read from the body it was created
+    /// with: any version's `WebhookCreateModel` (or anything that serializes
+    /// to the same JSON: `authMethod`, `username`, `password`, `token`,
+    /// `tokenHeader`). No `authMethod` means [`WebhookAuth::None`].
+    ///
+    /// A listed subscription (`GetWebhook`) may come back without its secrets;
+    /// use the body you sent.
+    pub fn from_subscription(
+        subscription: &impl serde::Serialize,
+    ) -> Result<Self, UnsupportedAuth> {
+        let value = serde_json::to_value(subscription).map_err(|_| UnsupportedAuth::NotAnObject)?;
+        let object = value.as_object().ok_or(UnsupportedAuth::NotAnObject)?;
+        let text = |name| object.get(name).and_then(serde_json::Value::as_str);
+        let required =
+            |method, field| text(field).ok_or(UnsupportedAuth::Missing { method, field });
+        match text("authMethod") {
+            None | Some("NONE") => Ok(Self::None),
+            Some("BASIC_AUTH") => Ok(Self::basic(
+                required("BASIC_AUTH", "username")?,
+                required("BASIC_AUTH", "password")?,
+            )),
+            Some("TOKEN") => {
+                let header = required("TOKEN", "tokenHeader")?;
+                let token = required("TOKEN", "token")?;
+                Self::token(header, token)
+                    .map_err(|_| UnsupportedAuth::InvalidHeader(header.to_owned()))
+            }
+            Some(other) => Err(UnsupportedAuth::Method(other.to_owned())),
+        }
     }
 
     /// Checks a request's headers. The credential is compared in constant

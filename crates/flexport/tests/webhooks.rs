@@ -353,3 +353,69 @@ async fn an_endpoint_handles_each_event_once_and_refuses_forged_requests() {
         "evt-1 once, evt-2 once"
     );
 }
+
+#[test]
+fn the_credentials_come_from_the_body_the_subscription_was_created_with() {
+    use flexport::v2024_04::types::{WebhookAuthType, WebhookCreateModel, WebhookRequestMethod};
+    use flexport::webhooks::UnsupportedAuth;
+    let subscription = |auth: WebhookAuthType| {
+        WebhookCreateModel::builder()
+            .type_("*".to_owned())
+            .url("https://partner.example/hook".to_owned())
+            .method(WebhookRequestMethod::Post)
+            .auth_method(auth)
+    };
+    let token: WebhookCreateModel = subscription(WebhookAuthType::Token)
+        .token_header("X-Hook-Token".to_owned())
+        .token(TOKEN.to_owned())
+        .try_into()
+        .unwrap();
+    let auth = WebhookAuth::from_subscription(&token).unwrap();
+    assert_eq!(check(&auth, &[("x-hook-token", TOKEN.as_bytes())]), Ok(()));
+    assert_eq!(
+        check(&auth, &[("x-hook-token", b"x")]),
+        Err(Unauthorized::Mismatch)
+    );
+
+    let basic: WebhookCreateModel = subscription(WebhookAuthType::BasicAuth)
+        .username("flexport".to_owned())
+        .password(TOKEN.to_owned())
+        .try_into()
+        .unwrap();
+    let auth = WebhookAuth::from_subscription(&basic).unwrap();
+    let sent = basic_header("flexport", TOKEN);
+    assert_eq!(check(&auth, &[("authorization", &sent)]), Ok(()));
+
+    let missing: WebhookCreateModel = subscription(WebhookAuthType::Token)
+        .token(TOKEN.to_owned())
+        .try_into()
+        .unwrap();
+    assert_eq!(
+        WebhookAuth::from_subscription(&missing).unwrap_err(),
+        UnsupportedAuth::Missing {
+            method: "TOKEN",
+            field: "tokenHeader"
+        }
+    );
+    let none: WebhookCreateModel = subscription(WebhookAuthType::None).try_into().unwrap();
+    assert!(matches!(
+        WebhookAuth::from_subscription(&none),
+        Ok(WebhookAuth::None)
+    ));
+    // A method from a newer API version is refused, not taken as NONE.
+    let newer = json!({"type": "*", "url": "https://partner.example/hook", "method": "POST",
+                       "authMethod": "HMAC_SHA256", "token": TOKEN});
+    assert_eq!(
+        WebhookAuth::from_subscription(&newer).unwrap_err(),
+        UnsupportedAuth::Method("HMAC_SHA256".to_owned())
+    );
+    let bad_header = json!({"authMethod": "TOKEN", "token": TOKEN, "tokenHeader": "two words"});
+    assert!(matches!(
+        WebhookAuth::from_subscription(&bad_header),
+        Err(UnsupportedAuth::InvalidHeader(_))
+    ));
+    assert_eq!(
+        WebhookAuth::from_subscription(&["not", "an", "object"]).unwrap_err(),
+        UnsupportedAuth::NotAnObject
+    );
+}
