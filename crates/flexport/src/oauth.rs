@@ -37,7 +37,6 @@
 use std::fmt;
 use std::future::Future;
 
-use bytes::Bytes;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use subtle::ConstantTimeEq;
@@ -368,9 +367,12 @@ impl OAuthApp {
     /// a retry fails with [`ErrorCode::InvalidAuthorizationCode`] (405005),
     /// and the merchant has to authorize again, as they would without retries.
     ///
-    /// The answer holds the access token, so when it does not match the
-    /// document (an [`Error::InvalidResponse`]), the error keeps neither its
-    /// body nor the decoder's message: only the status and the correlation id.
+    /// The answer holds the access token. When it does not match the document
+    /// (an [`Error::InvalidResponse`], say from a newer API version), the
+    /// decoder's message has every string of the answer replaced by
+    /// `<withheld>`; [`crate::InvalidResponse::body`] keeps the answer, token
+    /// included, for you to read explicitly (`Debug` and `Display` of an
+    /// error never show a body).
     pub async fn exchange_code<C: TokenExchange>(
         &self,
         code: impl Into<AuthorizationCode>,
@@ -412,13 +414,58 @@ impl From<&AuthorizationCode> for AuthorizationCode {
     }
 }
 
-/// Drops what a token response that failed to decode could reveal.
+/// Removes from the decoder's message of a token answer that failed to
+/// decode every string the answer holds (the access token among them): a
+/// message such as `invalid type: string "…"` quotes one.
 fn withhold_token_response(mut error: Error) -> Error {
-    if let Error::InvalidResponse { reason, body, .. } = &mut error {
-        *reason = "the token response does not match the API document \
-                   (body and decoder message withheld: they may hold the access token)"
-            .to_owned();
-        *body = Bytes::new();
+    if let Error::InvalidResponse(invalid) = &mut error {
+        let mut strings = Vec::new();
+        if let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&invalid.body) {
+            collect_strings(&answer, &mut strings);
+        }
+        for text in strings.into_iter().filter(|text| !text.is_empty()) {
+            invalid.reason = invalid.reason.replace(&text, "<withheld>");
+        }
     }
     error
+}
+
+fn collect_strings(value: &serde_json::Value, into: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => into.push(text.clone()),
+        serde_json::Value::Array(items) => {
+            items.iter().for_each(|item| collect_strings(item, into))
+        }
+        serde_json::Value::Object(members) => members.iter().for_each(|(name, item)| {
+            into.push(name.clone());
+            collect_strings(item, into);
+        }),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decoder_message_quoting_the_answer_has_its_strings_withheld() {
+        let body = br#"{"access_token": "tok-SECRET", "scope": ["orders"]}"#;
+        let error = Error::InvalidResponse(Box::new(crate::InvalidResponse {
+            status: reqwest::StatusCode::OK,
+            reason: r#"invalid type: string "tok-SECRET", expected u64 at line 1 column 30"#
+                .to_owned(),
+            correlation_id: None,
+            idempotency_key: None,
+            body: bytes::Bytes::from_static(body),
+        }));
+        let Error::InvalidResponse(invalid) = withhold_token_response(error) else {
+            unreachable!()
+        };
+        assert_eq!(
+            invalid.reason,
+            r#"invalid type: string "<withheld>", expected u64 at line 1 column 30"#
+        );
+        assert_eq!(invalid.body.as_ref(), body, "kept for an explicit read");
+    }
 }

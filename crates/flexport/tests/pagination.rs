@@ -232,7 +232,7 @@ async fn a_page_cut_in_the_middle_ends_the_stream_with_an_error_not_a_short_list
     assert_eq!(results.len(), 3, "{results:?}");
     let error = results.last().unwrap().as_ref().unwrap_err();
     assert!(
-        matches!(error, Error::Transport(_) | Error::InvalidResponse { .. }),
+        matches!(error, Error::Transport { .. } | Error::InvalidResponse(_)),
         "{error:?}"
     );
 }
