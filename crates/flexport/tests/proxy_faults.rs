@@ -265,7 +265,7 @@ impl Proxy {
         let answer_head = read_head(&mut upstream).await?;
         let body = read_body(&mut upstream, &answer_head).await?;
         let text = String::from_utf8_lossy(&answer_head);
-        let status = text.lines().next()?.splitn(2, ' ').nth(1)?.to_owned();
+        let status = text.lines().next()?.split_once(' ')?.1.to_owned();
         let headers: Vec<(String, String)> = text
             .lines()
             .skip(1)
