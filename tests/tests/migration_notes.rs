@@ -32,6 +32,17 @@ fn versions() -> &'static BTreeMap<String, (Value, RustApi)> {
     })
 }
 
+/// The pages `cargo xtask migration-notes` writes, rendered once.
+fn pages() -> &'static BTreeMap<String, String> {
+    static PAGES: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    PAGES.get_or_init(|| {
+        render_all(&workspace_root().join("specs"))
+            .unwrap()
+            .into_iter()
+            .collect()
+    })
+}
+
 fn diff(from: &str, to: &str) -> Diff {
     let (old, old_api) = &versions()[from];
     let (new, new_api) = &versions()[to];
@@ -424,10 +435,7 @@ fn heck_snake(name: &str) -> String {
 
 #[test]
 fn every_rust_line_is_true_of_the_generated_crates_for_every_pair() {
-    let pages: BTreeMap<String, String> = render_all(&workspace_root().join("specs"))
-        .unwrap()
-        .into_iter()
-        .collect();
+    let pages = pages();
     let surfaces: BTreeMap<&str, Surface> = xtask::VERSIONS
         .iter()
         .map(|version| {
@@ -547,10 +555,7 @@ fn quirk_pair_with_official_names_and_nullable_aliases_claims_no_type_change() {
 #[test]
 fn every_page_carries_its_release_notes_and_2024_01_says_what_documents_cannot() {
     let notes_dir = workspace_root().join("docs/migrations");
-    let pages: BTreeMap<String, String> = render_all(&workspace_root().join("specs"))
-        .unwrap()
-        .into_iter()
-        .collect();
+    let pages = pages();
     for (from, to) in pairs() {
         let page = &pages[&format!("{from}-to-{to}.md")];
         let notes = load_release_notes(&notes_dir, to).unwrap();
@@ -643,15 +648,15 @@ fn release_notes_files_are_checked_when_read() {
 #[test]
 fn committed_notes_match_the_documents() {
     let notes_dir = workspace_root().join("docs/migrations");
-    let fresh = render_all(&workspace_root().join("specs")).unwrap();
+    let fresh = pages();
     let mut committed: Vec<String> = std::fs::read_dir(&notes_dir)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     committed.sort();
     let mut expected: Vec<String> = fresh
-        .iter()
-        .map(|(name, _)| name.clone())
+        .keys()
+        .cloned()
         .chain(["deliverr-v1.md".to_owned(), "release-notes".to_owned()])
         .collect();
     expected.sort();
@@ -659,7 +664,7 @@ fn committed_notes_match_the_documents() {
         committed, expected,
         "docs/migrations/ holds other files than the notes, the Deliverr guide and release-notes/"
     );
-    for (name, content) in &fresh {
+    for (name, content) in fresh {
         let on_disk = std::fs::read_to_string(notes_dir.join(name)).unwrap();
         assert!(
             on_disk == *content,

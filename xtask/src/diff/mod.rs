@@ -1,5 +1,7 @@
 //! `cargo xtask diff`: what changed between two API versions, classified for
-//! a client and translated into what moves in the generated Rust crates.
+//! a client of the API by the [`rules`], and what changed between the two
+//! crates `flexport-codegen` generates from them, classified for Rust code
+//! by whether it still compiles ([`rust`]).
 //!
 //! Both documents go through the code generator's normalization first, so
 //! schema and operation names are those the generated crates use. Operations
@@ -59,7 +61,7 @@ pub struct Diff {
     /// Changes to the generated crate that no document change explains
     /// (types progenitor names after an operation, a type an alias pass
     /// removed, ...). With [`Change::rust`], every difference between the
-    /// two crates' public surfaces is listed exactly once or more.
+    /// two crates' public surfaces is listed at least once.
     pub other_rust: Vec<RustChange>,
 }
 
