@@ -17,6 +17,13 @@
 //!
 //! Items are matched by name. A rename therefore shows as one item removed
 //! and one added.
+//!
+//! Not compared, so a change there is not reported: trait impls (`Default`,
+//! `FromStr`, `Display`, conversions), inherent methods of types (such as
+//! `builder()` itself), the `types::builder` structs, and what `send()` does
+//! with a status code (only its signature is compared). "Breaks" follows
+//! semver as Rust practice counts it: adding a public item is not counted,
+//! although it can make a name ambiguous between two glob imports.
 
 use std::collections::{BTreeMap, BTreeSet};
 
