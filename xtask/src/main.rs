@@ -71,7 +71,7 @@ fn document_path(argument: &str) -> PathBuf {
 fn run_diff(from: &str, to: &str, format: Format) -> Result<(), Box<dyn std::error::Error>> {
     let old = xtask::diff::load_document(&document_path(from))?;
     let new = xtask::diff::load_document(&document_path(to))?;
-    let diff = xtask::diff::diff_documents(from, &old, to, &new);
+    let diff = xtask::diff::diff_documents(from, &old, to, &new)?;
     match format {
         Format::Markdown => print!("{}", xtask::diff::render::markdown(&diff)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&diff)?),
