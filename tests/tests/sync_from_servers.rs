@@ -55,6 +55,7 @@ fn options(base_url: &str, versions: &[&str], specs_dir: &Path) -> SyncOptions {
             first_backoff: Duration::from_millis(5),
             ..RetryPolicy::default()
         },
+        max_document_bytes: xtask::sync::DEFAULT_MAX_DOCUMENT_BYTES,
     }
 }
 
