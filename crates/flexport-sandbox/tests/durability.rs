@@ -90,37 +90,64 @@ async fn merchant_skus(http: &reqwest::Client, api: &str) -> Vec<String> {
     skus
 }
 
+async fn create_named(
+    http: &reqwest::Client,
+    api: &str,
+    key: &str,
+    name: &str,
+    merchant_sku: &str,
+) -> reqwest::Response {
+    http.post(format!("{api}/products"))
+        .bearer_auth(TOKEN)
+        .header("idempotency-key", key)
+        .json(&json!({"name": name, "merchantSku": merchant_sku}))
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_a_file_size_limit_no_unwritten_change_is_confirmed_or_replayed() {
     let directory = tempfile::tempdir().unwrap();
     let state_file = directory.path().join("state.jsonl");
     let http = reqwest::Client::new();
-    let (limited, api) = start_binary(&state_file, Some(40));
+    // 64 blocks: 32 KiB (dash counts 512-byte blocks) or 64 KiB (bash).
+    let (limited, api) = start_binary(&state_file, Some(64));
+    // Every fourth product has a name too long for the file ever to take,
+    // so writes fail and succeed in turn until the small ones fill it up.
+    let huge = "x".repeat(70_000);
 
     let mut confirmed = Vec::new();
     let mut refused = Vec::new();
+    let mut resumed = false;
     for n in 0..200 {
         let (key, sku) = (format!("key-{n}"), format!("M-{n:03}"));
-        let response = create_product(&http, &api, &key, &sku).await;
+        let name = if n % 4 == 3 { huge.as_str() } else { "Mug" };
+        let response = create_named(&http, &api, &key, name, &sku).await;
         match response.status().as_u16() {
-            200 => confirmed.push((key, sku)),
+            200 => {
+                resumed |= !refused.is_empty();
+                confirmed.push((key, sku));
+            }
             503 => {
                 let content_type = response.headers()["content-type"].clone();
                 assert_eq!(content_type, "application/problem+json");
-                refused.push((key, sku));
+                refused.push((key, sku, name));
             }
             status => panic!("{sku}: unexpected {status}"),
         }
     }
     assert!(
-        !confirmed.is_empty() && refused.len() > 100,
-        "{} confirmed",
-        confirmed.len()
+        confirmed.len() > 10 && refused.len() > 100,
+        "{} confirmed, {} refused",
+        confirmed.len(),
+        refused.len()
     );
+    assert!(resumed, "no write succeeded after a failed one");
     // Retries of refused writes, with their keys, are refused again, never
     // replayed as successes.
-    for (key, sku) in refused.iter().take(20) {
-        let retry = create_product(&http, &api, key, sku).await;
+    for (key, sku, name) in refused.iter().take(20) {
+        let retry = create_named(&http, &api, key, name, sku).await;
         assert_eq!(retry.status(), 503, "{sku} replayed or made");
         assert!(!retry.headers().contains_key("idempotent-replayed"));
     }
@@ -136,13 +163,14 @@ async fn under_a_file_size_limit_no_unwritten_change_is_confirmed_or_replayed() 
         expected,
         "after a restart"
     );
-    let (key, sku) = &refused[0];
-    let made = create_product(&http, &api, key, sku).await;
-    assert_eq!(made.status(), 200);
-    assert!(
-        !made.headers().contains_key("idempotent-replayed"),
-        "a ghost"
-    );
+    for (key, sku, name) in refused.iter().take(2) {
+        let made = create_named(&http, &api, key, name, sku).await;
+        assert_eq!(made.status(), 200);
+        assert!(
+            !made.headers().contains_key("idempotent-replayed"),
+            "a ghost"
+        );
+    }
     let (key, sku) = &confirmed[0];
     let replayed = create_product(&http, &api, key, sku).await;
     assert_eq!(replayed.status(), 200);
