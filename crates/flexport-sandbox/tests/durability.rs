@@ -26,7 +26,7 @@ impl Drop for Running {
 /// Starts the binary through `sh` with a file-size limit of `blocks`
 /// (`ulimit -f`) and SIGXFSZ ignored, so that a write past the limit fails
 /// with EFBIG instead of killing the process; no limit with `None`.
-fn start_binary(state_file: &Path, blocks: Option<u32>) -> (Running, String) {
+fn start_binary(state_file: &Path, blocks: Option<u32>, extra: &[&str]) -> (Running, String) {
     let limit = blocks.map_or(String::new(), |blocks| format!("ulimit -f {blocks}; "));
     let mut child = Command::new("sh")
         .arg("-c")
@@ -112,7 +112,7 @@ async fn under_a_file_size_limit_no_unwritten_change_is_confirmed_or_replayed() 
     let state_file = directory.path().join("state.jsonl");
     let http = reqwest::Client::new();
     // 64 blocks: 32 KiB (dash counts 512-byte blocks) or 64 KiB (bash).
-    let (limited, api) = start_binary(&state_file, Some(64));
+    let (limited, api) = start_binary(&state_file, Some(64), &[]);
     // Every fourth product has a name too long for the file ever to take,
     // so writes fail and succeed in turn until the small ones fill it up.
     let huge = "x".repeat(70_000);
@@ -157,7 +157,7 @@ async fn under_a_file_size_limit_no_unwritten_change_is_confirmed_or_replayed() 
     assert_eq!(merchant_skus(&http, &api).await, expected);
     drop(limited);
 
-    let (_restarted, api) = start_binary(&state_file, None);
+    let (_restarted, api) = start_binary(&state_file, None, &[]);
     assert_eq!(
         merchant_skus(&http, &api).await,
         expected,
@@ -405,4 +405,132 @@ async fn a_client_slow_to_send_its_body_holds_up_no_other_write() {
     .expect("a write waited for another request's body");
     assert_eq!(other.status(), 200);
     drop(slow);
+}
+
+/// Counts the HTTP requests made to it (webhook deliveries), answering 200.
+fn webhook_receiver() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = [0; 8192];
+            if stream.read(&mut request).unwrap_or(0) > 0 {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (url, count)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tick_whose_write_fails_changes_nothing_and_sends_no_webhook() {
+    use std::sync::atomic::Ordering;
+    let directory = tempfile::tempdir().unwrap();
+    let state_file = directory.path().join("state.jsonl");
+    let http = reqwest::Client::new();
+    let (hook, deliveries) = webhook_receiver();
+    let receive_after = Duration::from_secs(8);
+    let seconds = receive_after.as_secs().to_string();
+    let (limited, api) = start_binary(
+        &state_file,
+        Some(64),
+        &["--receive-after", seconds.as_str()],
+    );
+    let post = |path: &str, body: Value| {
+        http.post(format!("{api}{path}"))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+    };
+    let webhook = post(
+        "/webhooks",
+        json!({"type": "*", "url": hook, "method": "POST"}),
+    );
+    assert_eq!(webhook.await.unwrap().status(), 200);
+    let product: Value = post("/products", json!({"name": "Mug", "merchantSku": "MUG"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sku = product["logisticsSku"].as_str().unwrap().to_owned();
+    let inbound = post(
+        "/inbounds/shipments",
+        json!({
+            "from": {"address1": "1 A St", "city": "LA", "provinceCode": "CA", "zip": "90001", "countryCode": "US"},
+            "prep": {"boxContentLabels": false},
+            "items": [{"logisticsSku": sku, "quantity": 5}],
+        }),
+    );
+    let inbound_created = std::time::Instant::now();
+    let inbound: Value = inbound.await.unwrap().json().await.unwrap();
+    // Fill the file until the smallest write no longer fits; the tick's
+    // line (a whole shipment) is larger.
+    let mut refused_in_a_row = 0;
+    for n in 0.. {
+        let response = create_product(&http, &api, &format!("fill-{n}"), &format!("F-{n}")).await;
+        refused_in_a_row = if response.status() == 503 {
+            refused_in_a_row + 1
+        } else {
+            0
+        };
+        if refused_in_a_row == 3 {
+            break;
+        }
+    }
+    let shipment_url = format!(
+        "{api}/inbounds/shipments/{}",
+        inbound["id"].as_str().unwrap()
+    );
+    let status = |http: reqwest::Client, url: String| async move {
+        let shipment: Value = http
+            .get(url)
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        shipment["status"].as_str().unwrap().to_owned()
+    };
+    assert_ne!(
+        status(http.clone(), shipment_url.clone()).await,
+        "COMPLETED",
+        "this machine filled the file too slowly for the test"
+    );
+    // Let the receiving time pass, and the ticker try (and fail) a while.
+    tokio::time::sleep(
+        (receive_after + Duration::from_secs(2)).saturating_sub(inbound_created.elapsed()),
+    )
+    .await;
+    assert_ne!(
+        status(http.clone(), shipment_url.clone()).await,
+        "COMPLETED"
+    );
+    assert_eq!(
+        deliveries.load(Ordering::SeqCst),
+        0,
+        "a webhook for an unwritten change"
+    );
+    drop(limited);
+
+    // Without the limit, the tick goes through, and only then its webhooks.
+    let (_restarted, api) = start_binary(&state_file, None, &[]);
+    let shipment_url = format!(
+        "{api}/inbounds/shipments/{}",
+        inbound["id"].as_str().unwrap()
+    );
+    while status(http.clone(), shipment_url.clone()).await != "COMPLETED" {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    while deliveries.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
