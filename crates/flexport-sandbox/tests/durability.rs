@@ -32,15 +32,9 @@ fn start_binary(state_file: &Path, blocks: Option<u32>, extra: &[&str]) -> (Runn
         .arg("-c")
         .arg(format!("trap '' XFSZ; {limit}exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_flexport-sandbox"))
-        .args([
-            "--port",
-            "0",
-            "--token",
-            TOKEN,
-            "--ship-after",
-            "3600",
-            "--state",
-        ])
+        .args(["--port", "0", "--token", TOKEN, "--ship-after", "3600"])
+        .args(extra)
+        .arg("--state")
         .arg(state_file)
         .stdout(Stdio::piped())
         .spawn()
