@@ -7,7 +7,7 @@
 //! if one fails, `specs/` is left byte for byte as it was. Then every changed
 //! document and the lock are staged in a directory beside `specs/` and
 //! swapped in one by one; if any step of that fails, the files already
-//! swapped are put back, byte for byte (see [`write_documents`]).
+//! swapped are put back, byte for byte (see `write_documents`).
 
 use std::fmt;
 use std::io::{IsTerminal, Write};
