@@ -8,9 +8,7 @@ pub mod migration_notes;
 pub mod sync;
 
 /// The API versions the project ships a crate for, oldest first.
-pub const VERSIONS: [&str; 6] = [
-    "2023-04", "2023-07", "2023-10", "2024-01", "2024-04", "unstable",
-];
+pub use flexport_runtime::API_VERSIONS as VERSIONS;
 
 /// Where Flexport publishes the documents.
 pub const DEFAULT_BASE_URL: &str = "https://logistics-api.flexport.com";

@@ -48,6 +48,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Markdown)]
         format: Format,
     },
+    /// Print the API versions, one a line (with --features, the facade's
+    /// cargo feature of each), for scripts such as CI's feature loop.
+    Versions {
+        #[arg(long)]
+        features: bool,
+    },
     /// Write docs/migrations/ for every adjacent pair of versions.
     MigrationNotes {
         /// Exit non-zero if the committed notes differ from fresh ones; write nothing.
@@ -130,6 +136,15 @@ async fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Diff { from, to, format } => report(run_diff(&from, &to, format)),
         Command::MigrationNotes { check } => report(run_migration_notes(check)),
+        Command::Versions { features } => {
+            for version in xtask::VERSIONS {
+                match features {
+                    true => println!("{}", flexport_runtime::version_feature(version)),
+                    false => println!("{version}"),
+                }
+            }
+            ExitCode::SUCCESS
+        }
         Command::SyncSpecs {
             versions,
             base_url,

@@ -44,9 +44,7 @@ use tokio::task::JoinHandle;
 pub use problem::Problem;
 
 /// The API versions the sandbox serves, as they appear in paths.
-pub const VERSIONS: [&str; 6] = [
-    "2023-04", "2023-07", "2023-10", "2024-01", "2024-04", "unstable",
-];
+pub use flexport_runtime::API_VERSIONS as VERSIONS;
 
 /// The token accepted when [`Config::tokens`] is left empty.
 pub const DEFAULT_TOKEN: &str = "sandbox-token";
