@@ -2,6 +2,7 @@
 //! hands back with them: the idempotency key, a truncation mark, and the
 //! reason a successful body could not be decoded.
 
+use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use reqwest::{Response, ResponseBuilderExt, Url};
 use serde::de::DeserializeOwned;
@@ -62,17 +63,37 @@ pub(crate) async fn read(mut response: Response, limits: &Limits) -> reqwest::Re
         limits.success
     };
     let expected = response.content_length().unwrap_or(0);
-    let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(limit).min(limit));
+    // Most bodies arrive as one chunk: keep it as it is, and copy only when a
+    // second one comes.
+    let mut first: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    let mut length = 0;
     let mut truncated = false;
     while let Some(chunk) = response.chunk().await? {
-        let room = limit - body.len();
-        if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
+        let room = limit - length;
+        let chunk = if chunk.len() > room {
             truncated = true;
+            chunk.slice(..room)
+        } else {
+            chunk
+        };
+        length += chunk.len();
+        match first.take() {
+            None if joined.is_empty() => first = Some(chunk),
+            previous => {
+                if let Some(previous) = previous {
+                    let capacity = usize::try_from(expected).unwrap_or(limit).clamp(length, limit);
+                    joined.reserve(capacity);
+                    joined.extend_from_slice(&previous);
+                }
+                joined.extend_from_slice(&chunk);
+            }
+        }
+        if truncated {
             break;
         }
-        body.extend_from_slice(&chunk);
     }
+    let body = first.unwrap_or_else(|| Bytes::from(joined));
     let mut rebuilt = http::Response::builder()
         .status(response.status())
         .version(response.version())
@@ -176,10 +197,11 @@ pub struct DecodeFailure(pub String);
 pub async fn decode<T: DeserializeOwned, E>(
     response: Response,
 ) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+    let mut response = response;
     let status = response.status();
     let version = response.version();
     let url = response.url().clone();
-    let headers = response.headers().clone();
+    let headers = std::mem::take(response.headers_mut());
     let body = response
         .bytes()
         .await
