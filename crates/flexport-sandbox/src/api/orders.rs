@@ -211,7 +211,8 @@ pub async fn cancel(
         InternalOrderStatus::Created => {
             move_units(&store, &tx, &order.line_items, 0, 1);
         }
-        InternalOrderStatus::Error => {}
+        // The sandbox only stores statuses it set itself.
+        InternalOrderStatus::Error | InternalOrderStatus::UnknownValue(_) => {}
     }
     order.state = state(InternalOrderStatus::Cancelled, ExternalOrderStatus::Stopped);
     order.updated_at = Some(Utc::now());
