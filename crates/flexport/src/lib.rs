@@ -28,6 +28,15 @@
 //! - [`oauth`] for partner apps, [`pagination`] streams, [`webhooks`] parsing
 //!   and [`ResponseMetadata`] (`x-correlation-id`, `idempotent-replayed`).
 //!
+//! From the generator, the same way for every version: enums decoded from
+//! responses and webhook payloads are open (a value newer than the pinned
+//! document decodes into `UnknownValue(String)`, kept exactly and serialized
+//! back unchanged; `FromStr` still accepts declared values only), enums used
+//! only in requests are closed, unknown response fields are ignored, method
+//! names carry no revision suffix (`create_order`, not `create_order202307`;
+//! each method's docs name the documented operationId), path ids are strings
+//! as responses give them, and `limit`/`offset` are integers.
+//!
 //! ```no_run
 //! # #[cfg(feature = "v2024-04")]
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
