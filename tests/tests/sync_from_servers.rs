@@ -55,6 +55,7 @@ fn options(base_url: &str, versions: &[&str], specs_dir: &Path) -> SyncOptions {
             first_backoff: Duration::from_millis(5),
             ..RetryPolicy::default()
         },
+        max_document_bytes: xtask::sync::DEFAULT_MAX_DOCUMENT_BYTES,
     }
 }
 
@@ -434,13 +435,154 @@ async fn syncing_from_the_mirror_reproduces_the_committed_specs() {
 async fn a_missing_mirror_file_is_reported() {
     let specs = copy_of_committed_specs();
     let before = fingerprint(specs.path());
-    let message = sync_specs(&options(&mirror_base_url(), &["2099-01"], specs.path()))
+    let empty_mirror = tempfile::tempdir().unwrap();
+    let base = format!("file://{}", empty_mirror.path().display());
+    let message = sync_specs(&options(&base, &["2024-04"], specs.path()))
         .await
         .unwrap_err()
         .to_string();
     assert!(
-        message.contains("2099-01") && message.contains("cannot read the file"),
+        message.contains("2024-04") && message.contains("cannot read the file"),
         "{message}"
     );
     assert_eq!(fingerprint(specs.path()), before);
+}
+
+/// What `dir` holds: file name to sha256, and `dir/` for a directory.
+fn fingerprint_with_directories(dir: &Path) -> BTreeMap<String, String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type().unwrap().is_dir() {
+                (name, "dir/".to_owned())
+            } else {
+                let digest = Sha256::digest(std::fs::read(entry.path()).unwrap());
+                (name, format!("{digest:x}"))
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_write_phase_failing_at_each_file_in_turn_puts_every_file_back() {
+    // Three documents change, so the sync swaps in three and the lock;
+    // the other three must stay as they are too.
+    let synced = ["2023-04", "2023-07", "2023-10"];
+    let server = MockServer::start().await;
+    for version in synced {
+        let changed = modified(version, |doc| doc["info"]["title"] = "Changed".into());
+        serve(&server, version, json_body(changed)).await;
+    }
+    let names = synced
+        .iter()
+        .map(|version| format!("{version}.json"))
+        .chain(["specs.lock".to_owned()]);
+    for blocked in names {
+        let root = tempfile::tempdir().unwrap();
+        let specs = root.path().join("specs");
+        std::fs::create_dir(&specs).unwrap();
+        for entry in std::fs::read_dir(copy_of_committed_specs().path()).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), specs.join(entry.file_name())).unwrap();
+        }
+        // A directory in the way: root cannot link, rename over or write it.
+        std::fs::remove_file(specs.join(&blocked)).unwrap();
+        std::fs::create_dir(specs.join(&blocked)).unwrap();
+        std::fs::write(specs.join(&blocked).join("keep"), "x").unwrap();
+        let before = fingerprint_with_directories(&specs);
+
+        let error = sync_specs(&options(&server.uri(), &synced, &specs))
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains(&blocked), "{blocked}: {message}");
+        assert_eq!(
+            fingerprint_with_directories(&specs),
+            before,
+            "with {blocked} blocked, specs/ changed: {message}"
+        );
+        let beside: Vec<_> = std::fs::read_dir(root.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(beside, ["specs"], "the staging directory is removed");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_version_is_refused_before_anything_is_fetched() {
+    let server = MockServer::start().await;
+    let specs = copy_of_committed_specs();
+    let before = fingerprint(specs.path());
+    for version in ["../x", "2024-13", ""] {
+        let error = sync_specs(&options(&server.uri(), &[version], specs.path()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, SyncError::UnknownVersion(v) if v == version),
+            "{error}"
+        );
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+    assert_eq!(fingerprint(specs.path()), before);
+}
+
+/// Serves one answer with a chunked body of `size` bytes (no
+/// `Content-Length`), on a thread; returns its base URL.
+fn serve_chunked_once(size: usize) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0; 4096];
+        let _ = stream.read(&mut request);
+        let _ = stream
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n");
+        let chunk = vec![b' '; 1024];
+        for _ in 0..size / 1024 {
+            if stream.write_all(b"400\r\n").is_err()
+                || stream.write_all(&chunk).is_err()
+                || stream.write_all(b"\r\n").is_err()
+            {
+                return;
+            }
+        }
+        let _ = stream.write_all(b"0\r\n\r\n");
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_document_over_the_size_bound_is_refused_and_nothing_is_written() {
+    let specs = copy_of_committed_specs();
+    let before = fingerprint(specs.path());
+    let limit = 100_000;
+    let small = |base: &str| SyncOptions {
+        max_document_bytes: limit,
+        retry: RetryPolicy {
+            attempts: 1,
+            ..RetryPolicy::default()
+        },
+        ..options(base, &["2024-04"], specs.path())
+    };
+    // With a Content-Length, without one (chunked), and from a file.
+    let server = MockServer::start().await;
+    serve(&server, "2024-04", json_body(committed("2024-04"))).await;
+    let file_base = mirror_base_url();
+    for base in [server.uri(), serve_chunked_once(4 << 20), file_base] {
+        let error = sync_specs(&small(&base)).await.unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("larger than the limit of 100000 bytes"),
+            "{base}: {error}"
+        );
+    }
+    assert_eq!(fingerprint(specs.path()), before);
+    // The committed document is under the default bound.
+    assert!((committed("2024-04").len() as u64) < xtask::sync::DEFAULT_MAX_DOCUMENT_BYTES);
+    assert!(committed("2024-04").len() as u64 > limit);
 }

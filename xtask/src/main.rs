@@ -19,7 +19,8 @@ enum Command {
     /// Download, validate and store the OpenAPI documents in specs/.
     SyncSpecs {
         /// An API version to sync (repeatable); all known versions by default.
-        #[arg(long = "version", value_name = "VERSION")]
+        #[arg(long = "version", value_name = "VERSION",
+              value_parser = clap::builder::PossibleValuesParser::new(xtask::VERSIONS))]
         versions: Vec<String>,
         /// Where to download from: https://…, http://… or file:///… (a mirror
         /// laid out like logistics/api/{version}/documentation/raw).
@@ -34,6 +35,9 @@ enum Command {
         /// Attempts per document on network errors and 5xx answers.
         #[arg(long, default_value_t = 4)]
         attempts: u32,
+        /// The largest document accepted, in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = xtask::sync::DEFAULT_MAX_DOCUMENT_BYTES)]
+        max_document_bytes: u64,
     },
     /// Say what changed from one API version to another.
     Diff {
@@ -71,7 +75,7 @@ fn document_path(argument: &str) -> PathBuf {
 fn run_diff(from: &str, to: &str, format: Format) -> Result<(), Box<dyn std::error::Error>> {
     let old = xtask::diff::load_document(&document_path(from))?;
     let new = xtask::diff::load_document(&document_path(to))?;
-    let diff = xtask::diff::diff_documents(from, &old, to, &new);
+    let diff = xtask::diff::diff_documents(from, &old, to, &new)?;
     match format {
         Format::Markdown => print!("{}", xtask::diff::render::markdown(&diff)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&diff)?),
@@ -132,6 +136,7 @@ async fn main() -> ExitCode {
             check,
             specs_dir,
             attempts,
+            max_document_bytes,
         } => {
             let versions = if versions.is_empty() {
                 xtask::VERSIONS.iter().map(|v| v.to_string()).collect()
@@ -147,6 +152,7 @@ async fn main() -> ExitCode {
                     attempts: attempts.max(1),
                     ..RetryPolicy::default()
                 },
+                max_document_bytes,
             };
             match sync_specs(&options).await {
                 Ok(report) => {

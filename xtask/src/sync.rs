@@ -1,9 +1,13 @@
-//! `cargo xtask sync-specs`: download, validate and atomically store the
-//! documents.
+//! `cargo xtask sync-specs`: download, validate and store the documents, all
+//! or nothing.
 //!
-//! Every requested document is downloaded and validated (it must parse as
+//! Every requested document is downloaded (at most
+//! [`SyncOptions::max_document_bytes`]) and validated (it must parse as
 //! OpenAPI 3.0 and the generator must accept it) before anything is written;
-//! if one fails, `specs/` is left byte for byte as it was.
+//! if one fails, `specs/` is left byte for byte as it was. Then every changed
+//! document and the lock are staged in a directory beside `specs/` and
+//! swapped in one by one; if any step of that fails, the files already
+//! swapped are put back, byte for byte (see `write_documents`).
 
 use std::fmt;
 use std::io::{IsTerminal, Write};
@@ -26,7 +30,13 @@ pub struct SyncOptions {
     /// Compare with the lock instead of writing.
     pub check: bool,
     pub retry: RetryPolicy,
+    /// The largest document accepted, in bytes; a larger one fails its
+    /// download ([`DEFAULT_MAX_DOCUMENT_BYTES`] by default).
+    pub max_document_bytes: u64,
 }
+
+/// 50 MB: the published documents are under 2 MB.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 50_000_000;
 
 /// Timeouts and retries for HTTP downloads. Network errors and 5xx answers
 /// are retried with exponential backoff; other answers are final.
@@ -88,10 +98,18 @@ pub enum SyncError {
     Drift(Vec<Drift>),
     #[error("no versions to sync")]
     NoVersions,
+    #[error("unknown version {0:?}; known versions: {known}", known = crate::VERSIONS.join(", "))]
+    UnknownVersion(String),
     #[error("cannot read or write {path}: {source}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
+    },
+    #[error("{failure}; putting the originals back failed too ({}); they are in {}", not_restored.join("; "), originals.display())]
+    Rollback {
+        failure: Box<SyncError>,
+        not_restored: Vec<String>,
+        originals: PathBuf,
     },
 }
 
@@ -130,6 +148,8 @@ pub enum Problem {
     File(std::io::Error),
     #[error("unsupported URL (use https://, http:// or file://)")]
     Url,
+    #[error("the document is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
     #[error("{0}")]
     Document(#[from] flexport_codegen::Error),
 }
@@ -159,6 +179,7 @@ impl fmt::Display for Drift {
     }
 }
 
+/// A downloaded, validated document.
 struct Downloaded {
     version: String,
     url: String,
@@ -171,6 +192,14 @@ struct Downloaded {
 pub async fn sync_specs(options: &SyncOptions) -> Result<SyncReport, SyncError> {
     if options.versions.is_empty() {
         return Err(SyncError::NoVersions);
+    }
+    // A version names a file in specs/: only the known ones are allowed.
+    if let Some(unknown) = options
+        .versions
+        .iter()
+        .find(|version| !crate::VERSIONS.contains(&version.as_str()))
+    {
+        return Err(SyncError::UnknownVersion(unknown.clone()));
     }
     let lock = Lock::read(&options.specs_dir)
         .map_err(|source| io_error(&options.specs_dir.join(LOCK_FILE), source))?;
@@ -187,7 +216,7 @@ pub async fn sync_specs(options: &SyncOptions) -> Result<SyncReport, SyncError> 
     for version in &options.versions {
         let url = crate::document_url(&options.base_url, version);
         progress.start(version, &url);
-        match download_and_validate(&client, &url, &options.retry).await {
+        match download_and_validate(&client, &url, options).await {
             Ok((bytes, reconstructed)) => {
                 progress.done(version, &format!("{} bytes", bytes.len()));
                 let sha256 = sha256_hex(&bytes);
@@ -267,9 +296,9 @@ pub async fn sync_specs(options: &SyncOptions) -> Result<SyncReport, SyncError> 
 async fn download_and_validate(
     client: &reqwest::Client,
     url: &str,
-    retry: &RetryPolicy,
+    options: &SyncOptions,
 ) -> Result<(Vec<u8>, bool), Problem> {
-    let bytes = download(client, url, retry).await?;
+    let bytes = download(client, url, &options.retry, options.max_document_bytes).await?;
     let document = flexport_codegen::validate::parse_document(&bytes)
         .map_err(flexport_codegen::Error::from)?;
     let reconstructed = document.get("x-reconstructed").is_some();
@@ -282,33 +311,76 @@ async fn download(
     client: &reqwest::Client,
     url: &str,
     retry: &RetryPolicy,
+    limit: u64,
 ) -> Result<Vec<u8>, Problem> {
     let parsed = reqwest::Url::parse(url).map_err(|_| Problem::Url)?;
     match parsed.scheme() {
         "file" => {
             let path = parsed.to_file_path().map_err(|_| Problem::Url)?;
-            tokio::fs::read(path).await.map_err(Problem::File)
+            read_bounded(&path, limit)
         }
-        "http" | "https" => download_http(client, parsed, retry).await,
+        "http" | "https" => download_http(client, parsed, retry, limit).await,
         _ => Err(Problem::Url),
     }
+}
+
+/// The file at `path`, if it has at most `limit` bytes.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Problem> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(Problem::File)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(Problem::File)?;
+    if bytes.len() as u64 > limit {
+        return Err(Problem::TooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+/// The body of `response`, if it has at most `limit` bytes; read chunk by
+/// chunk, so a larger body is never held whole.
+async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Network)? {
+        if (bytes.len() + chunk.len()) as u64 > limit {
+            return Err(BodyError::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+enum BodyError {
+    TooLarge,
+    Network(reqwest::Error),
 }
 
 async fn download_http(
     client: &reqwest::Client,
     url: reqwest::Url,
     retry: &RetryPolicy,
+    limit: u64,
 ) -> Result<Vec<u8>, Problem> {
     let mut attempt = 1;
     loop {
         let failure = match client.get(url.clone()).send().await {
-            Ok(response) if response.status().is_success() => match response.bytes().await {
-                Ok(bytes) => return Ok(bytes.to_vec()),
-                Err(source) => Problem::Network {
-                    attempts: attempt,
-                    source,
-                },
-            },
+            Ok(response) if response.status().is_success() => {
+                match read_body(response, limit).await {
+                    Ok(bytes) => return Ok(bytes),
+                    Err(BodyError::TooLarge) => return Err(Problem::TooLarge { limit }),
+                    Err(BodyError::Network(source)) => Problem::Network {
+                        attempts: attempt,
+                        source,
+                    },
+                }
+            }
             Ok(response) if response.status().is_server_error() => Problem::StatusAfterRetries {
                 status: response.status(),
                 attempts: attempt,
@@ -341,8 +413,21 @@ fn io_error(path: &Path, source: std::io::Error) -> SyncError {
     }
 }
 
-/// Writes each document, then the lock, each through a temporary file in
-/// `specs_dir` and a rename.
+/// Writes the changed documents and the lock, all or nothing.
+///
+/// 1. Stage: every file whose bytes change is written and fsynced in a new
+///    directory beside `specs_dir` (same file system, so renames are atomic).
+/// 2. Swap, file by file: the original is hard-linked into the staging
+///    directory (a backup that is the original itself, not a copy), then the
+///    staged file is renamed over it.
+/// 3. If any step of 1 or 2 fails, every file already swapped is put back
+///    by renaming its backup over it (or removed, if it did not exist), so
+///    `specs_dir` holds its original files byte for byte, and the error names
+///    the step that failed.
+///
+/// The exception is a process killed during step 2: then some files are new,
+/// and the originals of those are in the staging directory
+/// (`.specs-sync-*` beside `specs_dir`), which is left in place.
 fn write_documents(
     specs_dir: &Path,
     mut lock: Lock,
@@ -350,49 +435,122 @@ fn write_documents(
 ) -> Result<(), SyncError> {
     std::fs::create_dir_all(specs_dir).map_err(|source| io_error(specs_dir, source))?;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut files: Vec<(String, &[u8])> = Vec::new();
     for doc in documents {
-        let path = specs_dir.join(format!("{}.json", doc.version));
-        let on_disk = std::fs::read(&path).ok();
-        if on_disk.as_deref() != Some(doc.bytes.as_slice()) {
-            write_atomically(&path, &doc.bytes)?;
+        let name = format!("{}.json", doc.version);
+        if std::fs::read(specs_dir.join(&name)).ok().as_deref() != Some(doc.bytes.as_slice()) {
+            files.push((name, &doc.bytes));
         }
-        let entry = LockEntry {
-            url: doc.url.clone(),
-            sha256: doc.sha256.clone(),
-            size: doc.bytes.len() as u64,
-            synced_at: now.clone(),
-            reconstructed: doc.reconstructed,
-        };
         let unchanged = lock
             .documents
             .get(&doc.version)
             .is_some_and(|old| old.sha256 == doc.sha256);
         if !unchanged {
+            let entry = LockEntry {
+                url: doc.url.clone(),
+                sha256: doc.sha256.clone(),
+                size: doc.bytes.len() as u64,
+                synced_at: now.clone(),
+                reconstructed: doc.reconstructed,
+            };
             lock.documents.insert(doc.version.clone(), entry);
         }
     }
-    let lock_path = specs_dir.join(LOCK_FILE);
     let json = lock.to_json();
-    if std::fs::read(&lock_path).ok().as_deref() != Some(json.as_bytes()) {
-        write_atomically(&lock_path, json.as_bytes())?;
+    if std::fs::read(specs_dir.join(LOCK_FILE)).ok().as_deref() != Some(json.as_bytes()) {
+        files.push((LOCK_FILE.to_owned(), json.as_bytes()));
     }
-    Ok(())
+    if files.is_empty() {
+        return Ok(());
+    }
+    swap_in(specs_dir, &files)
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
-    let dir = path.parent().expect("a file in specs/");
-    let mut builder = tempfile::Builder::new();
+/// Steps 1 to 3 of [`write_documents`] for `files` (name in `specs_dir`,
+/// new bytes).
+fn swap_in(specs_dir: &Path, files: &[(String, &[u8])]) -> Result<(), SyncError> {
+    let beside = match specs_dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let staging = tempfile::Builder::new()
+        .prefix(".specs-sync-")
+        .tempdir_in(beside)
+        .map_err(|source| io_error(beside, source))?;
+    let staged = |name: &str| staging.path().join(format!("new-{name}"));
+    let backup = |name: &str| staging.path().join(format!("old-{name}"));
+    for (name, bytes) in files {
+        write_synced(&staged(name), bytes)?;
+    }
+    // What was done to each file swapped so far: true if it had an original.
+    let mut swapped: Vec<(&str, bool)> = Vec::new();
+    let mut failure = None;
+    for (name, _) in files {
+        let target = specs_dir.join(name);
+        let existed = match std::fs::symlink_metadata(&target) {
+            Ok(_) => true,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => false,
+            Err(source) => {
+                failure = Some(io_error(&target, source));
+                break;
+            }
+        };
+        if existed && let Err(source) = std::fs::hard_link(&target, backup(name)) {
+            failure = Some(io_error(&target, source));
+            break;
+        }
+        if let Err(source) = std::fs::rename(staged(name), &target) {
+            failure = Some(io_error(&target, source));
+            break;
+        }
+        swapped.push((name, existed));
+    }
+    let synced = sync_directory(specs_dir);
+    let Some(failure) = failure.or(synced.err()) else {
+        return Ok(());
+    };
+    let mut not_restored = Vec::new();
+    for (name, existed) in swapped.into_iter().rev() {
+        let target = specs_dir.join(name);
+        let restored = if existed {
+            std::fs::rename(backup(name), &target)
+        } else {
+            std::fs::remove_file(&target)
+        };
+        if let Err(error) = restored {
+            not_restored.push(format!("{}: {error}", target.display()));
+        }
+    }
+    let _ = sync_directory(specs_dir);
+    if !not_restored.is_empty() {
+        // Keep the originals where the message says they are.
+        let kept = staging.keep();
+        return Err(SyncError::Rollback {
+            failure: Box::new(failure),
+            not_restored,
+            originals: kept,
+        });
+    }
+    Err(failure)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut file = builder
-        .tempfile_in(dir)
-        .map_err(|source| io_error(dir, source))?;
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o644);
+    let mut file = options
+        .open(path)
+        .map_err(|source| io_error(path, source))?;
     file.write_all(bytes)
-        .and_then(|()| file.as_file().sync_all())
-        .map_err(|source| io_error(file.path(), source))?;
-    file.persist(path)
-        .map_err(|error| io_error(path, error.error))?;
-    Ok(())
+        .and_then(|()| file.sync_all())
+        .map_err(|source| io_error(path, source))
+}
+
+fn sync_directory(directory: &Path) -> Result<(), SyncError> {
+    std::fs::File::open(directory)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|source| io_error(directory, source))
 }
 
 /// A progress bar on a terminal, one plain line per step otherwise.

@@ -25,6 +25,46 @@ pub fn tokens(document: &Value) -> TokenStream {
     quote! { #hooks #paged #webhooks }
 }
 
+/// Makes every generated `ResponseValue::from_response(..)` call
+/// `flexport_runtime::decode(..)` instead, which keeps an undecodable body's
+/// status, headers and reason (progenitor's own keeps only the bytes).
+///
+/// A token rewrite of one path, the same for every operation: the two
+/// functions have the same signature, so the generated code type-checks
+/// unchanged around it.
+pub fn decode_through_runtime(tokens: TokenStream) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let is_path = |at: usize, text: &str| matches!(tokens.get(at), Some(TokenTree::Ident(ident)) if ident == text);
+        let is_colons = |at: usize| {
+            matches!(
+                (tokens.get(at), tokens.get(at + 1)),
+                (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)))
+                    if a.as_char() == ':' && b.as_char() == ':'
+            )
+        };
+        if is_path(i, "ResponseValue") && is_colons(i + 1) && is_path(i + 3, "from_response") {
+            out.extend(quote!(flexport_runtime::decode));
+            i += 4;
+            continue;
+        }
+        out.push(match &tokens[i] {
+            TokenTree::Group(group) => {
+                let mut rewritten =
+                    Group::new(group.delimiter(), decode_through_runtime(group.stream()));
+                rewritten.set_span(group.span());
+                TokenTree::Group(rewritten)
+            }
+            other => other.clone(),
+        });
+        i += 1;
+    }
+    out.into_iter().collect()
+}
+
 /// `ClientHooks` for the generated `Client`, whose inner value is the pipeline.
 fn hooks() -> TokenStream {
     quote! {
@@ -34,8 +74,9 @@ fn hooks() -> TokenStream {
                 request: &mut reqwest::Request,
                 _info: &progenitor_client::OperationInfo,
             ) -> std::result::Result<(), progenitor_client::Error<E>> {
-                self.inner.prepare(request);
-                Ok(())
+                self.inner
+                    .prepare(request)
+                    .map_err(progenitor_client::Error::InvalidRequest)
             }
 
             async fn exec(

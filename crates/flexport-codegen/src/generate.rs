@@ -49,7 +49,8 @@ pub struct Generated {
 ///   request goes through the pipeline (token, idempotency key, retries,
 ///   tracing) by the `ClientHooks` impl that [`crate::extensions`] appends;
 ///   `Expected` makes a missing impl a compile error instead of a silent
-///   bypass.
+///   bypass. Successful bodies are decoded by `flexport_runtime::decode`
+///   ([`crate::extensions::decode_through_runtime`]).
 pub fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
@@ -85,6 +86,7 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
     // turn those into an error that names the document instead of a crash.
     let tokens = catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(&spec)))
         .map_err(|panic| Error::GeneratorPanicked(panic_message(&panic)))??;
+    let tokens = crate::extensions::decode_through_runtime(tokens);
     let mut file: syn::File = syn::parse2(quote::quote! { #tokens #extensions })?;
     let mut changes = changes;
     let opened = crate::open_enums::open_response_enums(&mut file, &webhook_schemas);

@@ -21,17 +21,26 @@
 //! - a `tracing` span per call (`flexport.request`) with operation, method,
 //!   path, attempt, status and correlation id.
 //!
-//! It also buffers the body of a failed response, so an error can be read
-//! without another round trip (see `flexport::Error`).
+//! It reads response bodies inside the retry loop, so a body cut off
+//! mid-way is retried like a dropped connection (successful non-JSON bodies,
+//! such as downloads, are the exception: they are streamed), and bounds what
+//! it reads. Every response and every final transport error it hands back
+//! names the idempotency key the request carried ([`idempotency_key_of`]),
+//! and the generated clients decode through [`decode`], so an undecodable
+//! body keeps its real status and headers.
 
+mod body;
 mod idempotency;
 mod pagination;
 mod pipeline;
 mod retry;
 pub mod webhooks;
 
+pub use body::{
+    DecodeFailure, FAILURE_BODY_LIMIT, decode, earlier_attempt_may_have_acted, idempotency_key_of,
+};
 pub use idempotency::{current_idempotency_key, with_idempotency_key};
-pub use pagination::OffsetPaged;
+pub use pagination::{OffsetPaged, offset_stream};
 pub use pipeline::{InvalidToken, Pipeline, PipelineBuilder};
 pub use retry::{RetryPolicy, parse_retry_after};
 
@@ -44,4 +53,12 @@ pub mod headers {
     /// Response: `true` when the stored result of an earlier request with the
     /// same idempotency key was replayed instead of acting again.
     pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+    /// Response, set by the pipeline and never by Flexport (one a server
+    /// sends is removed): the body was cut at this many bytes, the limit.
+    pub const BODY_TRUNCATED: &str = "x-flexport-sdk-body-truncated";
+    /// Response, set by the pipeline and never by Flexport (one a server
+    /// sends is removed): `true` when an attempt before this answer may have
+    /// been carried out (it got a 5xx, or was sent and got no clear answer).
+    pub const EARLIER_ATTEMPT_MAY_HAVE_ACTED: &str =
+        "x-flexport-sdk-earlier-attempt-may-have-acted";
 }

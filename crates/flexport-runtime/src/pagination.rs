@@ -6,13 +6,9 @@ use progenitor_client::{ByteStream, Error};
 /// A list operation paged with `offset` and `limit` query parameters.
 ///
 /// The version crates implement it for the builder of every such operation
-/// (for example `GetProducts`), so any of them can be read as one stream:
-///
-/// ```ignore
-/// use flexport_runtime::OffsetPaged;
-/// let mut products = client.get_products().stream_all(100);
-/// while let Some(product) = products.try_next().await? { /* … */ }
-/// ```
+/// (for example `GetProducts`). [`offset_stream`] reads one as a stream of
+/// every item; the `flexport` crate's `pagination::OffsetPaged` adds
+/// `stream_all`, which yields `flexport::Error`.
 pub trait OffsetPaged: Clone + Sized {
     type Item;
 
@@ -22,22 +18,38 @@ pub trait OffsetPaged: Clone + Sized {
         offset: u64,
         limit: u64,
     ) -> impl Future<Output = Result<Vec<Self::Item>, Error<ByteStream>>> + Send;
+}
 
-    /// Every item, fetched `page_size` at a time, until a page comes back
-    /// empty. (A short page is not taken as the end: servers may cap `limit`.)
-    fn stream_all(
-        self,
-        page_size: u64,
-    ) -> impl Stream<Item = Result<Self::Item, Error<ByteStream>>> {
-        let page_size = page_size.max(1);
-        stream::try_unfold((self, 0u64), move |(builder, offset)| async move {
-            let items = builder.clone().page(offset, page_size).await?;
-            if items.is_empty() {
-                return Ok::<_, Error<ByteStream>>(None);
-            }
-            let next = offset + items.len() as u64;
-            Ok(Some((stream::iter(items).map(Ok), (builder, next))))
-        })
-        .try_flatten()
-    }
+/// Every item of an [`OffsetPaged`] list, fetched `page_size` at a time
+/// (0 counts as 1), until a page comes back empty. A short page is not taken
+/// as the end, because servers may cap `limit`; so a list costs one request
+/// more than it has pages.
+///
+/// The first failed page ends the stream: its error, converted into `E`, is
+/// the last item. `E` is the caller's error type, such as
+/// `progenitor_client::Error<ByteStream>` itself or `flexport::Error`:
+///
+/// ```ignore
+/// use futures::TryStreamExt;
+/// let mut products = flexport_runtime::offset_stream::<_, progenitor_client::Error<_>>(
+///     client.get_products(),
+///     100,
+/// );
+/// while let Some(product) = products.try_next().await? { /* … */ }
+/// ```
+pub fn offset_stream<P, E>(builder: P, page_size: u64) -> impl Stream<Item = Result<P::Item, E>>
+where
+    P: OffsetPaged,
+    E: From<Error<ByteStream>>,
+{
+    let page_size = page_size.max(1);
+    stream::try_unfold((builder, 0u64), move |(builder, offset)| async move {
+        let items = builder.clone().page(offset, page_size).await?;
+        if items.is_empty() {
+            return Ok::<_, E>(None);
+        }
+        let next = offset.saturating_add(items.len() as u64);
+        Ok(Some((stream::iter(items).map(Ok), (builder, next))))
+    })
+    .try_flatten()
 }

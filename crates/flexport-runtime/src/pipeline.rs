@@ -6,6 +6,7 @@ use reqwest::{Method, Request, Response};
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use crate::body::{self, Limits};
 use crate::headers::{CORRELATION_ID, IDEMPOTENCY_KEY};
 use crate::retry::{RetryPolicy, parse_retry_after, retryable_error, retryable_status};
 
@@ -24,6 +25,7 @@ struct Settings {
     idempotency_keys: bool,
     retry: RetryPolicy,
     attempt_timeout: Option<Duration>,
+    limits: Limits,
 }
 
 impl Default for Settings {
@@ -33,6 +35,7 @@ impl Default for Settings {
             idempotency_keys: true,
             retry: RetryPolicy::default(),
             attempt_timeout: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -82,9 +85,20 @@ impl PipelineBuilder {
         self
     }
 
-    /// Time limit of one attempt (connect, send, and receive the headers).
+    /// Time limit of one attempt: connect, send, receive the headers and, for
+    /// a body the pipeline reads (see [`Pipeline::execute`]), the whole body.
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.settings.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The most bytes of a successful JSON body the pipeline reads (default
+    /// 32 MiB). A longer body ends the call with a response marked
+    /// [`crate::headers::BODY_TRUNCATED`], which the generated client reports
+    /// as an unexpected response, and is not retried (it would be as long
+    /// again).
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.settings.limits.success = limit;
         self
     }
 
@@ -104,12 +118,16 @@ impl Pipeline {
         &self.settings.retry
     }
 
-    /// Adds the token and, to a POST or PATCH, an idempotency key; headers the
-    /// request already has are left alone.
-    pub fn prepare(&self, request: &mut Request) {
-        let headers = request.headers_mut();
+    /// Adds the token and, to a POST or PATCH, an idempotency key: the key of
+    /// an enclosing [`crate::with_idempotency_key`] scope, else a fresh UUID
+    /// v4. Headers the request already has are left alone.
+    ///
+    /// Fails, so that nothing is sent, when the scope's key cannot be sent as
+    /// it is or was already given to a different request.
+    pub fn prepare(&self, request: &mut Request) -> Result<(), String> {
         if let Some(authorization) = &self.settings.authorization {
-            headers
+            request
+                .headers_mut()
                 .entry(AUTHORIZATION)
                 .or_insert_with(|| authorization.clone());
         }
@@ -118,21 +136,32 @@ impl Pipeline {
             && mutates
             && !request.headers().contains_key(IDEMPOTENCY_KEY)
         {
-            let key = crate::current_idempotency_key()
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-            if let Ok(value) = HeaderValue::from_str(&key) {
-                request.headers_mut().insert(IDEMPOTENCY_KEY, value);
-            }
+            let key = crate::idempotency::key_for(request)?;
+            request.headers_mut().insert(IDEMPOTENCY_KEY, key);
         }
+        Ok(())
     }
 
     /// Sends `request`, retrying as the [`RetryPolicy`] allows, inside a
     /// `flexport.request` span.
     ///
     /// A request is retried only when sending it twice cannot act twice: its
-    /// method is idempotent (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) or it carries an
-    /// idempotency key. The body of a final failed response (status ≥ 400) is
-    /// read into memory before it is returned.
+    /// method is idempotent (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) or it
+    /// carries an idempotency key.
+    ///
+    /// The body is read inside the retry loop, so a body that breaks off
+    /// mid-way is retried like a dropped connection: every JSON body (and any
+    /// body without a content type) up to the success limit
+    /// ([`PipelineBuilder::max_body_bytes`]), and the first 64 KiB of every
+    /// failed response's body (a longer one is cut there and marked
+    /// [`crate::headers::BODY_TRUNCATED`]). The exception: a successful body
+    /// of another media type (a CSV or PDF download) is handed over as a
+    /// stream, unread, and a break in it is the caller's to handle.
+    ///
+    /// Every response handed back carries, in `idempotency-key`, the key the
+    /// request was sent with (replacing any the server sent), and every final
+    /// transport error carries it in its URL (see
+    /// [`crate::idempotency_key_of`]).
     pub async fn execute(
         &self,
         http: &reqwest::Client,
@@ -148,21 +177,33 @@ impl Pipeline {
             status = Empty,
             correlation_id = Empty,
         );
-        self.send_with_retries(http, request).instrument(span).await
+        let key = request.headers().get(IDEMPOTENCY_KEY).cloned();
+        let url = request.url().clone();
+        let (outcome, earlier) = self.send_with_retries(http, request).instrument(span).await;
+        let trail = body::Trail {
+            key: key.as_ref(),
+            earlier_attempt_may_have_acted: earlier,
+        };
+        match outcome {
+            Ok(response) => Ok(trail.on_response(response)),
+            Err(error) => Err(trail.on_error(error, &url)),
+        }
     }
 
+    /// The last attempt's outcome, and whether an earlier attempt may have
+    /// been carried out (a 5xx, or a request sent without a clear answer).
     async fn send_with_retries(
         &self,
         http: &reqwest::Client,
         mut request: Request,
-    ) -> reqwest::Result<Response> {
+    ) -> (reqwest::Result<Response>, bool) {
         let policy = &self.settings.retry;
         let may_repeat =
             request.method().is_idempotent() || request.headers().contains_key(IDEMPOTENCY_KEY);
-        let key = request.headers().get(IDEMPOTENCY_KEY).cloned();
         let started = Instant::now();
         let span = tracing::Span::current();
         let mut attempt = 0;
+        let mut earlier_may_have_acted = false;
         loop {
             attempt += 1;
             let remaining = policy
@@ -181,8 +222,7 @@ impl Pipeline {
                 None
             };
             span.record("attempt", attempt);
-            let outcome = http.execute(request).await;
-            let retry_after = match &outcome {
+            let outcome = match http.execute(request).await {
                 Ok(response) => {
                     span.record("status", response.status().as_u16());
                     if let Some(id) = response
@@ -192,22 +232,29 @@ impl Pipeline {
                     {
                         span.record("correlation_id", id);
                     }
-                    retryable_status(response.status())
-                        .then(|| parse_retry_after(response.headers()))
+                    body::read(response, &self.settings.limits).await
                 }
+                Err(error) => Err(error),
+            };
+            let retry_after = match &outcome {
+                Ok(response) => retryable_status(response.status())
+                    .then(|| parse_retry_after(response.headers())),
                 Err(error) => retryable_error(error).then_some(None),
             };
             let (Some(again), Some(retry_after)) = (again, retry_after) else {
-                return buffer_failure(outcome?, key.as_ref()).await;
+                return (outcome, earlier_may_have_acted);
             };
-            let delay = policy.delay(attempt, retry_after);
-            if policy
-                .deadline
-                .is_some_and(|deadline| started.elapsed() + delay >= deadline)
-            {
-                tracing::debug!(?delay, "no time left for another attempt");
-                return buffer_failure(outcome?, key.as_ref()).await;
-            }
+            let Some(delay) = policy.next_delay(attempt, retry_after, started.elapsed()) else {
+                tracing::debug!(
+                    ?retry_after,
+                    "no retry: the wait is not allowed or no time is left"
+                );
+                return (outcome, earlier_may_have_acted);
+            };
+            earlier_may_have_acted |= match &outcome {
+                Ok(response) => response.status().is_server_error(),
+                Err(error) => !error.is_connect(),
+            };
             match &outcome {
                 Ok(response) => {
                     tracing::debug!(status = response.status().as_u16(), ?delay, "retrying")
@@ -219,34 +266,4 @@ impl Pipeline {
             request = again;
         }
     }
-}
-
-/// Reads the body of a failed response into memory, so the caller's error can
-/// show it without awaiting, and copies the request's idempotency key onto it
-/// (unless the server echoed one), so the error can name the key to retry
-/// with. A successful response is returned untouched.
-async fn buffer_failure(
-    response: Response,
-    key: Option<&HeaderValue>,
-) -> reqwest::Result<Response> {
-    if response.status().as_u16() < 400 {
-        return Ok(response);
-    }
-    let mut builder = http::Response::builder()
-        .status(response.status())
-        .version(response.version());
-    if let Some(headers) = builder.headers_mut() {
-        *headers = response.headers().clone();
-        if let Some(key) = key {
-            headers
-                .entry(IDEMPOTENCY_KEY)
-                .or_insert_with(|| key.clone());
-        }
-    }
-    let body = response.bytes().await?;
-    Ok(Response::from(
-        builder
-            .body(body)
-            .expect("status and headers came from a response"),
-    ))
 }

@@ -7,8 +7,12 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 ///
 /// The delay before attempt `n + 1` is drawn uniformly from the upper half of
 /// `min(max_delay, initial_delay × 2^(n-1))` ("equal jitter"), and is never
-/// shorter than a `Retry-After` the server sent. No retry starts if it could
-/// not begin before `deadline` (counted from the first attempt).
+/// shorter than a `Retry-After` the server sent. No wait is ever longer than
+/// `max_delay`: a `Retry-After` beyond it (or beyond what is left of the
+/// deadline) ends the call with that answer, whose error carries the
+/// `Retry-After`, rather than retrying early or sleeping that long. No retry
+/// starts if it could not begin before `deadline` (counted from the first
+/// attempt).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included; 1 disables retries.
@@ -50,6 +54,27 @@ impl RetryPolicy {
         let jitter = Duration::from_nanos(fastrand::u64(0..=half.as_nanos() as u64));
         let backoff = half + jitter;
         retry_after.map_or(backoff, |server| server.max(backoff))
+    }
+
+    /// The wait before another attempt after failed attempt `attempt`, begun
+    /// `elapsed` after the first; `None` when the call must end instead: the
+    /// attempts are used up, the server asks for a longer wait than
+    /// `max_delay`, or the wait would reach the deadline. Never panics,
+    /// whatever the header said.
+    pub fn next_delay(
+        &self,
+        attempt: u32,
+        retry_after: Option<Duration>,
+        elapsed: Duration,
+    ) -> Option<Duration> {
+        if attempt >= self.max_attempts || retry_after.is_some_and(|wait| wait > self.max_delay) {
+            return None;
+        }
+        let delay = self.delay(attempt, retry_after);
+        match self.deadline {
+            Some(deadline) if elapsed.checked_add(delay).is_none_or(|at| at >= deadline) => None,
+            _ => Some(delay),
+        }
     }
 }
 
@@ -138,6 +163,47 @@ mod tests {
 
         headers.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(parse_retry_after(&headers), None);
+    }
+
+    #[test]
+    fn no_header_value_makes_a_wait_longer_than_max_delay_or_past_the_deadline() {
+        let policy = RetryPolicy {
+            max_attempts: 8,
+            initial_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(20),
+            deadline: Some(Duration::from_secs(60)),
+        };
+        let mut headers = HeaderMap::new();
+        for value in [
+            "18446744073709551615",
+            "31536000",
+            "21",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            headers.insert(RETRY_AFTER, value.parse().unwrap());
+            let retry_after = parse_retry_after(&headers);
+            assert!(retry_after.is_some(), "{value}");
+            for elapsed in [Duration::ZERO, Duration::from_secs(1), Duration::MAX] {
+                assert_eq!(policy.next_delay(1, retry_after, elapsed), None, "{value}");
+            }
+        }
+        // A wait the policy allows is taken in full, unless it would end
+        // past the deadline.
+        headers.insert(RETRY_AFTER, "20".parse().unwrap());
+        let twenty = parse_retry_after(&headers);
+        assert!(policy.next_delay(1, twenty, Duration::ZERO) >= Some(Duration::from_secs(20)));
+        assert_eq!(policy.next_delay(1, twenty, Duration::from_secs(45)), None);
+        assert_eq!(policy.next_delay(1, None, Duration::MAX), None);
+        assert_eq!(
+            policy.next_delay(8, None, Duration::ZERO),
+            None,
+            "attempts used up"
+        );
+        let endless = RetryPolicy {
+            deadline: None,
+            ..policy
+        };
+        assert!(endless.next_delay(1, None, Duration::MAX).is_some());
     }
 
     #[test]

@@ -29,6 +29,21 @@ pub fn event_key(event_type: &str) -> String {
     }
 }
 
+/// The property that carries an event's id in Flexport's payloads.
+pub const EVENT_ID_FIELD: &str = "logisticsEventId";
+
+/// The id of the event in a webhook payload: its `logisticsEventId`, a string
+/// (as sent) or a number (as its JSON text). `None` when the body is not a
+/// JSON object or has no such id (empty, `null`, or another JSON type).
+pub fn event_id(body: &[u8]) -> Option<String> {
+    let payload: Value = serde_json::from_slice(body).ok()?;
+    match payload.as_object()?.get(EVENT_ID_FIELD)? {
+        Value::String(id) if !id.is_empty() => Some(id.clone()),
+        Value::Number(id) => Some(id.to_string()),
+        _ => None,
+    }
+}
+
 /// Parses `body` as a JSON object and hands its event key (from the
 /// `type_field` property), the type as sent and the object to `decode`.
 pub fn parse<T>(
@@ -70,5 +85,26 @@ mod tests {
             assert_eq!(event_key(spelling), "inboundreceived", "{spelling}");
         }
         assert_eq!(event_key("Event"), "event");
+    }
+
+    #[test]
+    fn event_ids_are_read_as_strings_or_numbers_and_nothing_else() {
+        let id = |body: &str| event_id(body.as_bytes());
+        assert_eq!(
+            id(r#"{"logisticsEventId": "evt-1", "x": [1]}"#).as_deref(),
+            Some("evt-1")
+        );
+        assert_eq!(id(r#"{"logisticsEventId": 42}"#).as_deref(), Some("42"));
+        for body in [
+            r#"{"logisticsEventId": ""}"#,
+            r#"{"logisticsEventId": null}"#,
+            r#"{"logisticsEventId": {"id": 1}}"#,
+            r#"{"eventId": "evt-1"}"#,
+            r#"["evt-1"]"#,
+            r#"{"logisticsEventId": "evt-1""#,
+            "",
+        ] {
+            assert_eq!(id(body), None, "{body}");
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Requests per second the sandbox serves on loopback: a GET of one product
 //! and a POST creating an order with a fresh idempotency key, from 32
-//! concurrent connections for 3 seconds each, in memory.
+//! concurrent connections for 3 seconds each, first in memory, then with a
+//! state file (every POST written and fdatasynced before it is answered),
+//! and the ratio of the two POST rates.
 //!
 //! `cargo bench -p flexport-sandbox --bench load`
 
@@ -14,7 +16,8 @@ use serde_json::json;
 const CONNECTIONS: usize = 32;
 const RUN: Duration = Duration::from_secs(3);
 
-async fn measure<F, Fut>(name: &str, call: F)
+/// Requests per second of `call`.
+async fn measure<F, Fut>(name: &str, call: F) -> f64
 where
     F: Fn(u64) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = reqwest::StatusCode> + Send,
@@ -39,17 +42,36 @@ where
         worker.await.unwrap();
     }
     let requests = counter.load(Ordering::Relaxed);
+    let rate = requests as f64 / started.elapsed().as_secs_f64();
     println!(
-        "{name}: {requests} requests in {:.2?}, {:.0} requests/s",
+        "{name}: {requests} requests in {:.2?}, {rate:.0} requests/s",
         started.elapsed(),
-        requests as f64 / started.elapsed().as_secs_f64()
     );
+    rate
 }
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let sandbox = Sandbox::start(Config::default()).await.unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let in_memory = runtime.block_on(run(Config::default(), "in memory"));
+    let with_state = runtime.block_on(run(
+        Config {
+            state_file: Some(directory.path().join("load.jsonl")),
+            ..Config::default()
+        },
+        "with --state",
+    ));
+    println!(
+        "POST /orders with --state / in memory: {:.2}",
+        with_state / in_memory
+    );
+}
+
+/// Measures a GET and a POST on a sandbox started with `config`; returns the
+/// POST rate.
+async fn run(config: Config, label: &str) -> f64 {
+    {
+        let sandbox = Sandbox::start(config).await.unwrap();
         let base = format!("{}/logistics/api/2024-04", sandbox.base_url());
         let token = sandbox.token().to_owned();
         let http = reqwest::Client::builder()
@@ -68,7 +90,7 @@ fn main() {
             .unwrap();
         let sku = product["logisticsSku"].as_str().unwrap().to_owned();
 
-        println!("{CONNECTIONS} concurrent connections, {RUN:?} each, sandbox in memory");
+        println!("{CONNECTIONS} concurrent connections, {RUN:?} each, sandbox {label}");
         let (get_http, get_base, get_token, get_sku) =
             (http.clone(), base.clone(), token.clone(), sku.clone());
         measure("GET  /products/{sku}", move |_| {
@@ -78,7 +100,7 @@ fn main() {
             async move { request.send().await.unwrap().status() }
         })
         .await;
-        measure("POST /orders (new idempotency key each)", move |n| {
+        let rate = measure("POST /orders (new idempotency key each)", move |n| {
             let request = http
                 .post(format!("{base}/orders"))
                 .bearer_auth(&token)
@@ -91,5 +113,7 @@ fn main() {
             async move { request.send().await.unwrap().status() }
         })
         .await;
-    });
+        sandbox.stop().await;
+        rate
+    }
 }

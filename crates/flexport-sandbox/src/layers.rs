@@ -14,8 +14,12 @@ use axum::response::{IntoResponse, Response};
 use flexport_runtime::headers::{CORRELATION_ID, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 use sha2::{Digest, Sha256};
 
+use chrono::Utc;
+
+use crate::api::Tx;
+use crate::engine::expired_before;
 use crate::problem::Problem;
-use crate::state::{Change, Store, StoredResponse, Transaction};
+use crate::state::{Change, CommitError, Store, StoredResponse};
 use crate::webhooks;
 
 const MAX_BODY: usize = 4 << 20;
@@ -99,11 +103,14 @@ pub async fn rate_limit(
     next.run(request).await
 }
 
-/// Runs a write (any method but GET and HEAD) as one transaction: writes
-/// happen one at a time, a repeated `idempotency-key` replays the stored
-/// answer instead of acting again, and the changes (with the answer kept for
-/// replay) are on disk before the caller hears of them. Webhook events go out
-/// after that.
+/// Runs a write (any method but GET and HEAD) as one transaction. The
+/// body is read first, without holding anything; then the writers' turn is
+/// taken, a repeated `idempotency-key` replays the stored answer instead of
+/// acting again, and otherwise the handler runs. Its changes (with the answer
+/// kept for replay) are committed before the caller hears of them: with a
+/// state file, that means on disk. When they cannot be, the answer is 503
+/// and nothing of the request remains. Webhook events go out after the
+/// commit.
 pub async fn write_transaction(
     State(store): State<Arc<Store>>,
     request: Request,
@@ -112,7 +119,6 @@ pub async fn write_transaction(
     if matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
-    let mut journal = store.writer.lock().await;
     let (mut parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
         return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "request body over 4 MiB")
@@ -135,9 +141,18 @@ pub async fn write_transaction(
         ]
         .join(&b'\n'),
     );
+
+    let tx = store.begin().await;
+    let now = Utc::now();
     if let Some(key) = &key
-        && let Some(stored) = store.read().responses.get(key).cloned()
+        && let Some(stored) = tx.data().responses.get(key).cloned()
+        && stored.stored_at >= expired_before(now, store.config.idempotency_ttl)
     {
+        // The stored answer may belong to a transaction still on its way
+        // to disk: replay it only once that one is committed.
+        if let Err(error) = store.commit(tx).await {
+            return not_written(error);
+        }
         if stored.request_digest != request_digest {
             return Problem::unprocessable(
                 "this idempotency-key was used with a different request; use a new key",
@@ -147,9 +162,12 @@ pub async fn write_transaction(
         return replay(stored);
     }
 
-    let tx = Transaction::default();
+    let tx = Tx::new(tx);
     parts.extensions.insert(tx.clone());
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    let mut tx = tx
+        .take()
+        .expect("the transaction outlives the handler that borrowed it");
     let (mut response_parts, response_body) = response.into_parts();
     let response_body = to_bytes(response_body, usize::MAX)
         .await
@@ -168,30 +186,30 @@ pub async fn write_transaction(
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_owned),
             body: String::from_utf8_lossy(&response_body).into_owned(),
+            stored_at: now,
         };
-        store.apply(
-            &tx,
-            Change::Response {
-                key,
-                response: stored,
-            },
-        );
+        tx.apply(Change::Response {
+            key,
+            response: stored,
+        });
     }
-    let (changes, events) = tx.take();
-    if !changes.is_empty()
-        && let Err(error) = journal.append(&changes).await
-    {
-        tracing::error!(%error, "could not write the journal");
-        return Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("the sandbox could not write its state file: {error}"),
-        )
-        .into_response();
+    match store.commit(tx).await {
+        Ok(events) => webhooks::deliver(&store, events),
+        Err(error) => return not_written(error),
     }
-    drop(journal);
-    webhooks::deliver(&store, events);
     response_parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(response_parts, Body::from(response_body))
+}
+
+/// 503 for a write whose changes could not be committed: nothing of it was
+/// kept, so retrying it (with the same key) is safe.
+fn not_written(error: CommitError) -> Response {
+    let mut problem = Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("{error}; nothing of this request was kept, so it can be retried"),
+    );
+    problem.retry_after_seconds = Some(1);
+    problem.into_response()
 }
 
 fn replay(stored: StoredResponse) -> Response {

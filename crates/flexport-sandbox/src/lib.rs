@@ -10,9 +10,10 @@
 //! every response, problem+json errors with the documented statuses, 429 with
 //! `Retry-After` above a request rate.
 //!
-//! State lives in memory, or in a journal file ([`Config::state_file`]): every
-//! change is appended and flushed to disk before the request that made it is
-//! answered, so an order the sandbox confirmed survives a crash.
+//! State lives in memory, or in a journal file ([`Config::state_file`]): a
+//! change is written and `fdatasync`ed before it becomes visible or its
+//! request is answered, so a change the sandbox confirmed survives a crash,
+//! and a write that fails is answered 503 and leaves nothing behind.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -23,6 +24,7 @@
 //! ```
 
 mod api;
+mod engine;
 mod journal;
 mod layers;
 mod problem;
@@ -66,6 +68,12 @@ pub struct Config {
     pub rate_limit: Option<u32>,
     /// Journal file that keeps state across restarts; `None` keeps it in memory.
     pub state_file: Option<PathBuf>,
+    /// How long a stored answer is replayed for a repeated `idempotency-key`;
+    /// after it, the key is forgotten (within about a second).
+    pub idempotency_ttl: Duration,
+    /// Size in bytes past which the state file is compacted into a snapshot
+    /// (once it is also twice the size of its last snapshot).
+    pub compact_after: u64,
 }
 
 impl Default for Config {
@@ -78,11 +86,39 @@ impl Default for Config {
             report_after: Duration::from_secs(1),
             rate_limit: None,
             state_file: None,
+            idempotency_ttl: Duration::from_secs(24 * 60 * 60),
+            compact_after: 64 << 20,
         }
     }
 }
 
+/// The longest duration [`Config`] accepts: 100 years.
+pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
 impl Config {
+    /// Checks that every duration is at most [`MAX_DURATION`], so that the
+    /// times computed from them exist.
+    pub fn validate(&self) -> std::io::Result<()> {
+        for (name, duration) in [
+            ("receive_after", self.receive_after),
+            ("ship_after", self.ship_after),
+            ("report_after", self.report_after),
+            ("idempotency_ttl", self.idempotency_ttl),
+        ] {
+            if duration > MAX_DURATION {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!(
+                        "{name} is {} s; at most {} s (100 years) is allowed",
+                        duration.as_secs(),
+                        MAX_DURATION.as_secs()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn accepted_tokens(&self) -> Vec<String> {
         if self.tokens.is_empty() {
             vec![DEFAULT_TOKEN.to_owned()]
@@ -102,13 +138,22 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Loads the state (replaying the journal, if any), binds
-    /// [`Config::address`] and starts serving.
+    /// Checks `config` ([`Config::validate`]), loads the state (recovering
+    /// and compacting the journal, if any), binds [`Config::address`] and
+    /// starts serving.
+    ///
+    /// Fails without changing the state file when it has a complete line
+    /// that does not parse.
     pub async fn start(config: Config) -> std::io::Result<Self> {
+        config.validate()?;
         let listener = TcpListener::bind(config.address).await?;
         let address = listener.local_addr()?;
         let token = config.accepted_tokens()[0].clone();
-        let store = Arc::new(state::Store::open(config, format!("http://{address}")).await?);
+        let base_url = format!("http://{address}");
+        let store = tokio::task::spawn_blocking(move || state::Store::open(config, base_url))
+            .await
+            .map_err(std::io::Error::other)??;
+        let store = Arc::new(store);
         let ticker = tokio::spawn(ticker::run(store.clone()));
         let app = api::router(store);
         let (stop, stopped) = oneshot::channel();

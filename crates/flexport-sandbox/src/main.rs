@@ -3,10 +3,11 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use flexport_sandbox::{Config, DEFAULT_TOKEN, Sandbox, VERSIONS};
+use flexport_sandbox::{Config, DEFAULT_TOKEN, MAX_DURATION, Sandbox, VERSIONS};
 
 #[derive(Parser)]
 #[command(about = "A local Flexport Logistics API sandbox")]
@@ -35,16 +36,28 @@ struct Args {
     /// Journal file that keeps state across restarts (memory only without it).
     #[arg(long)]
     state: Option<PathBuf>,
+    /// Seconds a stored answer is replayed for a repeated idempotency-key.
+    #[arg(long, default_value_t = 86_400.0)]
+    idempotency_ttl: f64,
+    /// Bytes past which the state file is compacted into a snapshot.
+    #[arg(long, default_value_t = 64 << 20)]
+    compact_after: u64,
 }
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> ExitCode {
     let args = Args::parse();
     let seconds = |value: f64, name: &str| {
-        Duration::try_from_secs_f64(value).unwrap_or_else(|_| {
-            eprintln!("--{name} takes a number of seconds ≥ 0, not {value}");
-            std::process::exit(2)
-        })
+        Duration::try_from_secs_f64(value)
+            .ok()
+            .filter(|duration| *duration <= MAX_DURATION)
+            .unwrap_or_else(|| {
+                eprintln!(
+                    "error: --{name} takes a number of seconds from 0 to {}, not {value}",
+                    MAX_DURATION.as_secs()
+                );
+                std::process::exit(2)
+            })
     };
     let config = Config {
         address: SocketAddr::new(args.host, args.port),
@@ -54,8 +67,16 @@ async fn main() -> std::io::Result<()> {
         tokens: args.tokens,
         rate_limit: args.rate_limit,
         state_file: args.state,
+        idempotency_ttl: seconds(args.idempotency_ttl, "idempotency-ttl"),
+        compact_after: args.compact_after,
     };
-    let sandbox = Sandbox::start(config).await?;
+    let sandbox = match Sandbox::start(config).await {
+        Ok(sandbox) => sandbox,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!("listening on {}", sandbox.base_url());
     println!("token: {}", sandbox.token());
     println!("versions: {}", VERSIONS.join(", "));
@@ -63,5 +84,5 @@ async fn main() -> std::io::Result<()> {
         () = sandbox.wait() => {}
         _ = tokio::signal::ctrl_c() => {}
     }
-    Ok(())
+    ExitCode::SUCCESS
 }

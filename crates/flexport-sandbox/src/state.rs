@@ -1,12 +1,27 @@
-//! What the sandbox holds, and the one way it changes: a [`Change`] applied
-//! to [`Data`] and, in the same step, appended to the journal.
+//! What the sandbox holds, and the one way it changes.
+//!
+//! There are two copies of [`Data`]:
+//! - the *committed* copy, which GET handlers and webhook deliveries read,
+//!   holds only changes that are on disk (with `--state`): a change reaches
+//!   it after its journal line has been written and `fdatasync`ed;
+//! - the *working* copy, behind one async mutex, which writers (requests and
+//!   the ticker) take in turn, compute their changes against, and queue for
+//!   the journal. It runs ahead of the committed copy by the changes that are
+//!   queued but not yet on disk, so that writes can share one fsync.
+//!
+//! A writer's answer waits until its changes (and every change queued before
+//! them) are committed. When a journal write fails, every change queued
+//! since the last good write is dropped, the working copy is rebuilt from the
+//! committed one, and the waiting writers get [`CommitError`].
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use chrono::{DateTime, Utc};
 use flexport_logistics_2024_04::types;
 use serde::{Deserialize, Serialize};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::Config;
 use crate::journal::Journal;
@@ -48,6 +63,10 @@ pub struct StoredResponse {
     pub status: u16,
     pub content_type: Option<String>,
     pub body: String,
+    /// When it was stored; it expires [`Config::idempotency_ttl`] later.
+    /// Journals written before this field existed count from their loading.
+    #[serde(default = "Utc::now")]
+    pub stored_at: DateTime<Utc>,
 }
 
 /// One change of state; the journal is a sequence of these.
@@ -74,9 +93,13 @@ pub enum Change {
         key: String,
         response: StoredResponse,
     },
+    /// Forgets the stored responses stored before `before`.
+    ResponsesExpired {
+        before: DateTime<Utc>,
+    },
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Data {
     /// Keyed by logistics SKU; SKUs sort in creation order.
     pub products: BTreeMap<String, types::ApiProductResponse>,
@@ -122,7 +145,56 @@ impl Data {
             Change::Response { key, response } => {
                 self.responses.insert(key, response);
             }
+            Change::ResponsesExpired { before } => {
+                self.responses
+                    .retain(|_, response| response.stored_at >= before);
+            }
         }
+    }
+
+    /// The changes that rebuild this state from nothing, leaving out
+    /// responses stored before `expired_before`.
+    pub fn snapshot(&self, expired_before: DateTime<Utc>) -> Vec<Change> {
+        let mut changes = Vec::new();
+        changes.extend(
+            self.products
+                .values()
+                .map(|product| Change::Product(Box::new(product.clone()))),
+        );
+        changes.extend(self.stock.iter().map(|(sku, stock)| Change::Stock {
+            sku: sku.clone(),
+            stock: *stock,
+        }));
+        changes.extend(
+            self.inbounds
+                .values()
+                .map(|inbound| Change::Inbound(Box::new(inbound.clone()))),
+        );
+        changes.extend(
+            self.orders
+                .values()
+                .map(|order| Change::Order(Box::new(order.clone()))),
+        );
+        changes.extend(self.bundles.values().cloned().map(Change::Bundle));
+        changes.extend(self.webhooks.values().cloned().map(Change::Webhook));
+        changes.extend(
+            self.reports
+                .iter()
+                .map(|(reference, report)| Change::Report {
+                    reference: reference.clone(),
+                    report: report.clone(),
+                }),
+        );
+        changes.extend(
+            self.responses
+                .iter()
+                .filter(|(_, response)| response.stored_at >= expired_before)
+                .map(|(key, response)| Change::Response {
+                    key: key.clone(),
+                    response: response.clone(),
+                }),
+        );
+        changes
     }
 
     pub fn stock(&self, sku: &str) -> Stock {
@@ -140,22 +212,55 @@ pub fn numeric_id(id: &str) -> u64 {
     id.parse().unwrap_or(0)
 }
 
-/// A webhook event waiting to be delivered once its change is on disk.
+/// A webhook event, delivered once its change is committed.
 #[derive(Debug, Clone)]
 pub struct Event {
     pub event_type: &'static str,
     pub payload: serde_json::Value,
 }
 
-/// The changes (and events) one request or tick makes; committed together.
-#[derive(Debug, Clone, Default)]
+/// The working copy and which journal generation it was built for.
+pub struct Working {
+    pub data: Data,
+    generation: u64,
+}
+
+/// One writer's turn: the working copy (held until [`Store::commit`]) and
+/// the changes and events it made.
 pub struct Transaction {
-    inner: Arc<Mutex<(Vec<Change>, Vec<Event>)>>,
+    pub(crate) working: OwnedMutexGuard<Working>,
+    pub(crate) changes: Vec<Change>,
+    pub(crate) events: Vec<Event>,
 }
 
 impl Transaction {
-    pub fn take(&self) -> (Vec<Change>, Vec<Event>) {
-        std::mem::take(&mut *self.inner.lock().unwrap())
+    /// The working copy, with this transaction's changes applied.
+    pub fn data(&self) -> &Data {
+        &self.working.data
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Applies `change` to the working copy and records it for the journal.
+    pub fn apply(&mut self, change: Change) {
+        self.working.data.apply(change.clone());
+        self.changes.push(change);
+    }
+
+    pub fn push_event(&mut self, event: Event) {
+        self.events.push(event);
+    }
+}
+
+/// Why a transaction's changes were not committed.
+#[derive(Debug, Clone)]
+pub struct CommitError(pub String);
+
+impl std::fmt::Display for CommitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -164,61 +269,84 @@ pub struct Store {
     /// `http://127.0.0.1:PORT`, for URLs the sandbox hands out.
     pub base_url: String,
     pub account_id: String,
-    data: RwLock<Data>,
-    /// Held by every writer from its first read to its commit, so writes
-    /// happen (and reach the journal) one at a time, in order.
-    pub writer: tokio::sync::Mutex<Journal>,
+    committed: Arc<RwLock<Data>>,
+    working: Arc<Mutex<Working>>,
+    /// Bumped by the journal at every failed write: a working copy of an
+    /// older generation holds changes that never reached the disk.
+    generation: Arc<AtomicU64>,
+    journal: Option<Journal>,
 }
 
 impl Store {
-    pub async fn open(config: Config, base_url: String) -> std::io::Result<Self> {
-        let (journal, changes) = Journal::open(config.state_file.as_deref()).await?;
-        let mut data = Data::default();
-        for change in changes {
-            data.apply(change);
-        }
+    pub fn open(config: Config, base_url: String) -> std::io::Result<Self> {
+        let generation = Arc::new(AtomicU64::new(0));
+        let (data, journal) = match &config.state_file {
+            Some(path) => {
+                let data = crate::journal::recover(path)?;
+                let committed = Arc::new(RwLock::new(data.clone()));
+                let journal = Journal::start(path, &config, committed.clone(), generation.clone())?;
+                (committed, Some(journal))
+            }
+            None => (Arc::new(RwLock::new(Data::default())), None),
+        };
+        let working = data.read().unwrap().clone();
         Ok(Self {
             config,
             base_url,
             account_id: "sandbox-account".to_owned(),
-            data: RwLock::new(data),
-            writer: tokio::sync::Mutex::new(journal),
+            committed: data,
+            working: Arc::new(Mutex::new(Working {
+                data: working,
+                generation: 0,
+            })),
+            generation,
+            journal,
         })
     }
 
+    /// The committed state.
     pub fn read(&self) -> RwLockReadGuard<'_, Data> {
-        self.data.read().unwrap()
+        self.committed.read().unwrap()
     }
 
-    /// Applies `change` now and records it in `tx`, to be journaled when the
-    /// transaction commits.
-    pub fn apply(&self, tx: &Transaction, change: Change) {
-        self.data.write().unwrap().apply(change.clone());
-        tx.inner.lock().unwrap().0.push(change);
+    /// Waits for the writers' turn. The working copy is rebuilt from the
+    /// committed one first if a journal write failed since it was last used.
+    pub async fn begin(&self) -> Transaction {
+        let mut working = self.working.clone().lock_owned().await;
+        let generation = self.generation.load(Ordering::SeqCst);
+        if working.generation != generation {
+            working.data = self.read().clone();
+            working.generation = generation;
+        }
+        Transaction {
+            working,
+            changes: Vec::new(),
+            events: Vec::new(),
+        }
     }
 
-    /// Adds `on_hand` and `available` (either may be negative) to `sku`'s units.
-    pub fn adjust_stock(&self, tx: &Transaction, sku: &str, on_hand: i32, available: i32) {
-        let mut stock = self.read().stock(sku);
-        stock.on_hand += on_hand;
-        stock.available += available;
-        self.apply(
-            tx,
-            Change::Stock {
-                sku: sku.to_owned(),
-                stock,
-            },
-        );
-    }
-
-    pub fn emit(&self, tx: &Transaction, event_type: &'static str, mut payload: serde_json::Value) {
-        payload["logisticsAccountId"] = self.account_id.clone().into();
-        payload["logisticsEventId"] = uuid::Uuid::new_v4().to_string().into();
-        payload["logisticsEventType"] = event_type.into();
-        payload["logisticsEventTime"] = Utc::now().to_rfc3339().into();
-        tx.inner.lock().unwrap().1.push(Event {
-            event_type,
-            payload,
-        });
+    /// Makes `tx`'s changes durable (with `--state`) and then visible to
+    /// readers; returns the events to deliver. Also waits for every change
+    /// queued before, so an empty transaction works as a barrier.
+    pub async fn commit(&self, tx: Transaction) -> Result<Vec<Event>, CommitError> {
+        let Transaction {
+            working,
+            changes,
+            events,
+        } = tx;
+        let Some(journal) = &self.journal else {
+            let mut committed = self.committed.write().unwrap();
+            for change in changes {
+                committed.apply(change);
+            }
+            return Ok(events);
+        };
+        let done = journal.queue(working.generation, changes)?;
+        drop(working);
+        match done.await {
+            Ok(Ok(())) => Ok(events),
+            Ok(Err(error)) => Err(error),
+            Err(_) => Err(CommitError("the journal writer stopped".to_owned())),
+        }
     }
 }

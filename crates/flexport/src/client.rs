@@ -69,6 +69,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     allow_insecure_http: bool,
     basic_auth: Option<(String, SecretString)>,
+    max_body_bytes: Option<usize>,
 }
 
 impl Default for ClientBuilder {
@@ -91,6 +92,7 @@ impl ClientBuilder {
             http: None,
             allow_insecure_http: false,
             basic_auth: None,
+            max_body_bytes: None,
         }
     }
 
@@ -117,7 +119,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Time limit of each attempt (default 30 s).
+    /// Time limit of each attempt, its body included (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -147,6 +149,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes of a successful JSON body a call reads (default 32 MiB);
+    /// a longer one fails the call with [`crate::Error::InvalidResponse`].
+    /// Failed responses keep at most their first 64 KiB.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = Some(limit);
+        self
+    }
+
     /// Whether POST and PATCH get an `idempotency-key` (default: yes).
     pub fn idempotency_keys(mut self, enabled: bool) -> Self {
         self.idempotency_keys = enabled;
@@ -160,7 +170,9 @@ impl ClientBuilder {
     }
 
     /// Sends through your own `reqwest::Client` (proxies, TLS, connection
-    /// pool); its own timeouts and user agent apply.
+    /// pool); its own timeouts, user agent and proxy settings apply (the
+    /// client this builder makes ignores environment proxies for a plain-http
+    /// base URL, so that no proxy reads the token; yours is as you built it).
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -190,6 +202,9 @@ impl ClientBuilder {
             .retry(self.retry.clone())
             .idempotency_keys(self.idempotency_keys)
             .attempt_timeout(self.timeout);
+        if let Some(limit) = self.max_body_bytes {
+            pipeline = pipeline.max_body_bytes(limit);
+        }
         pipeline = match (&self.token, &self.basic_auth) {
             (_, Some((user, password))) => pipeline.basic_auth(user, password.expose_secret())?,
             (Some(token), None) => pipeline.bearer_token(token.expose_secret())?,
@@ -198,10 +213,18 @@ impl ClientBuilder {
         };
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .user_agent(&self.user_agent)
-                .connect_timeout(self.connect_timeout)
-                .build()?,
+            None => {
+                let mut http = reqwest::Client::builder()
+                    .user_agent(&self.user_agent)
+                    .connect_timeout(self.connect_timeout);
+                if base_url.starts_with("http:") {
+                    // A proxy from the environment (HTTP_PROXY, ALL_PROXY)
+                    // would read the token of a plain-http request: talk to
+                    // a plain-http base URL directly.
+                    http = http.no_proxy();
+                }
+                http.build()?
+            }
         };
         Ok(C::from_parts(&base_url, http, pipeline.build()))
     }

@@ -8,17 +8,34 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
-use flexport_runtime::headers::{CORRELATION_ID, IDEMPOTENCY_KEY};
+use flexport_runtime::DecodeFailure;
+use flexport_runtime::headers::{
+    BODY_TRUNCATED, CORRELATION_ID, EARLIER_ATTEMPT_MAY_HAVE_ACTED, IDEMPOTENCY_KEY,
+};
 
 use crate::response::header_text;
 
 /// Why a call failed.
 ///
-/// Whether an order (or anything else a POST creates) exists after an error
-/// is never a guess: a [`Error::Api`] means Flexport answered and did not act
-/// (or replayed an earlier answer); the other kinds mean no answer arrived
-/// after the last retry, and sending the call again with the same
-/// idempotency key ([`crate::with_idempotency_key`]) is safe.
+/// Every error that follows a sent request says what you need to decide the
+/// next step, without guessing:
+/// - [`Error::idempotency_key`]: the key the request carried. Every POST and
+///   PATCH carries one (unless you turned keys off with
+///   `ClientBuilder::idempotency_keys(false)`), whether you chose it or the
+///   SDK did; sending the same request again inside
+///   [`crate::with_idempotency_key`] with that key can never act twice:
+///   Flexport replays the first answer instead.
+/// - [`Error::may_have_acted`]: whether Flexport may have carried the
+///   request out (a 5xx can come after a commit; a dropped connection or a
+///   timeout says nothing either way).
+/// - [`Error::is_retryable`]: whether the same request, sent again later,
+///   may succeed.
+/// - [`Error::status`] (the real status) and [`Error::correlation_id`], when
+///   an answer came.
+///
+/// Neither `Debug` nor `Display` shows a response body (a token exchange's
+/// body holds the access token): read [`ApiError::body`] or
+/// [`InvalidResponse::body`] explicitly.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -26,30 +43,91 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
     /// No answer within the time limit, after the last retry.
-    #[error("Flexport did not answer in time: {0}")]
-    Timeout(#[source] reqwest::Error),
-    /// The connection failed, after the last retry.
-    #[error("could not talk to Flexport: {0}")]
-    Transport(#[source] reqwest::Error),
-    /// The request was not sent: a required field is missing or invalid.
-    #[error("invalid request: {0}")]
-    InvalidRequest(String),
-    /// A successful status whose body does not match the API document.
-    #[error("the {status} response does not match the API document: {reason}")]
-    InvalidResponse {
-        status: StatusCode,
-        reason: String,
-        correlation_id: Option<String>,
-        /// The body as received.
-        body: Bytes,
+    #[error("Flexport did not answer in time: {source}{}", key_suffix(.idempotency_key))]
+    Timeout {
+        source: reqwest::Error,
+        /// The key the request carried.
+        idempotency_key: Option<String>,
+        /// Whether an earlier attempt of this call may have been carried
+        /// out (it got a 5xx, or was sent and got no clear answer).
+        earlier_attempt_may_have_acted: bool,
     },
+    /// The connection failed or the answer broke off, after the last retry.
+    #[error("could not talk to Flexport: {source}{}", key_suffix(.idempotency_key))]
+    Transport {
+        source: reqwest::Error,
+        /// The key the request carried.
+        idempotency_key: Option<String>,
+        /// Whether an earlier attempt of this call may have been carried
+        /// out (it got a 5xx, or was sent and got no clear answer).
+        earlier_attempt_may_have_acted: bool,
+    },
+    /// The request was not sent: a required field is missing or invalid, or
+    /// its idempotency key cannot be sent or belongs to another request.
+    #[error("invalid request, not sent: {0}")]
+    InvalidRequest(String),
+    /// A status of 399 or less whose body does not match the API document
+    /// (or is longer than the client's limit).
+    #[error(transparent)]
+    InvalidResponse(Box<InvalidResponse>),
     /// The client's configuration is unusable.
     #[error(transparent)]
     Config(#[from] crate::ConfigError),
 }
 
+fn key_suffix(key: &Option<String>) -> String {
+    key.as_ref()
+        .map(|key| format!(" [idempotency key {key}]"))
+        .unwrap_or_default()
+}
+
+/// A successful (or unlisted) status whose body the client could not read as
+/// the document says: Flexport acted, but the answer is not usable as is.
+#[derive(Clone, thiserror::Error)]
+#[error(
+    "the {status} answer does not match the API document: {reason}{}{}",
+    key_suffix(.idempotency_key),
+    correlation_suffix(.correlation_id)
+)]
+pub struct InvalidResponse {
+    pub status: StatusCode,
+    pub reason: String,
+    pub correlation_id: Option<String>,
+    /// The key the request carried.
+    pub idempotency_key: Option<String>,
+    /// The body as received (cut at the client's limit, if longer).
+    pub body: Bytes,
+}
+
+fn correlation_suffix(id: &Option<String>) -> String {
+    id.as_ref()
+        .map(|id| format!(" [correlation id {id}]"))
+        .unwrap_or_default()
+}
+
+impl fmt::Debug for InvalidResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InvalidResponse")
+            .field("status", &self.status)
+            .field("reason", &self.reason)
+            .field("correlation_id", &self.correlation_id)
+            .field("idempotency_key", &self.idempotency_key)
+            .field("body", &BodyLength(self.body.len()))
+            .finish()
+    }
+}
+
+/// Shows a body's length, never its bytes.
+struct BodyLength(usize);
+
+impl fmt::Debug for BodyLength {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes>", self.0)
+    }
+}
+
 /// A response with a status of 400 or more.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub kind: ErrorKind,
@@ -59,15 +137,43 @@ pub struct ApiError {
     pub code: Option<ErrorCode>,
     /// `x-correlation-id`: quote it to Flexport's support.
     pub correlation_id: Option<String>,
-    /// The idempotency key the request carried, to retry it safely later.
+    /// The idempotency key the request carried, to send it again safely.
     pub idempotency_key: Option<String>,
     /// `idempotent-replayed: true`: this failure is the stored answer to an
     /// earlier request with the same idempotency key.
     pub idempotent_replayed: bool,
     /// `Retry-After`, when a 429 or 503 sent one.
     pub retry_after: Option<Duration>,
-    /// The body as received (an HTML page from a proxy, say).
+    /// The body as received (an HTML page from a proxy, say), at most its
+    /// first 64 KiB.
     pub body: Bytes,
+    /// Whether [`Self::body`] was cut at 64 KiB.
+    pub body_truncated: bool,
+    /// Whether an earlier attempt of this call may have been carried out
+    /// (it got a 5xx, or was sent and got no clear answer): then even a 4xx
+    /// does not prove that nothing happened.
+    pub earlier_attempt_may_have_acted: bool,
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("kind", &self.kind)
+            .field("problem", &self.problem)
+            .field("code", &self.code)
+            .field("correlation_id", &self.correlation_id)
+            .field("idempotency_key", &self.idempotency_key)
+            .field("idempotent_replayed", &self.idempotent_replayed)
+            .field("retry_after", &self.retry_after)
+            .field("body", &BodyLength(self.body.len()))
+            .field("body_truncated", &self.body_truncated)
+            .field(
+                "earlier_attempt_may_have_acted",
+                &self.earlier_attempt_may_have_acted,
+            )
+            .finish()
+    }
 }
 
 /// The status classes the API documents.
@@ -205,6 +311,44 @@ impl ErrorCode {
     }
 }
 
+impl ErrorCode {
+    /// What the code means, as Flexport documents it.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::InvalidRedirectUri => {
+                "the redirect URI is not one registered for the partner application"
+            }
+            Self::InvalidClientId => "the client_id names no partner application",
+            Self::MissingScopes => "the authorization request named no scopes",
+            Self::InvalidScopes => "the authorization request named a scope that does not exist",
+            Self::InvalidAuthorizationCode => {
+                "the authorization code is invalid, expired or already used"
+            }
+            Self::InvalidOrderStatus => "the order's status does not allow this operation",
+            Self::Unknown(_) => "a code this SDK does not know",
+        }
+    }
+
+    /// What to do about it.
+    pub fn remedy(self) -> &'static str {
+        match self {
+            Self::InvalidRedirectUri => {
+                "send exactly the redirect URI registered with Flexport for the application"
+            }
+            Self::InvalidClientId => "check the application ID Flexport gave the partner app",
+            Self::MissingScopes => "request at least one scope in the authorization URL",
+            Self::InvalidScopes => "request only scopes the API documents",
+            Self::InvalidAuthorizationCode => {
+                "start the authorization again: a code is single-use and short-lived"
+            }
+            Self::InvalidOrderStatus => {
+                "read the order and act on its current status (only a failed order can be retried)"
+            }
+            Self::Unknown(_) => "read the problem's title and detail",
+        }
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.number())
@@ -229,6 +373,9 @@ impl ApiError {
             idempotent_replayed: crate::response::replayed(headers),
             retry_after: flexport_runtime::parse_retry_after(headers),
             body,
+            body_truncated: headers.contains_key(BODY_TRUNCATED),
+            earlier_attempt_may_have_acted: header_text(headers, EARLIER_ATTEMPT_MAY_HAVE_ACTED)
+                == Some("true"),
         }
     }
 }
@@ -241,24 +388,32 @@ impl fmt::Display for ApiError {
                 write!(f, ": {part}")?;
             }
         } else if !self.body.is_empty() {
-            let text = String::from_utf8_lossy(&self.body);
-            let shown: String = text.chars().take(200).collect();
-            write!(f, " with a body that is not problem+json: {shown:?}")?;
+            // The bytes stay out of messages and logs: read `body` for them.
+            write!(
+                f,
+                " with a body of {} bytes that is not problem+json",
+                self.body.len()
+            )?;
         }
         if let Some(code) = self.code {
-            write!(f, " (code {code})")?;
+            write!(f, " (code {code}: {})", code.description())?;
         }
-        if let Some(id) = &self.correlation_id {
-            write!(f, " [correlation id {id}]")?;
+        if self.idempotent_replayed {
+            f.write_str(" (replayed)")?;
         }
-        Ok(())
+        write!(
+            f,
+            "{}{}",
+            key_suffix(&self.idempotency_key),
+            correlation_suffix(&self.correlation_id)
+        )
     }
 }
 
 impl std::error::Error for ApiError {}
 
 impl Error {
-    /// The failed response, if Flexport answered.
+    /// The failed response, if Flexport answered with a status of 400 or more.
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Self::Api(error) => Some(error),
@@ -266,10 +421,11 @@ impl Error {
         }
     }
 
+    /// The status Flexport answered with, if an answer came.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Api(error) => Some(error.status),
-            Self::InvalidResponse { status, .. } => Some(*status),
+            Self::InvalidResponse(error) => Some(error.status),
             _ => None,
         }
     }
@@ -285,21 +441,113 @@ impl Error {
     pub fn correlation_id(&self) -> Option<&str> {
         match self {
             Self::Api(error) => error.correlation_id.as_deref(),
-            Self::InvalidResponse { correlation_id, .. } => correlation_id.as_deref(),
+            Self::InvalidResponse(error) => error.correlation_id.as_deref(),
             _ => None,
         }
     }
 
-    fn from_response(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Self {
+    /// The idempotency key the request carried: send the same request again
+    /// inside [`crate::with_idempotency_key`] with it, and Flexport replays
+    /// its first answer instead of acting twice. `None` for a request that
+    /// was never sent, a GET, PUT or DELETE (safe to send again as they are),
+    /// or a POST or PATCH sent with idempotency keys turned off.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        match self {
+            Self::Api(error) => error.idempotency_key.as_deref(),
+            Self::Timeout {
+                idempotency_key, ..
+            }
+            | Self::Transport {
+                idempotency_key, ..
+            } => idempotency_key.as_deref(),
+            Self::InvalidResponse(error) => error.idempotency_key.as_deref(),
+            Self::InvalidRequest(_) | Self::Config(_) => None,
+        }
+    }
+
+    /// Whether Flexport may have carried the request out, in any attempt.
+    /// `false` only when that is known not to have happened: the request was
+    /// never sent, or every attempt was refused before it was sent (the
+    /// connection could not be opened) or answered with a 4xx or 429. A 5xx
+    /// can follow a commit, and a timeout or a connection that broke after
+    /// sending says nothing either way; an answer of 399 or less means
+    /// Flexport acted.
+    pub fn may_have_acted(&self) -> bool {
+        match self {
+            Self::Api(error) => {
+                error.status.is_server_error() || error.earlier_attempt_may_have_acted
+            }
+            Self::Timeout {
+                source,
+                earlier_attempt_may_have_acted,
+                ..
+            }
+            | Self::Transport {
+                source,
+                earlier_attempt_may_have_acted,
+                ..
+            } => *earlier_attempt_may_have_acted || !source.is_connect(),
+            Self::InvalidResponse(_) => true,
+            Self::InvalidRequest(_) | Self::Config(_) => false,
+        }
+    }
+
+    /// Whether sending the same request again later may succeed: a 429, a
+    /// 5xx, a timeout or a broken connection (the client's own retries were
+    /// used up). For a POST or PATCH, send it with its
+    /// [`Self::idempotency_key`], so it cannot act twice.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Api(error) => {
+                error.status == StatusCode::TOO_MANY_REQUESTS || error.status.is_server_error()
+            }
+            Self::Timeout { .. } | Self::Transport { .. } => true,
+            Self::InvalidResponse(_) | Self::InvalidRequest(_) | Self::Config(_) => false,
+        }
+    }
+
+    fn from_response(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Bytes,
+        reason: Option<String>,
+    ) -> Self {
         if status.as_u16() < 400 {
-            return Self::InvalidResponse {
+            let header = |name| header_text(headers, name).map(str::to_owned);
+            return Self::InvalidResponse(Box::new(InvalidResponse {
                 status,
-                reason: "a status the document does not list for this operation".to_owned(),
-                correlation_id: header_text(headers, CORRELATION_ID).map(str::to_owned),
+                reason: reason.unwrap_or_else(|| {
+                    "a status the document does not list for this operation".to_owned()
+                }),
+                correlation_id: header(CORRELATION_ID),
+                idempotency_key: header(IDEMPOTENCY_KEY),
                 body,
-            };
+            }));
         }
         Self::Api(Box::new(ApiError::from_parts(status, headers, body)))
+    }
+
+    fn from_transport(mut source: reqwest::Error) -> Self {
+        let idempotency_key = flexport_runtime::idempotency_key_of(&source);
+        let earlier_attempt_may_have_acted =
+            flexport_runtime::earlier_attempt_may_have_acted(&source);
+        if let Some(url) = source.url_mut() {
+            // The pipeline's notes are fields of this error, not URL noise.
+            url.set_fragment(None);
+        }
+        if source.is_timeout() {
+            Self::Timeout {
+                source,
+                idempotency_key,
+                earlier_attempt_may_have_acted,
+            }
+        } else {
+            Self::Transport {
+                source,
+                idempotency_key,
+                earlier_attempt_may_have_acted,
+            }
+        }
     }
 }
 
@@ -321,32 +569,35 @@ impl From<progenitor_client::Error<ByteStream>> for Error {
             Generated::ErrorResponse(response) => {
                 let (status, headers) = (response.status(), response.headers().clone());
                 let body = buffered(ResponseValue::into_inner(response));
-                Self::from_response(status, &headers, body)
+                Self::from_response(status, &headers, body, None)
             }
             Generated::UnexpectedResponse(response) => {
                 let (status, headers) = (response.status(), response.headers().clone());
+                let reason = response
+                    .extensions()
+                    .get::<DecodeFailure>()
+                    .map(|failure| failure.0.clone());
                 let body = response
                     .bytes()
                     .now_or_never()
                     .and_then(Result::ok)
                     .unwrap_or_default();
-                Self::from_response(status, &headers, body)
+                Self::from_response(status, &headers, body, reason)
             }
-            Generated::InvalidResponsePayload(body, reason) => Self::InvalidResponse {
-                status: StatusCode::OK,
-                reason: reason.to_string(),
-                correlation_id: None,
-                body,
-            },
+            // Only a client that bypasses `flexport_runtime::decode` (which
+            // keeps the status) gets here.
+            Generated::InvalidResponsePayload(body, reason) => {
+                Self::InvalidResponse(Box::new(InvalidResponse {
+                    status: StatusCode::OK,
+                    reason: reason.to_string(),
+                    correlation_id: None,
+                    idempotency_key: None,
+                    body,
+                }))
+            }
             Generated::CommunicationError(error)
             | Generated::ResponseBodyError(error)
-            | Generated::InvalidUpgrade(error) => {
-                if error.is_timeout() {
-                    Self::Timeout(error)
-                } else {
-                    Self::Transport(error)
-                }
-            }
+            | Generated::InvalidUpgrade(error) => Self::from_transport(error),
             Generated::InvalidRequest(reason) | Generated::Custom(reason) => {
                 Self::InvalidRequest(reason)
             }

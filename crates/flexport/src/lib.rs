@@ -20,11 +20,14 @@
 //!   `http` except to loopback;
 //! - idempotency: every POST and PATCH carries an `idempotency-key`, reused by
 //!   its retries ([`with_idempotency_key`] sets your own);
-//! - retries of 429, 5xx and connection failures, with exponential backoff and
-//!   jitter, honouring `Retry-After` ([`RetryPolicy`]), and a `tracing` span
-//!   per call;
+//! - retries of 429, 5xx, timeouts, connection failures and bodies cut off
+//!   mid-way, with exponential backoff and jitter, honouring `Retry-After`
+//!   up to `max_delay` ([`RetryPolicy`]), and a `tracing` span per call; the
+//!   exception: a successful non-JSON body (a download) is streamed, and a
+//!   break in it is not retried;
 //! - one [`Error`] type with the parsed problem+json, the six-digit
-//!   [`ErrorCode`], the correlation id and `Retry-After`;
+//!   [`ErrorCode`], the correlation id, `Retry-After`, the idempotency key the
+//!   request carried and whether Flexport may have acted;
 //! - [`oauth`] for partner apps, [`pagination`] streams, [`webhooks`] parsing
 //!   and [`ResponseMetadata`] (`x-correlation-id`, `idempotent-replayed`).
 //!
@@ -91,7 +94,7 @@ mod versions;
 pub mod webhooks;
 
 pub use client::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, TOKEN_ENV_VAR, VersionClient};
-pub use error::{ApiError, Error, ErrorCode, ErrorKind, Problem};
+pub use error::{ApiError, Error, ErrorCode, ErrorKind, InvalidResponse, Problem};
 pub use flexport_runtime::{RetryPolicy, headers, with_idempotency_key};
 pub use response::ResponseMetadata;
 pub use secrecy::SecretString;

@@ -319,8 +319,8 @@ async fn with_too_few_attempts_every_call_gets_a_typed_error_and_a_retry_with_it
             ),
             Err(error) => {
                 let kind = match &error {
-                    Error::Transport(_) => "transport",
-                    Error::Timeout(_) => "timeout",
+                    Error::Transport { .. } => "transport",
+                    Error::Timeout { .. } => "timeout",
                     Error::Api(api) => {
                         assert_eq!(
                             api.idempotency_key.as_deref(),

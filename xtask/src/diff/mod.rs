@@ -1,5 +1,7 @@
 //! `cargo xtask diff`: what changed between two API versions, classified for
-//! a client and translated into what moves in the generated Rust crates.
+//! a client of the API by the [`rules`], and what changed between the two
+//! crates `flexport-codegen` generates from them, classified for Rust code
+//! by whether it still compiles ([`rust`]).
 //!
 //! Both documents go through the code generator's normalization first, so
 //! schema and operation names are those the generated crates use. Operations
@@ -10,18 +12,19 @@
 
 pub mod render;
 pub mod rules;
+pub mod rust;
 mod schemas;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde::Serialize;
 use serde_json::Value;
 
 use flexport_codegen::operations::path_prefix;
 use rules::{Direction, Rule, Severity};
-use schemas::{Context, compare, directions, rust_type, rust_type_name};
+use rust::{RustApi, RustChange, RustChangeKind};
+use schemas::{Context, api_type, compare, directions};
 
 /// One difference between the two documents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,8 +37,19 @@ pub struct Change {
     /// Where below the subject, such as `request body: items[].sku`.
     pub location: String,
     pub detail: String,
-    /// What changes in the generated crate.
-    pub rust: String,
+    /// The enum value added or removed, or the new name of a renamed
+    /// schema: what the change is about below its location.
+    pub value: Option<String>,
+    /// What changes in the generated crate, read from both generated
+    /// crates (see [`rust`]); empty when the generated code does not change.
+    pub rust: Vec<RustChange>,
+}
+
+impl Change {
+    /// Some code that compiled against the older crate no longer compiles.
+    pub fn breaks_rust(&self) -> bool {
+        self.rust.iter().any(|change| change.breaks_rust)
+    }
 }
 
 /// Every change from one document to another.
@@ -44,6 +58,11 @@ pub struct Diff {
     pub from: String,
     pub to: String,
     pub changes: Vec<Change>,
+    /// Changes to the generated crate that no document change explains
+    /// (types progenitor names after an operation, a type an alias pass
+    /// removed, ...). With [`Change::rust`], every difference between the
+    /// two crates' public surfaces is listed at least once.
+    pub other_rust: Vec<RustChange>,
 }
 
 impl Diff {
@@ -53,6 +72,12 @@ impl Diff {
             .filter(|change| change.severity == severity)
             .count()
     }
+
+    /// Document changes that break Rust code, plus Rust-only changes that do.
+    pub fn count_breaking_rust(&self) -> usize {
+        self.changes.iter().filter(|c| c.breaks_rust()).count()
+            + self.other_rust.iter().filter(|c| c.breaks_rust).count()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +86,11 @@ pub enum DiffError {
     Read {
         path: String,
         source: std::io::Error,
+    },
+    #[error("cannot generate the `{version}` crate to compare: {source}")]
+    Generate {
+        version: String,
+        source: Box<flexport_codegen::Error>,
     },
     #[error("{path} is not a usable OpenAPI document: {source}")]
     Invalid {
@@ -86,8 +116,35 @@ pub fn load_document(path: &Path) -> Result<Value, DiffError> {
     Ok(document)
 }
 
-/// Compares two normalized documents.
-pub fn diff_documents(from_label: &str, from: &Value, to_label: &str, to: &Value) -> Diff {
+/// Compares two normalized documents, and the crates `flexport-codegen`
+/// generates from them.
+pub fn diff_documents(
+    from_label: &str,
+    from: &Value,
+    to_label: &str,
+    to: &Value,
+) -> Result<Diff, DiffError> {
+    let generate = |label: &str, document: &Value| {
+        rust::generate(document).map_err(|source| DiffError::Generate {
+            version: label.to_owned(),
+            source: Box::new(source),
+        })
+    };
+    let (old_api, new_api) = (generate(from_label, from)?, generate(to_label, to)?);
+    Ok(diff_with_crates(
+        from_label, from, &old_api, to_label, to, &new_api,
+    ))
+}
+
+/// [`diff_documents`] with both crates' surfaces already read.
+pub fn diff_with_crates(
+    from_label: &str,
+    from: &Value,
+    old_api: &RustApi,
+    to_label: &str,
+    to: &Value,
+    new_api: &RustApi,
+) -> Diff {
     let mut changes = Vec::new();
     let renames = schema_renames(from, to);
     diff_operations(from, to, &renames, &mut changes);
@@ -101,27 +158,223 @@ pub fn diff_documents(from_label: &str, from: &Value, to_label: &str, to: &Value
         ))
     });
     changes.dedup();
+    let schema_names: BTreeSet<String> = named_schemas(from)
+        .into_keys()
+        .chain(named_schemas(to).into_keys())
+        .collect();
+    let other_rust = attribute(
+        &mut changes,
+        rust::diff(old_api, new_api),
+        [old_api, new_api],
+        &schema_names,
+    );
     Diff {
         from: from_label.to_owned(),
         to: to_label.to_owned(),
         changes,
+        other_rust,
     }
 }
 
-fn change(
-    rule: &'static Rule,
-    subject: &str,
-    location: &str,
-    detail: String,
-    rust: String,
-) -> Change {
+/// Lower-case letters and digits only: `orderId`, `order_id` and `OrderId`
+/// compare equal.
+fn squash(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The last property name of a location: `lineItems[].sku` gives `sku`.
+fn last_property(location: &str) -> &str {
+    location
+        .rsplit(['.', ' '])
+        .map(|segment| segment.trim_end_matches("[]"))
+        .find(|segment| !segment.is_empty())
+        .unwrap_or_default()
+}
+
+/// Hands each document change the changes of the generated crates that it
+/// explains, and returns the rest.
+///
+/// The link is read from the generated code, never predicted: a type
+/// carries its schema name (typify's first doc line), a field or variant
+/// its JSON name (`#[serde(rename)]`), a method its HTTP method and path
+/// (progenitor's "Sends a `GET` request to ..."). A schema's family is its
+/// own type plus the inline types typify names after it (whose names start
+/// with it and which are not themselves a named schema); an operation's is
+/// the types its body setter and `send()` mention, and theirs.
+fn attribute(
+    changes: &mut [Change],
+    rust: Vec<RustChange>,
+    apis: [&RustApi; 2],
+    schema_names: &BTreeSet<String>,
+) -> Vec<RustChange> {
+    // typify names a type after its schema, in PascalCase (`FreightModeDRAYAGE`
+    // becomes `FreightModeDrayage`), and repeats that name as its first doc
+    // line; both compare equal to the schema name once squashed.
+    let type_name = |path: &str| path.rsplit("::").next().unwrap_or_default().to_owned();
+    let squashed_schemas: BTreeSet<String> = schema_names.iter().map(|s| squash(s)).collect();
+    let is_named_schema = |path: &str| {
+        squashed_schemas.contains(&squash(&type_name(path)))
+            || apis.iter().any(|api| {
+                api.types
+                    .get(path)
+                    .and_then(|t| t.schema.as_deref())
+                    .is_some_and(|doc| squashed_schemas.contains(&squash(doc)))
+            })
+    };
+    let types_of_schema = |schema: &str| -> BTreeSet<String> {
+        let wanted = squash(schema);
+        apis.iter()
+            .flat_map(|api| api.types.values())
+            .filter(|t| {
+                squash(&type_name(&t.path)) == wanted
+                    || t.schema.as_deref().is_some_and(|doc| squash(doc) == wanted)
+            })
+            .map(|t| t.path.clone())
+            .collect()
+    };
+    // A type in the family of `roots`: one of them, or an inline type whose
+    // name extends one of theirs.
+    let in_family = |roots: &BTreeSet<String>, path: &str| {
+        roots.contains(path)
+            || (roots.iter().any(|root| path.starts_with(root.as_str())) && !is_named_schema(path))
+    };
+    let operation_roots = |operation: &str| -> BTreeSet<String> {
+        let mut roots = BTreeSet::new();
+        for method in apis
+            .iter()
+            .flat_map(|api| api.methods.values())
+            .filter(|m| m.operation == operation)
+        {
+            let mentioned = method
+                .setters
+                .values()
+                .map(|s| s.ty.as_str())
+                .chain([method.returns.as_str()])
+                .collect::<Vec<_>>()
+                .join(" ");
+            for path in apis.iter().flat_map(|api| api.types.keys()) {
+                let name = type_name(path);
+                if mentioned
+                    .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                    .any(|word| word == name)
+                    && !is_named_schema(path)
+                {
+                    roots.insert(path.clone());
+                }
+            }
+        }
+        roots
+    };
+    use RustChangeKind as K;
+    let mut used = vec![false; rust.len()];
+    for change in changes.iter_mut() {
+        let property = last_property(&change.location).to_owned();
+        let value = change.value.clone();
+        let matches: Box<dyn Fn(&RustChange) -> bool> =
+            if let Some(schema) = change.subject.strip_prefix("schema ") {
+                let mut roots = types_of_schema(schema);
+                if change.rule == rules::SCHEMA_RENAMED.id
+                    && let Some(new_name) = &value
+                {
+                    roots.extend(types_of_schema(new_name));
+                }
+                let whole_schema = [
+                    rules::SCHEMA_ADDED.id,
+                    rules::SCHEMA_REMOVED.id,
+                    rules::SCHEMA_RENAMED.id,
+                ]
+                .contains(&change.rule);
+                let location = change.location.clone();
+                Box::new(move |rc: &RustChange| {
+                    if whole_schema {
+                        return matches!(rc.kind, K::TypeAdded | K::TypeRemoved)
+                            && in_family(&roots, &rc.owner);
+                    }
+                    if let Some(value) = &value {
+                        return matches!(rc.kind, K::VariantAdded | K::VariantRemoved)
+                            && rc.anchor == *value
+                            && in_family(&roots, &rc.owner);
+                    }
+                    if location.is_empty() {
+                        return rc.kind == K::TypeChanged && roots.contains(&rc.owner);
+                    }
+                    matches!(
+                        rc.kind,
+                        K::FieldAdded | K::FieldRemoved | K::FieldTypeChanged
+                    ) && rc.anchor == property
+                        && in_family(&roots, &rc.owner)
+                })
+            } else {
+                let operation = change.subject.clone();
+                let rule = change.rule;
+                let location = change.location.clone();
+                let parameter = location.split('`').nth(1).map(squash).unwrap_or_default();
+                let roots = operation_roots(&operation);
+                Box::new(move |rc: &RustChange| {
+                    let own = rc.anchor == operation;
+                    match rule {
+                        "operation-added"
+                        | "operation-removed"
+                        | "operation-path-changed"
+                        | "operation-id-changed" => {
+                            own && matches!(
+                                rc.kind,
+                                K::MethodAdded | K::MethodRemoved | K::MethodRequestChanged
+                            )
+                        }
+                        _ if rule.starts_with("parameter-") => {
+                            own && rc.member.as_deref().map(squash) == Some(parameter.clone())
+                        }
+                        "request-body-added" | "request-body-removed" => {
+                            own && rc
+                                .member
+                                .as_deref()
+                                .is_some_and(|m| m == "body" || m == "body_map")
+                        }
+                        _ if rule.starts_with("response-") && rule.contains("status") => {
+                            own && rc.kind == K::MethodReturnChanged
+                        }
+                        _ => {
+                            let json = value.clone().unwrap_or_else(|| property.clone());
+                            let kinds = if value.is_some() {
+                                matches!(rc.kind, K::VariantAdded | K::VariantRemoved)
+                            } else {
+                                matches!(
+                                    rc.kind,
+                                    K::FieldAdded | K::FieldRemoved | K::FieldTypeChanged
+                                )
+                            };
+                            kinds && rc.anchor == json && in_family(&roots, &rc.owner)
+                        }
+                    }
+                })
+            };
+        for (index, rc) in rust.iter().enumerate() {
+            if matches(rc) {
+                change.rust.push(rc.clone());
+                used[index] = true;
+            }
+        }
+    }
+    rust.into_iter()
+        .zip(used)
+        .filter(|(_, used)| !used)
+        .map(|(rc, _)| rc)
+        .collect()
+}
+
+fn change(rule: &'static Rule, subject: &str, location: &str, detail: String) -> Change {
     Change {
         rule: rule.id,
         severity: rule.severity,
         subject: subject.to_owned(),
         location: location.to_owned(),
         detail,
-        rust,
+        value: None,
+        rust: Vec::new(),
     }
 }
 
@@ -159,22 +412,6 @@ fn operation_id(operation: &Value) -> String {
         .to_owned()
 }
 
-fn method_name(operation: &Value) -> String {
-    operation_id(operation).to_snake_case()
-}
-
-fn tag_trait(operation: &Value) -> String {
-    let tag = operation
-        .pointer("/tags/0")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if tag.is_empty() {
-        "Client".to_owned()
-    } else {
-        format!("Client{}Ext", tag.to_upper_camel_case())
-    }
-}
-
 fn diff_operations(
     from: &Value,
     to: &Value,
@@ -205,11 +442,6 @@ fn diff_operations(
             key,
             "",
             format!("new operation `{}`", operation_id(operation)),
-            format!(
-                "new method `{}()` on `{}`",
-                method_name(operation),
-                tag_trait(operation)
-            ),
         ));
     }
     for (key, operation) in old
@@ -221,11 +453,6 @@ fn diff_operations(
             key,
             "",
             format!("operation `{}` removed", operation_id(operation)),
-            format!(
-                "method `{}()` of `{}` removed",
-                method_name(operation),
-                tag_trait(operation)
-            ),
         ));
     }
     for (old_key, new_key) in &moved {
@@ -236,10 +463,6 @@ fn diff_operations(
             format!(
                 "operation `{}` moved from `{old_key}`",
                 operation_id(new[*new_key])
-            ),
-            format!(
-                "method `{}()` keeps its name and sends to the new path",
-                method_name(new[*new_key])
             ),
         ));
         diff_operation(new_key, old[*old_key], new[*new_key], renames, changes);
@@ -268,20 +491,13 @@ fn diff_operation(
                 operation_id(old),
                 operation_id(new)
             ),
-            format!(
-                "method `{}()` is now `{}()`",
-                method_name(old),
-                method_name(new)
-            ),
         ));
     }
     diff_parameters(subject, old, new, changes);
 
-    let builder = operation_id(new).to_upper_camel_case();
     let request = Context {
         subject: subject.to_owned(),
         location: "request body".to_owned(),
-        owner: None,
         direction: Direction::REQUEST,
         renames,
     };
@@ -292,22 +508,17 @@ fn diff_operation(
     };
     match (body_schema(old), body_schema(new)) {
         (Some(a), Some(b)) => compare(&a, &b, &request, changes),
-        (None, Some(b)) => changes.push(change(
+        (None, Some(_)) => changes.push(change(
             rules::REQUEST_BODY_ADDED,
             subject,
             "request body",
             "the operation now takes a JSON body".to_owned(),
-            format!(
-                "builder `{builder}` gains `.body()`, of type `{}`",
-                rust_type(&b)
-            ),
         )),
         (Some(_), None) => changes.push(change(
             rules::REQUEST_BODY_REMOVED,
             subject,
             "request body",
             "the operation no longer takes a JSON body".to_owned(),
-            format!("builder `{builder}` loses `.body()`"),
         )),
         (None, None) => {}
     }
@@ -334,7 +545,6 @@ fn diff_operation(
             subject,
             &format!("response {status}"),
             format!("status {status} added"),
-            rust_for_status(status, true),
         ));
     }
     for status in old_responses
@@ -351,7 +561,6 @@ fn diff_operation(
             subject,
             &format!("response {status}"),
             format!("status {status} removed"),
-            rust_for_status(status, false),
         ));
     }
     for (status, old_response) in &old_responses {
@@ -367,19 +576,6 @@ fn diff_operation(
             };
             compare(&a, &b, &response, changes);
         }
-    }
-}
-
-fn rust_for_status(status: &str, added: bool) -> String {
-    match (status.starts_with('2'), added) {
-        (true, true) => format!(
-            "`send()` now accepts {status}; older crates return `Error::UnexpectedResponse` for it"
-        ),
-        (true, false) => format!("`send()` treats {status} as `Error::UnexpectedResponse`"),
-        (false, true) => format!(
-            "{status} arrives as `Error::ErrorResponse` instead of `Error::UnexpectedResponse`"
-        ),
-        (false, false) => format!("{status} arrives as `Error::UnexpectedResponse`"),
     }
 }
 
@@ -402,23 +598,18 @@ fn diff_parameters(subject: &str, old: &Value, new: &Value, changes: &mut Vec<Ch
             .collect()
     };
     let (old_params, new_params) = (parameters(old), parameters(new));
-    let builder = operation_id(new).to_upper_camel_case();
     let required = |p: &Value| p.get("required") == Some(&Value::Bool(true));
     for ((place, name), parameter) in new_params
         .iter()
         .filter(|(k, _)| !old_params.contains_key(*k))
     {
         let location = format!("{place} parameter `{name}`");
-        let setter = name.to_snake_case();
         if required(parameter) {
             changes.push(change(
                 rules::PARAMETER_ADDED_REQUIRED,
                 subject,
                 &location,
                 format!("required {location} added"),
-                format!(
-                    "builder `{builder}` gains `.{setter}()`, which must be set or `send()` fails"
-                ),
             ));
         } else {
             changes.push(change(
@@ -426,7 +617,6 @@ fn diff_parameters(subject: &str, old: &Value, new: &Value, changes: &mut Vec<Ch
                 subject,
                 &location,
                 format!("optional {location} added"),
-                format!("builder `{builder}` gains `.{setter}()`"),
             ));
         }
     }
@@ -437,7 +627,6 @@ fn diff_parameters(subject: &str, old: &Value, new: &Value, changes: &mut Vec<Ch
             subject,
             &location,
             format!("{location} removed"),
-            format!("builder `{builder}` loses `.{}()`", name.to_snake_case()),
         ));
     }
     for (key, old_param) in &old_params {
@@ -451,20 +640,12 @@ fn diff_parameters(subject: &str, old: &Value, new: &Value, changes: &mut Vec<Ch
                 subject,
                 &location,
                 format!("{location} is now required"),
-                format!(
-                    "`.{}()` must now be set on `{builder}`",
-                    key.1.to_snake_case()
-                ),
             )),
             (true, false) => changes.push(change(
                 rules::PARAMETER_BECAME_OPTIONAL,
                 subject,
                 &location,
                 format!("{location} is now optional"),
-                format!(
-                    "`.{}()` may be left unset on `{builder}`",
-                    key.1.to_snake_case()
-                ),
             )),
             _ => {}
         }
@@ -477,10 +658,9 @@ fn diff_parameters(subject: &str, old: &Value, new: &Value, changes: &mut Vec<Ch
                 &location,
                 format!(
                     "{location} changed from `{}` to `{}`",
-                    rust_type(&a),
-                    rust_type(&b)
+                    api_type(&a),
+                    api_type(&b)
                 ),
-                format!("`.{}()` takes `{}`", key.1.to_snake_case(), rust_type(&b)),
             ));
         }
     }
@@ -543,29 +723,25 @@ fn diff_schemas(
             &format!("schema {name}"),
             "",
             format!("schema `{name}` added"),
-            format!("new type `types::{}`", rust_type_name(name)),
         ));
     }
     for name in old.keys().filter(|name| !new.contains_key(*name)) {
         let subject = format!("schema {name}");
         match renames.get(name) {
-            Some(new_name) => changes.push(change(
-                rules::SCHEMA_RENAMED,
-                &subject,
-                "",
-                format!("schema `{name}` is now `{new_name}`, with the same shape"),
-                format!(
-                    "`types::{}` is now `types::{}`",
-                    rust_type_name(name),
-                    rust_type_name(new_name)
-                ),
-            )),
+            Some(new_name) => changes.push(Change {
+                value: Some(new_name.clone()),
+                ..change(
+                    rules::SCHEMA_RENAMED,
+                    &subject,
+                    "",
+                    format!("schema `{name}` is now `{new_name}`, with the same shape"),
+                )
+            }),
             None => changes.push(change(
                 rules::SCHEMA_REMOVED,
                 &subject,
                 "",
                 format!("schema `{name}` removed"),
-                format!("type `types::{}` removed", rust_type_name(name)),
             )),
         }
     }
@@ -581,7 +757,6 @@ fn diff_schemas(
         let context = Context {
             subject: format!("schema {name}"),
             location: String::new(),
-            owner: Some(rust_type_name(name)),
             direction,
             renames,
         };

@@ -33,8 +33,8 @@ pub struct Rule {
 }
 
 macro_rules! rules {
-    ($($name:ident = $id:literal, $severity:ident, $summary:literal;)*) => {
-        $(pub const $name: &Rule = &Rule { id: $id, severity: Severity::$severity, summary: $summary };)*
+    ($($(#[$doc:meta])* $name:ident = $id:literal, $severity:ident, $summary:literal;)*) => {
+        $($(#[$doc])* pub const $name: &Rule = &Rule { id: $id, severity: Severity::$severity, summary: $summary };)*
         /// Every rule, in the order the notes list them.
         pub const ALL: &[&Rule] = &[$($name),*];
     };
@@ -58,6 +58,17 @@ rules! {
     RESPONSE_ERROR_STATUS_ADDED = "response-error-status-added", NonBreaking, "a new error status";
     RESPONSE_ERROR_STATUS_REMOVED = "response-error-status-removed", NonBreaking, "an error status is gone";
     REQUEST_PROPERTY_ADDED_REQUIRED = "request-property-added-required", Breaking, "requests must carry a new property";
+    /// Non-breaking for the API, unlike openapi-diff, which calls it breaking
+    /// because the new property's schema makes the request schema accept less
+    /// (a value an older client could have sent under that name, as an
+    /// undeclared extra property, may now be refused). We classify what
+    /// requests built from the older document do: they never carry a property
+    /// the older document does not declare (the generated structs serialize
+    /// declared fields only), so the server accepts every one of them as
+    /// before. The exception: a client that adds undeclared properties to its
+    /// JSON by hand. For Rust code the change is breaking all the same: the
+    /// request struct gains a public field, which breaks its struct literals
+    /// (the `Rust:` lines say so and name the builder that avoids it).
     REQUEST_PROPERTY_ADDED_OPTIONAL = "request-property-added-optional", NonBreaking, "requests may carry a new property";
     REQUEST_PROPERTY_REMOVED = "request-property-removed", Breaking, "a request property is gone";
     REQUEST_PROPERTY_BECAME_REQUIRED = "request-property-became-required", Breaking, "an optional request property is now required";

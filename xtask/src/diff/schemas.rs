@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde_json::Value;
 
 use super::Change;
@@ -16,8 +15,6 @@ pub struct Context<'a> {
     pub subject: String,
     /// Dotted path below the subject (`items[].sku`), empty at the top.
     pub location: String,
-    /// The Rust type the properties at this point belong to, if named.
-    pub owner: Option<String>,
     pub direction: Direction,
     /// Schema names of the old document mapped to their new names.
     pub renames: &'a HashMap<String, String>,
@@ -36,38 +33,31 @@ impl Context<'_> {
         }
     }
 
-    fn change(&self, rule: &'static Rule, detail: String, rust: String) -> Change {
+    fn change(&self, rule: &'static Rule, detail: String) -> Change {
         Change {
             rule: rule.id,
             severity: rule.severity,
             subject: self.subject.clone(),
             location: self.location.clone(),
             detail,
-            rust,
+            value: None,
+            rust: Vec::new(),
         }
     }
 
-    fn owner_text(&self) -> String {
-        match &self.owner {
-            Some(owner) => format!("`types::{owner}`"),
-            None => "the inline type".to_owned(),
+    fn value_change(&self, rule: &'static Rule, detail: String, value: &str) -> Change {
+        Change {
+            value: Some(value.to_owned()),
+            ..self.change(rule, detail)
         }
     }
 }
 
-/// The Rust type name progenitor gives a schema name.
-pub fn rust_type_name(name: &str) -> String {
-    name.to_upper_camel_case()
-}
-
-/// A rough Rust spelling of a schema's type, for messages.
-pub fn rust_type(schema: &Value) -> String {
-    if let Some(name) = schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(refs::schema_name)
-    {
-        return rust_type_name(&name);
+/// A schema's type in the document's terms, for messages: the schema name
+/// of a `$ref`, else the JSON type with its format (`string (uri)`).
+pub fn api_type(schema: &Value) -> String {
+    if let Some(name) = ref_name(schema) {
+        return format!("`{name}`");
     }
     if let Some(members) = schema
         .get("anyOf")
@@ -75,36 +65,25 @@ pub fn rust_type(schema: &Value) -> String {
         .and_then(Value::as_array)
         && members.len() == 1
     {
-        return wrap_nullable(schema, rust_type(&members[0]));
+        return nullable(schema, api_type(&members[0]));
     }
-    let inner = match (
-        schema.get("type").and_then(Value::as_str),
-        schema.get("format").and_then(Value::as_str),
-    ) {
-        (Some("string"), Some("date-time")) => "chrono::DateTime<Utc>".to_owned(),
-        (Some("string"), Some("date")) => "chrono::NaiveDate".to_owned(),
-        (Some("string"), _) if schema.get("enum").is_some() => "an enum".to_owned(),
-        (Some("string"), _) => "String".to_owned(),
-        (Some("integer"), Some("int32")) => "i32".to_owned(),
-        (Some("integer"), _) => "i64".to_owned(),
-        (Some("number"), Some("float")) => "f32".to_owned(),
-        (Some("number"), _) => "f64".to_owned(),
-        (Some("boolean"), _) => "bool".to_owned(),
+    let inner = match (text(schema, "type").as_deref(), text(schema, "format")) {
         (Some("array"), _) => format!(
-            "Vec<{}>",
-            rust_type(schema.get("items").unwrap_or(&Value::Null))
+            "array of {}",
+            api_type(schema.get("items").unwrap_or(&Value::Null))
         ),
-        (Some("object"), _) | (None, _) if schema.get("properties").is_some() => {
-            "an inline struct".to_owned()
-        }
-        _ => "serde_json::Value".to_owned(),
+        (Some(kind), Some(format)) => format!("{kind} ({format})"),
+        (Some(kind), None) if schema.get("enum").is_some() => format!("{kind} enum"),
+        (Some(kind), None) => kind.to_owned(),
+        (None, _) if schema.get("properties").is_some() => "object".to_owned(),
+        (None, _) => "any".to_owned(),
     };
-    wrap_nullable(schema, inner)
+    nullable(schema, inner)
 }
 
-fn wrap_nullable(schema: &Value, inner: String) -> String {
-    if schema.get("nullable") == Some(&Value::Bool(true)) {
-        format!("Option<{inner}>")
+fn nullable(schema: &Value, inner: String) -> String {
+    if is_nullable(schema) {
+        format!("nullable {inner}")
     } else {
         inner
     }
@@ -163,12 +142,7 @@ pub fn compare(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Ve
                 .pick(rules::REQUEST_TYPE_CHANGED, rules::RESPONSE_TYPE_CHANGED);
             changes.push(context.change(
                 rule,
-                format!(
-                    "type changed from `{}` to `{}`",
-                    rust_type(from),
-                    rust_type(to)
-                ),
-                format!("`{}` becomes `{}`", rust_type(from), rust_type(to)),
+                format!("type changed from {} to {}", api_type(from), api_type(to)),
             ));
         }
         return;
@@ -179,15 +153,9 @@ pub fn compare(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Ve
         let rule = context
             .direction
             .pick(rules::REQUEST_TYPE_CHANGED, rules::RESPONSE_TYPE_CHANGED);
-        let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "any".to_owned());
         changes.push(context.change(
             rule,
-            format!(
-                "type changed from {} to {}",
-                show(&from_type),
-                show(&to_type)
-            ),
-            format!("`{}` becomes `{}`", rust_type(from), rust_type(to)),
+            format!("type changed from {} to {}", api_type(from), api_type(to)),
         ));
         return;
     }
@@ -200,12 +168,6 @@ pub fn compare(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Ve
         );
         let show =
             |f: &Option<String>| f.as_deref().map_or("none".to_owned(), |f| format!("`{f}`"));
-        let (old_rust, new_rust) = (rust_type(from), rust_type(to));
-        let rust = if old_rust == new_rust {
-            format!("still `{new_rust}`; no change to the generated type")
-        } else {
-            format!("`{old_rust}` becomes `{new_rust}`")
-        };
         changes.push(context.change(
             rule,
             format!(
@@ -213,7 +175,6 @@ pub fn compare(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Ve
                 show(&from_format),
                 show(&to_format)
             ),
-            rust,
         ));
     }
 
@@ -249,47 +210,19 @@ fn compare_enums(from: &Value, to: &Value, context: &Context<'_>, changes: &mut 
     let (Some(old), Some(new)) = (enum_values(from), enum_values(to)) else {
         return;
     };
-    let direct_property =
-        !context.location.is_empty() && !context.location.contains(['.', '[', ' ']);
-    let enum_owner = match &context.owner {
-        Some(owner) if context.location.is_empty() => format!("`types::{owner}`"),
-        // The generator names an inline enum after its type and property.
-        Some(owner) if direct_property => {
-            format!("`types::{owner}{}`", context.location.to_upper_camel_case())
-        }
-        _ => format!(
-            "the enum at `{}` of {}",
-            context.location,
-            context.owner_text()
-        ),
-    };
     for value in new.iter().filter(|value| !old.contains(value)) {
         let rule = context.direction.pick(
             rules::REQUEST_ENUM_VALUE_ADDED,
             rules::RESPONSE_ENUM_VALUE_ADDED,
         );
-        changes.push(context.change(
-            rule,
-            format!("enum value `{value}` added"),
-            format!(
-                "{enum_owner} gains variant `{}`",
-                value.to_upper_camel_case()
-            ),
-        ));
+        changes.push(context.value_change(rule, format!("enum value `{value}` added"), value));
     }
     for value in old.iter().filter(|value| !new.contains(value)) {
         let rule = context.direction.pick(
             rules::REQUEST_ENUM_VALUE_REMOVED,
             rules::RESPONSE_ENUM_VALUE_REMOVED,
         );
-        changes.push(context.change(
-            rule,
-            format!("enum value `{value}` removed"),
-            format!(
-                "{enum_owner} loses variant `{}`",
-                value.to_upper_camel_case()
-            ),
-        ));
+        changes.push(context.value_change(rule, format!("enum value `{value}` removed"), value));
     }
 }
 
@@ -304,11 +237,8 @@ fn properties(schema: &Value) -> BTreeMap<String, Value> {
 fn compare_properties(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Vec<Change>) {
     let (old, new) = (properties(from), properties(to));
     let (old_required, new_required) = (required_set(from), required_set(to));
-    let owner = context.owner_text();
-    let at = |name: &str| if context.location.is_empty() { String::new() } else { format!(" at `{}`", context.location) }
-        + &format!(" field `{}`", name.to_snake_case());
 
-    for (name, schema) in new.iter().filter(|(name, _)| !old.contains_key(*name)) {
+    for name in new.keys().filter(|name| !old.contains_key(*name)) {
         let required = new_required.contains(name);
         let rule = context.direction.pick(
             if required {
@@ -318,23 +248,12 @@ fn compare_properties(from: &Value, to: &Value, context: &Context<'_>, changes: 
             },
             rules::RESPONSE_PROPERTY_ADDED,
         );
-        let rust_type = if required {
-            rust_type(schema)
-        } else {
-            format!(
-                "Option<{}>",
-                rust_type(schema)
-                    .trim_start_matches("Option<")
-                    .trim_end_matches('>')
-            )
-        };
         changes.push(context.at(name).change(
             rule,
             format!(
                 "{} property `{name}` added",
                 if required { "required" } else { "optional" }
             ),
-            format!("{owner} gains{}: `{rust_type}`", at(name)),
         ));
     }
     for name in old.keys().filter(|name| !new.contains_key(*name)) {
@@ -342,11 +261,11 @@ fn compare_properties(from: &Value, to: &Value, context: &Context<'_>, changes: 
             rules::REQUEST_PROPERTY_REMOVED,
             rules::RESPONSE_PROPERTY_REMOVED,
         );
-        changes.push(context.at(name).change(
-            rule,
-            format!("property `{name}` removed"),
-            format!("{owner} loses{}", at(name)),
-        ));
+        changes.push(
+            context
+                .at(name)
+                .change(rule, format!("property `{name}` removed")),
+        );
     }
     for (name, old_schema) in old.iter() {
         let Some(new_schema) = new.get(name) else {
@@ -360,10 +279,6 @@ fn compare_properties(from: &Value, to: &Value, context: &Context<'_>, changes: 
                     rules::RESPONSE_PROPERTY_BECAME_REQUIRED,
                 ),
                 format!("property `{name}` is now required"),
-                format!(
-                    "{owner}{} is no longer an `Option` unless nullable",
-                    at(name)
-                ),
             )),
             (true, false) => changes.push(inner.change(
                 context.direction.pick(
@@ -371,7 +286,6 @@ fn compare_properties(from: &Value, to: &Value, context: &Context<'_>, changes: 
                     rules::RESPONSE_PROPERTY_BECAME_OPTIONAL,
                 ),
                 format!("property `{name}` is now optional"),
-                format!("{owner}{} becomes an `Option`", at(name)),
             )),
             _ => {}
         }
@@ -382,7 +296,6 @@ fn compare_properties(from: &Value, to: &Value, context: &Context<'_>, changes: 
                     rules::RESPONSE_PROPERTY_BECAME_NULLABLE,
                 ),
                 format!("property `{name}` is now nullable"),
-                format!("{owner}{} becomes an `Option`", at(name)),
             )),
             (true, false) => changes.push(inner.change(
                 context.direction.pick(
@@ -390,7 +303,6 @@ fn compare_properties(from: &Value, to: &Value, context: &Context<'_>, changes: 
                     rules::RESPONSE_PROPERTY_BECAME_NOT_NULLABLE,
                 ),
                 format!("property `{name}` is no longer nullable"),
-                format!("{owner}{} is no longer an `Option` if required", at(name)),
             )),
             _ => {}
         }

@@ -19,11 +19,49 @@ use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 
 use crate::VERSIONS;
+use crate::engine::Writer;
 use crate::layers::{self, RateLimiter};
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::state::{Store, Transaction};
 
 pub type Reply<T> = Result<axum::Json<T>, Problem>;
+
+/// The transaction of the write being handled, put in the request's
+/// extensions by [`layers::write_transaction`], which commits it after the
+/// handler.
+#[derive(Clone)]
+pub struct Tx(Arc<std::sync::Mutex<Option<Transaction>>>);
+
+impl Tx {
+    pub fn new(tx: Transaction) -> Self {
+        Self(Arc::new(std::sync::Mutex::new(Some(tx))))
+    }
+
+    /// Runs an engine operation in this transaction, answering its result as JSON.
+    pub fn run<T>(
+        &self,
+        store: &Store,
+        operation: impl FnOnce(&mut Writer<'_>) -> Result<T, Problem>,
+    ) -> Reply<T> {
+        self.run_raw(store, operation).map(axum::Json)
+    }
+
+    pub fn run_raw<T>(
+        &self,
+        store: &Store,
+        operation: impl FnOnce(&mut Writer<'_>) -> Result<T, Problem>,
+    ) -> Result<T, Problem> {
+        let mut slot = self.0.lock().unwrap();
+        let tx = slot
+            .as_mut()
+            .expect("a handler runs before its transaction is committed");
+        operation(&mut Writer { store, tx })
+    }
+
+    pub fn take(&self) -> Option<Transaction> {
+        self.0.lock().unwrap().take()
+    }
+}
 
 pub fn router(store: Arc<Store>) -> Router {
     let api = Router::new()
@@ -154,25 +192,5 @@ impl QueryPairs {
         let offset = self.count("offset")?.unwrap_or(0);
         let limit = self.count("limit")?.unwrap_or(100);
         Ok(items.skip(offset).take(limit).collect())
-    }
-}
-
-/// Requires `value` to be non-blank.
-pub fn required(field: &str, value: &str) -> Result<(), Problem> {
-    if value.trim().is_empty() {
-        return Err(Problem::invalid_field(field, "must not be empty"));
-    }
-    Ok(())
-}
-
-/// A quantity: positive and whole.
-pub fn quantity(field: &str, value: f64) -> Result<i32, Problem> {
-    if value >= 1.0 && value.fract() == 0.0 && value <= i32::MAX as f64 {
-        Ok(value as i32)
-    } else {
-        Err(Problem::invalid_field(
-            field,
-            format!("{value} is not a whole number ≥ 1"),
-        ))
     }
 }

@@ -3,67 +3,19 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::Uri;
-use chrono::Utc;
 use flexport_logistics_2024_04::types;
 
-use super::{JsonBody, QueryPairs, Reply, required};
+use super::{JsonBody, QueryPairs, Reply, Tx};
+use crate::engine;
 use crate::problem::Problem;
-use crate::state::{Change, Data, Stock, Store, Transaction};
+use crate::state::{Data, Store};
 
 pub async fn create(
     State(store): State<Arc<Store>>,
-    Extension(tx): Extension<Transaction>,
+    Extension(tx): Extension<Tx>,
     JsonBody(input): JsonBody<types::CreateProductModel>,
 ) -> Reply<types::ApiProductResponse> {
-    required("name", &input.name)?;
-    required("merchantSku", &input.merchant_sku)?;
-    if let Some(dimensions) = &input.dimensions {
-        for (field, value) in [
-            ("dimensions.weight", dimensions.weight),
-            ("dimensions.height", dimensions.height),
-            ("dimensions.width", dimensions.width),
-            ("dimensions.length", dimensions.length),
-        ] {
-            if value.is_nan() || value <= 0.0 {
-                return Err(Problem::invalid_field(field, format!("{value} is not > 0")));
-            }
-        }
-    }
-    let logistics_sku = {
-        let data = store.read();
-        if data
-            .products
-            .values()
-            .any(|product| product.merchant_sku == input.merchant_sku)
-        {
-            return Err(Problem::conflict(format!(
-                "a product with merchantSku `{}` exists",
-                input.merchant_sku
-            )));
-        }
-        format!("D{:010}", data.products.len() + 1)
-    };
-    let now = Utc::now();
-    let product = types::ApiProductResponse {
-        name: input.name,
-        logistics_sku: logistics_sku.clone(),
-        merchant_sku: input.merchant_sku,
-        barcodes: Vec::new(),
-        dimensions: input.dimensions,
-        international: input.customs_information,
-        dims_locked: false,
-        created_at: Some(now),
-        updated_at: Some(now),
-    };
-    store.apply(&tx, Change::Product(Box::new(product.clone())));
-    store.apply(
-        &tx,
-        Change::Stock {
-            sku: logistics_sku,
-            stock: Stock::default(),
-        },
-    );
-    Ok(axum::Json(product))
+    tx.run(&store, |w| engine::products::create(w, input))
 }
 
 pub async fn list(

@@ -5,44 +5,19 @@ use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use chrono::{DateTime, Utc};
 use flexport_logistics_2024_04::types::{self, ReportStatus};
 
-use super::{JsonBody, Reply};
+use super::{JsonBody, Reply, Tx};
+use crate::engine;
 use crate::problem::Problem;
-use crate::state::{Change, Report, Store, Transaction};
+use crate::state::Store;
 
 pub async fn generate(
     State(store): State<Arc<Store>>,
-    Extension(tx): Extension<Transaction>,
+    Extension(tx): Extension<Tx>,
     JsonBody(input): JsonBody<types::ReportGenerationRequest>,
 ) -> Reply<types::ReportGenerationResponse> {
-    if let (Some(start), Some(end)) = (input.start_date, input.end_date)
-        && end < start
-    {
-        return Err(Problem::invalid_field("endDate", "is before startDate"));
-    }
-    let reference = uuid::Uuid::new_v4().to_string();
-    let report = Report {
-        report_type: input.report_type,
-        report: types::Report {
-            error_message: None,
-            status: ReportStatus::Pending,
-            url: None,
-            url_expiration: None,
-        },
-        ready_at: Some(Utc::now() + store.config.report_after),
-    };
-    store.apply(
-        &tx,
-        Change::Report {
-            reference: reference.clone(),
-            report,
-        },
-    );
-    Ok(axum::Json(types::ReportGenerationResponse {
-        report_reference: reference,
-    }))
+    tx.run(&store, |w| engine::reports::generate(w, input))
 }
 
 pub async fn status(
@@ -55,27 +30,6 @@ pub async fn status(
         .get(&reference)
         .map(|report| axum::Json(report.report.clone()))
         .ok_or_else(|| Problem::not_found("report", &reference))
-}
-
-/// Marks every report whose time has come as ready, with a download URL.
-pub fn finish_due(store: &Store, tx: &Transaction, now: DateTime<Utc>) {
-    let due: Vec<(String, Report)> = store
-        .read()
-        .reports
-        .iter()
-        .filter(|(_, report)| report.ready_at.is_some_and(|at| at <= now))
-        .map(|(reference, report)| (reference.clone(), report.clone()))
-        .collect();
-    for (reference, mut report) in due {
-        report.ready_at = None;
-        report.report.status = ReportStatus::Success;
-        report.report.url = Some(format!(
-            "{}/sandbox/reports/{reference}.csv",
-            store.base_url
-        ));
-        report.report.url_expiration = Some(now + chrono::Duration::days(1));
-        store.apply(tx, Change::Report { reference, report });
-    }
 }
 
 /// A finished report as CSV, generated from the current state: orders,

@@ -1,0 +1,215 @@
+//! Reading response bodies inside the retry loop, and what the pipeline
+//! hands back with them: the idempotency key, a truncation mark, and the
+//! reason a successful body could not be decoded.
+
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use reqwest::{Response, ResponseBuilderExt, Url};
+use serde::de::DeserializeOwned;
+
+use crate::headers::{BODY_TRUNCATED, EARLIER_ATTEMPT_MAY_HAVE_ACTED, IDEMPOTENCY_KEY};
+
+/// At most this much of a failed response's body is kept.
+pub const FAILURE_BODY_LIMIT: usize = 64 * 1024;
+
+/// How much of a body the pipeline reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub success: usize,
+    pub failure: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            success: 32 * 1024 * 1024,
+            failure: FAILURE_BODY_LIMIT,
+        }
+    }
+}
+
+/// Whether the pipeline reads this response's body before handing it back:
+/// always for a failure, and for a success whose body is JSON or untyped.
+fn buffered(response: &Response) -> bool {
+    if response.status().as_u16() >= 400 {
+        return true;
+    }
+    let Some(content_type) = response.headers().get(CONTENT_TYPE) else {
+        return true;
+    };
+    let essence = content_type
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// Reads the body into memory, within its limit. A body that breaks off is
+/// an error (retried like a dropped connection); one longer than the limit
+/// is cut there and marked with [`BODY_TRUNCATED`].
+pub(crate) async fn read(mut response: Response, limits: &Limits) -> reqwest::Result<Response> {
+    // Only the pipeline may mark a body as cut.
+    response.headers_mut().remove(BODY_TRUNCATED);
+    if !buffered(&response) {
+        return Ok(response);
+    }
+    let limit = if response.status().as_u16() >= 400 {
+        limits.failure
+    } else {
+        limits.success
+    };
+    let expected = response.content_length().unwrap_or(0);
+    let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(limit).min(limit));
+    let mut truncated = false;
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut rebuilt = http::Response::builder()
+        .status(response.status())
+        .version(response.version())
+        .url(response.url().clone());
+    if let Some(headers) = rebuilt.headers_mut() {
+        *headers = std::mem::take(response.headers_mut());
+        if truncated {
+            headers.insert(BODY_TRUNCATED, HeaderValue::from(limit));
+        }
+    }
+    // Dropping a cut response closes its connection rather than reading on.
+    drop(response);
+    Ok(Response::from(
+        rebuilt
+            .body(body)
+            .expect("status and headers came from a response"),
+    ))
+}
+
+/// What the pipeline writes on the response or error it hands back: the key
+/// the request was sent with, and whether an earlier attempt may have acted.
+pub(crate) struct Trail<'a> {
+    pub key: Option<&'a HeaderValue>,
+    pub earlier_attempt_may_have_acted: bool,
+}
+
+const KEY_IN_FRAGMENT: &str = "idempotency-key";
+const ACTED_IN_FRAGMENT: &str = "earlier-attempt-may-have-acted";
+
+impl Trail<'_> {
+    /// Sets `idempotency-key` to the key sent, replacing any the server sent
+    /// (an error must name the key that was really used), and marks
+    /// [`EARLIER_ATTEMPT_MAY_HAVE_ACTED`].
+    pub(crate) fn on_response(&self, mut response: Response) -> Response {
+        let headers = response.headers_mut();
+        headers.remove(EARLIER_ATTEMPT_MAY_HAVE_ACTED);
+        match self.key {
+            Some(key) => headers.insert(IDEMPOTENCY_KEY, key.clone()),
+            None => headers.remove(IDEMPOTENCY_KEY),
+        };
+        if self.earlier_attempt_may_have_acted {
+            headers.insert(
+                EARLIER_ATTEMPT_MAY_HAVE_ACTED,
+                HeaderValue::from_static("true"),
+            );
+        }
+        response
+    }
+
+    /// Records the same in the URL of a final transport error (a fragment,
+    /// never sent), the one place a `reqwest::Error` can carry them.
+    pub(crate) fn on_error(&self, error: reqwest::Error, url: &Url) -> reqwest::Error {
+        let key = self.key.and_then(|key| key.to_str().ok());
+        if key.is_none() && !self.earlier_attempt_may_have_acted {
+            return error;
+        }
+        let mut fragment = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(key) = key {
+            fragment.append_pair(KEY_IN_FRAGMENT, key);
+        }
+        if self.earlier_attempt_may_have_acted {
+            fragment.append_pair(ACTED_IN_FRAGMENT, "true");
+        }
+        let mut url = url.clone();
+        url.set_fragment(Some(&fragment.finish()));
+        error.with_url(url)
+    }
+}
+
+fn fragment_value(error: &reqwest::Error, name: &str) -> Option<String> {
+    let fragment = error.url()?.fragment()?;
+    url::form_urlencoded::parse(fragment.as_bytes())
+        .find(|(found, _)| found == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// The idempotency key the request that failed with `error` carried, when
+/// the pipeline sent it.
+pub fn idempotency_key_of(error: &reqwest::Error) -> Option<String> {
+    fragment_value(error, KEY_IN_FRAGMENT)
+}
+
+/// Whether an attempt before the one that failed with `error` may have been
+/// carried out (it got a 5xx, or was sent and got no clear answer).
+pub fn earlier_attempt_may_have_acted(error: &reqwest::Error) -> bool {
+    fragment_value(error, ACTED_IN_FRAGMENT).is_some()
+}
+
+/// Why a successful body did not decode, on the response of
+/// [`progenitor_client::Error::UnexpectedResponse`] that [`decode`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeFailure(pub String);
+
+/// Decodes a successful JSON body, as the generated clients do instead of
+/// progenitor's `ResponseValue::from_response`.
+///
+/// A body that does not decode (or was cut at the limit) is returned as
+/// `UnexpectedResponse` with its real status, headers and body, and the
+/// reason as a [`DecodeFailure`] extension, so the error can say which
+/// answer did not match the document.
+pub async fn decode<T: DeserializeOwned, E>(
+    response: Response,
+) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+    let status = response.status();
+    let version = response.version();
+    let url = response.url().clone();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    let reason = match headers.get(BODY_TRUNCATED) {
+        Some(limit) => format!(
+            "the body is longer than the limit of {} bytes",
+            limit.to_str().unwrap_or("?")
+        ),
+        None => match serde_json::from_slice(&body) {
+            Ok(inner) => {
+                return Ok(progenitor_client::ResponseValue::new(
+                    inner, status, headers,
+                ));
+            }
+            Err(error) => error.to_string(),
+        },
+    };
+    let mut rebuilt = http::Response::builder()
+        .status(status)
+        .version(version)
+        .url(url)
+        .extension(DecodeFailure(reason));
+    if let Some(slot) = rebuilt.headers_mut() {
+        *slot = headers;
+    }
+    let response = rebuilt
+        .body(body)
+        .expect("status and headers came from a response");
+    Err(progenitor_client::Error::UnexpectedResponse(
+        Response::from(response),
+    ))
+}

@@ -1,0 +1,146 @@
+//! What the sandbox does, apart from HTTP: each write is a function of a
+//! [`Writer`] (the working state of one transaction) and its parsed input,
+//! validating everything before it changes anything, so that an error
+//! answer never leaves a change behind. The HTTP handlers in `api` only
+//! extract the input and call these.
+
+pub mod bundles;
+pub mod inbounds;
+pub mod orders;
+pub mod products;
+pub mod reports;
+pub mod webhooks;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::Config;
+use crate::problem::Problem;
+use crate::state::{Change, Data, Event, Stock, Store, Transaction};
+
+/// One transaction's view of the state, and the way to change it.
+pub struct Writer<'a> {
+    pub store: &'a Store,
+    pub tx: &'a mut Transaction,
+}
+
+impl Writer<'_> {
+    pub fn data(&self) -> &Data {
+        self.tx.data()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.store.config
+    }
+
+    pub fn apply(&mut self, change: Change) {
+        self.tx.apply(change);
+    }
+
+    /// Queues a webhook event, delivered once this transaction is committed.
+    pub fn emit(&mut self, event_type: &'static str, mut payload: serde_json::Value) {
+        payload["logisticsAccountId"] = self.store.account_id.clone().into();
+        payload["logisticsEventId"] = uuid::Uuid::new_v4().to_string().into();
+        payload["logisticsEventType"] = event_type.into();
+        payload["logisticsEventTime"] = Utc::now().to_rfc3339().into();
+        self.tx.push_event(Event {
+            event_type,
+            payload,
+        });
+    }
+
+    /// Moves units: for each `(sku, on_hand, available)`, adds the two
+    /// (either may be negative). Repeated SKUs are summed first. Changes
+    /// nothing and names the SKU when a result would be negative, over
+    /// `i32::MAX`, or have more units available than on hand.
+    pub fn move_stock<'s>(
+        &mut self,
+        moves: impl IntoIterator<Item = (&'s str, i64, i64)>,
+    ) -> Result<(), String> {
+        let mut totals: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+        for (sku, on_hand, available) in moves {
+            let total = totals.entry(sku).or_default();
+            total.0 = total.0.saturating_add(on_hand);
+            total.1 = total.1.saturating_add(available);
+        }
+        let mut changes = Vec::with_capacity(totals.len());
+        for (sku, (on_hand, available)) in totals {
+            let stock = self.data().stock(sku);
+            let add = |now: i32, delta: i64| {
+                i64::from(now)
+                    .checked_add(delta)
+                    .and_then(|sum| i32::try_from(sum).ok())
+                    .filter(|sum| *sum >= 0)
+            };
+            match (add(stock.on_hand, on_hand), add(stock.available, available)) {
+                (Some(on_hand), Some(available)) if available <= on_hand => {
+                    changes.push(Change::Stock {
+                        sku: sku.to_owned(),
+                        stock: Stock { on_hand, available },
+                    });
+                }
+                _ => return Err(sku.to_owned()),
+            }
+        }
+        for change in changes {
+            self.apply(change);
+        }
+        Ok(())
+    }
+}
+
+/// `now` plus `duration`, or the latest time there is.
+pub fn later(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(duration)
+        .ok()
+        .and_then(|duration| now.checked_add_signed(duration))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Responses stored before this time have expired.
+pub fn expired_before(now: DateTime<Utc>, ttl: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(ttl)
+        .ok()
+        .and_then(|ttl| now.checked_sub_signed(ttl))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Moves time-driven state along: inbound shipments are received, orders
+/// ship, reports finish, and expired idempotency keys are forgotten.
+pub fn tick(w: &mut Writer<'_>, now: DateTime<Utc>, expire_keys: bool) {
+    inbounds::receive_due(w, now);
+    orders::ship_due(w, now);
+    reports::finish_due(w, now);
+    if expire_keys {
+        let before = expired_before(now, w.config().idempotency_ttl);
+        if w.data()
+            .responses
+            .values()
+            .any(|response| response.stored_at < before)
+        {
+            w.apply(Change::ResponsesExpired { before });
+        }
+    }
+}
+
+/// Requires `value` to be non-blank.
+pub fn required(field: &str, value: &str) -> Result<(), Problem> {
+    if value.trim().is_empty() {
+        return Err(Problem::invalid_field(field, "must not be empty"));
+    }
+    Ok(())
+}
+
+/// A quantity: positive, whole and at most `i32::MAX`.
+pub fn quantity(field: &str, value: f64) -> Result<i32, Problem> {
+    if value >= 1.0 && value.fract() == 0.0 && value <= i32::MAX as f64 {
+        Ok(value as i32)
+    } else {
+        Err(Problem::invalid_field(
+            field,
+            format!("{value} is not a whole number from 1 to {}", i32::MAX),
+        ))
+    }
+}

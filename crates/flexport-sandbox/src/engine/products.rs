@@ -1,0 +1,56 @@
+use chrono::Utc;
+use flexport_logistics_2024_04::types;
+
+use super::{Writer, required};
+use crate::problem::Problem;
+use crate::state::{Change, Stock};
+
+pub fn create(
+    w: &mut Writer<'_>,
+    input: types::CreateProductModel,
+) -> Result<types::ApiProductResponse, Problem> {
+    required("name", &input.name)?;
+    required("merchantSku", &input.merchant_sku)?;
+    if let Some(dimensions) = &input.dimensions {
+        for (field, value) in [
+            ("dimensions.weight", dimensions.weight),
+            ("dimensions.height", dimensions.height),
+            ("dimensions.width", dimensions.width),
+            ("dimensions.length", dimensions.length),
+        ] {
+            if value.is_nan() || value <= 0.0 {
+                return Err(Problem::invalid_field(field, format!("{value} is not > 0")));
+            }
+        }
+    }
+    let data = w.data();
+    if data
+        .products
+        .values()
+        .any(|product| product.merchant_sku == input.merchant_sku)
+    {
+        return Err(Problem::conflict(format!(
+            "a product with merchantSku `{}` exists",
+            input.merchant_sku
+        )));
+    }
+    let logistics_sku = format!("D{:010}", data.products.len() + 1);
+    let now = Utc::now();
+    let product = types::ApiProductResponse {
+        name: input.name,
+        logistics_sku: logistics_sku.clone(),
+        merchant_sku: input.merchant_sku,
+        barcodes: Vec::new(),
+        dimensions: input.dimensions,
+        international: input.customs_information,
+        dims_locked: false,
+        created_at: Some(now),
+        updated_at: Some(now),
+    };
+    w.apply(Change::Product(Box::new(product.clone())));
+    w.apply(Change::Stock {
+        sku: logistics_sku,
+        stock: Stock::default(),
+    });
+    Ok(product)
+}
