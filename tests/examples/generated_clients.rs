@@ -103,7 +103,7 @@ macro_rules! exercise {
             created.merchant_sku,
             fetched.name,
             fetched.dimensions.as_ref().map_or(0.0, |d| d.weight),
-            fetched.dimensions.as_ref().map(|d| d.weight_unit),
+            fetched.dimensions.as_ref().map(|d| d.weight_unit.clone()),
             missing_status,
             started.elapsed(),
         );

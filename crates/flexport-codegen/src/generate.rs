@@ -1,5 +1,6 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use heck::ToUpperCamelCase;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
@@ -70,6 +71,15 @@ pub fn generate(document: &[u8]) -> Result<Generated, Error> {
 pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
     let changes = normalize::normalize(&mut document)?;
     let extensions = crate::extensions::tokens(&document);
+    let webhook_schemas: Vec<String> = crate::extensions::webhook_events(&document)
+        .map(|events| {
+            events
+                .schemas
+                .iter()
+                .map(|s| s.to_upper_camel_case())
+                .collect()
+        })
+        .unwrap_or_default();
     let spec: openapiv3::OpenAPI = serde_json::from_value(document).map_err(Error::Normalized)?;
     let mut generator = Generator::new(&settings());
     // progenitor reports some unsupported constructs with `todo!`/`assert!`;
@@ -77,7 +87,20 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
     let tokens = catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(&spec)))
         .map_err(|panic| Error::GeneratorPanicked(panic_message(&panic)))??;
     let tokens = crate::extensions::decode_through_runtime(tokens);
-    let file: syn::File = syn::parse2(quote::quote! { #tokens #extensions })?;
+    let mut file: syn::File = syn::parse2(quote::quote! { #tokens #extensions })?;
+    let mut changes = changes;
+    let opened = crate::open_enums::open_response_enums(&mut file, &webhook_schemas);
+    if !opened.is_empty() {
+        changes.push(Change {
+            pass: crate::open_enums::PASS,
+            detail: format!(
+                "{} response enum(s) get `{}(String)`: {}",
+                opened.len(),
+                crate::open_enums::CATCH_ALL,
+                opened.join(", ")
+            ),
+        });
+    }
     Ok(Generated {
         code: prettyplease::unparse(&file),
         changes,

@@ -9,12 +9,14 @@
 //! The pipeline is: [`validate::parse_document`] (is it OpenAPI 3.0, complete,
 //! self-contained?) → [`normalize::normalize`] (named passes for constructs the
 //! published documents contain and progenitor does not accept as they are) →
-//! progenitor with [`settings`] → prettyplease.
+//! progenitor with [`settings`] → [`open_enums`] (catch-all variants for
+//! enums decoded from responses) → prettyplease.
 
 pub mod build_script;
 pub mod extensions;
 mod generate;
 pub mod normalize;
+pub mod open_enums;
 pub mod operations;
 pub mod refs;
 pub mod validate;

@@ -43,6 +43,21 @@ pub const PASSES: &[Pass] = &[
         apply: operation_ids,
     },
     Pass {
+        name: "revision-suffixes",
+        summary: "strips a trailing revision suffix (`V4`, `_v3`, a year-month such as `202307`) from an operationId when the neutral name is free and no other operation of the document strips to it; otherwise every contender keeps its suffix. The documented operationId stays in the operation's description",
+        apply: revision_suffixes,
+    },
+    Pass {
+        name: "paging-integers",
+        summary: "types a `number` query parameter as `integer` when its name has a paging word (`limit`, `offset`, `page`, `skip`): it counts or positions list items, so `5` goes out instead of `5.0`",
+        apply: paging_integers,
+    },
+    Pass {
+        name: "path-parameter-strings",
+        summary: "types a numeric path parameter as `string`: a path segment is text, the ids responses give are strings, and an `i32` or `f64` would refuse or misprint ids outside its range",
+        apply: path_parameter_strings,
+    },
+    Pass {
         name: "schema-names",
         summary: "renames schemas whose names are not plain identifiers (`InputMaybe_Scalars-at-String_`, `Pick_A.Exclude_keyofA.b__`) to unique PascalCase names and rewrites every `$ref`",
         apply: schema_names,
@@ -545,4 +560,214 @@ fn success_bodies(document: &mut Value) -> Result<Vec<String>, Unsupported> {
         ));
     }
     Ok(changes)
+}
+
+/// The operationId without its revision suffix, if it has one: `V` or `v`
+/// and digits after a lower-case letter, digit or `_` (`CreateParcelV3`,
+/// `get_quote_v2`), or a year-month `YYYYMM` after a letter or `_`
+/// (`CreateOrder202307`). A `_` before the suffix goes with it.
+pub fn strip_revision_suffix(id: &str) -> Option<&str> {
+    let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return None;
+    }
+    let before = &id[..id.len() - digits];
+    let number = &id[id.len() - digits..];
+    let stem = if let Some(stem) = before.strip_suffix(['V', 'v']) {
+        let boundary = stem
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        (boundary && digits <= 3).then_some(stem)?
+    } else {
+        let year_month = digits == 6
+            && matches!(&number[..2], "19" | "20")
+            && matches!(number[4..].parse::<u8>(), Ok(1..=12));
+        let boundary = before
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        (year_month && boundary).then_some(before)?
+    };
+    let stem = stem.strip_suffix('_').unwrap_or(stem);
+    stem.starts_with(|c: char| c.is_ascii_alphabetic())
+        .then_some(stem)
+}
+
+fn revision_suffixes(document: &mut Value) -> Result<Vec<String>, Unsupported> {
+    let ids: Vec<String> = operations_mut(document)
+        .filter_map(|(_, _, operation)| Some(operation.get("operationId")?.as_str()?.to_owned()))
+        .collect();
+    let current: BTreeSet<String> = ids.iter().map(|id| id.to_snake_case()).collect();
+    let mut contenders: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for id in &ids {
+        if let Some(neutral) = strip_revision_suffix(id) {
+            contenders
+                .entry(neutral.to_snake_case())
+                .or_default()
+                .push(id);
+        }
+    }
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    let mut changes = Vec::new();
+    for (neutral, ids) in &contenders {
+        if ids.len() == 1 && !current.contains(neutral) {
+            let id = ids[0];
+            let stripped = strip_revision_suffix(id).expect("a contender");
+            renames.insert(id.to_owned(), stripped.to_owned());
+        } else {
+            let why = if current.contains(neutral) {
+                format!("operation `{neutral}` exists")
+            } else {
+                format!("{} operations would be `{neutral}`", ids.len())
+            };
+            changes.push(format!("{} keep their suffix: {why}", ids.join(", ")));
+        }
+    }
+    for (method, path, operation) in operations_mut(document) {
+        let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(neutral) = renames.get(id) else {
+            continue;
+        };
+        let note = format!("Documented operationId: `{id}`.");
+        let description = match operation.get("description").and_then(Value::as_str) {
+            Some(text) if !text.trim().is_empty() => format!("{text}\n\n{note}"),
+            _ => note,
+        };
+        changes.push(format!(
+            "{} {path}: operationId {id:?} is now {neutral:?}",
+            method.to_uppercase()
+        ));
+        operation.insert("description".into(), Value::String(description));
+        operation.insert("operationId".into(), Value::String(neutral.clone()));
+    }
+    Ok(changes)
+}
+
+/// Every parameter object of the document: those of operations, of path
+/// items and of `components/parameters`.
+fn parameters_mut(document: &mut Value) -> Vec<&mut Map<String, Value>> {
+    let mut found = Vec::new();
+    let Some(object) = document.as_object_mut() else {
+        return found;
+    };
+    for (key, value) in object.iter_mut() {
+        match key.as_str() {
+            "paths" => {
+                for item in value
+                    .as_object_mut()
+                    .into_iter()
+                    .flat_map(|p| p.values_mut())
+                {
+                    let Some(item) = item.as_object_mut() else {
+                        continue;
+                    };
+                    for (key, value) in item.iter_mut() {
+                        let list = if key == "parameters" {
+                            Some(value)
+                        } else if METHODS.contains(&key.as_str()) {
+                            value.get_mut("parameters")
+                        } else {
+                            None
+                        };
+                        found.extend(
+                            list.and_then(Value::as_array_mut)
+                                .into_iter()
+                                .flatten()
+                                .filter_map(Value::as_object_mut),
+                        );
+                    }
+                }
+            }
+            "components" => found.extend(
+                value
+                    .get_mut("parameters")
+                    .and_then(Value::as_object_mut)
+                    .into_iter()
+                    .flat_map(|p| p.values_mut())
+                    .filter_map(Value::as_object_mut),
+            ),
+            _ => {}
+        }
+    }
+    found
+}
+
+fn parameter_label(parameter: &Map<String, Value>) -> String {
+    format!(
+        "{} parameter `{}`",
+        parameter.get("in").and_then(Value::as_str).unwrap_or("?"),
+        parameter.get("name").and_then(Value::as_str).unwrap_or("?")
+    )
+}
+
+/// Words of a parameter name that say it counts or positions list items.
+const PAGING_WORDS: [&str; 4] = ["limit", "offset", "page", "skip"];
+
+fn paging_integers(document: &mut Value) -> Result<Vec<String>, Unsupported> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for parameter in parameters_mut(document) {
+        let label = parameter_label(parameter);
+        let paging = parameter.get("in").and_then(Value::as_str) == Some("query")
+            && parameter
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|name| {
+                    name.to_snake_case()
+                        .split('_')
+                        .any(|word| PAGING_WORDS.contains(&word))
+                });
+        let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        if !paging || schema.get("type").and_then(Value::as_str) != Some("number") {
+            continue;
+        }
+        schema.insert("type".into(), Value::String("integer".into()));
+        schema.remove("format");
+        *counts.entry(label).or_default() += 1;
+    }
+    Ok(counts
+        .into_iter()
+        .map(|(label, n)| format!("{label}: number is now integer ({n}×)"))
+        .collect())
+}
+
+fn path_parameter_strings(document: &mut Value) -> Result<Vec<String>, Unsupported> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for parameter in parameters_mut(document) {
+        if parameter.get("in").and_then(Value::as_str) != Some("path") {
+            continue;
+        }
+        let label = parameter_label(parameter);
+        let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let kind = match schema.get("type").and_then(Value::as_str) {
+            Some(kind @ ("integer" | "number")) => kind.to_owned(),
+            _ => continue,
+        };
+        let label = format!("{label} ({kind})");
+        for key in [
+            "format",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+            "example",
+            "default",
+            "enum",
+        ] {
+            schema.remove(key);
+        }
+        schema.insert("type".into(), Value::String("string".into()));
+        *counts.entry(label).or_default() += 1;
+    }
+    Ok(counts
+        .into_iter()
+        .map(|(label, n)| format!("{label} is now a string ({n}×)"))
+        .collect())
 }

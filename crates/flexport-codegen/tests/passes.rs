@@ -454,3 +454,233 @@ fn normalizing_twice_changes_nothing_more() {
     assert_eq!(normalize(&mut doc).unwrap(), Vec::new());
     assert_eq!(doc, once);
 }
+
+#[test]
+fn revision_suffixes_are_recognised_by_shape() {
+    use flexport_codegen::normalize::strip_revision_suffix as strip;
+    assert_eq!(strip("CreateParcelV3"), Some("CreateParcel"));
+    assert_eq!(strip("get_quote_v2"), Some("get_quote"));
+    assert_eq!(strip("CreateOrder202307"), Some("CreateOrder"));
+    assert_eq!(strip("create_order_202312"), Some("create_order"));
+    assert_eq!(
+        strip("UpdateInboundingShipmentV3"),
+        Some("UpdateInboundingShipment")
+    );
+    // Not revision suffixes: a number that is no year-month, a capital run,
+    // an id with nothing left.
+    assert_eq!(strip("GetTop100"), None);
+    assert_eq!(strip("CreateOrder202313"), None);
+    assert_eq!(strip("GetSKUV2"), None);
+    assert_eq!(strip("V2"), None);
+    assert_eq!(strip("GetThing"), None);
+}
+
+fn operations_with_ids(ids: &[(&str, &str)]) -> Value {
+    let ok = json!({"200": json_response(json!({"type": "string"}))});
+    let paths: serde_json::Map<String, Value> = ids
+        .iter()
+        .map(|(path, id)| {
+            (
+                format!("/logistics/api/v1/{path}"),
+                json!({"post": {"operationId": id, "description": "Makes one.", "responses": ok}}),
+            )
+        })
+        .collect();
+    document(Value::Object(paths), json!({}))
+}
+
+#[test]
+fn revision_suffixes_give_neutral_method_names_and_keep_the_documented_id() {
+    let mut doc = operations_with_ids(&[
+        ("orders", "CreateOrder202307"),
+        ("parcels", "CreateParcelV3"),
+    ]);
+    let changes = run("revision-suffixes", &mut doc).unwrap();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    let order = &doc["paths"]["/logistics/api/v1/orders"]["post"];
+    assert_eq!(order["operationId"], "CreateOrder");
+    assert_eq!(
+        order["description"],
+        "Makes one.\n\nDocumented operationId: `CreateOrder202307`."
+    );
+    let code = generated(doc);
+    assert!(code.contains("fn create_order(&self)") && code.contains("fn create_parcel(&self)"));
+    assert!(code.contains("Documented operationId: `CreateParcelV3`."));
+    assert!(!code.contains("create_order202307"));
+}
+
+#[test]
+fn clashing_revisions_all_keep_their_suffixes() {
+    // Two revisions of one operation: neither gets the neutral name, so no
+    // method silently changes meaning when a revision is added.
+    let mut doc = operations_with_ids(&[
+        ("a", "CreateParcelV2"),
+        ("b", "CreateParcelV3"),
+        ("c", "GetQuoteV2"),
+        ("d", "GetQuote"),
+    ]);
+    let before = doc.clone();
+    let changes = run("revision-suffixes", &mut doc).unwrap();
+    assert_eq!(
+        changes,
+        [
+            "CreateParcelV2, CreateParcelV3 keep their suffix: 2 operations would be `create_parcel`",
+            "GetQuoteV2 keep their suffix: operation `get_quote` exists",
+        ]
+    );
+    assert_eq!(doc, before);
+}
+
+fn list_with_query(parameters: Value) -> Value {
+    document(
+        json!({"/logistics/api/v1/things/{thingId}": {
+            "parameters": [{"name": "thingId", "in": "path", "required": true, "schema": {"type": "number", "format": "double"}}],
+            "get": {
+                "operationId": "GetThings",
+                "parameters": parameters,
+                "responses": {"200": json_response(json!({"type": "array", "items": schema_ref("Thing")}))},
+            },
+        }}),
+        json!({"Thing": {"type": "object", "properties": {"id": {"type": "string"}}}}),
+    )
+}
+
+#[test]
+fn numeric_paging_parameters_become_integers() {
+    let mut doc = list_with_query(json!([
+        {"name": "limit", "in": "query", "schema": {"type": "number", "format": "double"}},
+        {"name": "offset", "in": "query", "schema": {"type": "number"}},
+        {"name": "pageSize", "in": "query", "schema": {"type": "number", "minimum": 1}},
+        {"name": "weight", "in": "query", "schema": {"type": "number", "format": "double"}},
+        {"name": "cursor", "in": "query", "schema": {"type": "number", "format": "double"}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "format": "int32"}},
+    ]));
+    let changes = run("paging-integers", &mut doc).unwrap();
+    assert_eq!(
+        changes,
+        [
+            "query parameter `limit`: number is now integer (1×)",
+            "query parameter `offset`: number is now integer (1×)",
+            "query parameter `pageSize`: number is now integer (1×)",
+        ]
+    );
+    let parameters = &doc["paths"]["/logistics/api/v1/things/{thingId}"]["get"]["parameters"];
+    assert_eq!(parameters[0]["schema"], json!({"type": "integer"}));
+    assert_eq!(
+        parameters[2]["schema"],
+        json!({"type": "integer", "minimum": 1})
+    );
+    // Not paging: a measurement and an opaque cursor stay numbers.
+    assert_eq!(parameters[3]["schema"]["type"], "number");
+    assert_eq!(parameters[4]["schema"]["type"], "number");
+    let code = generated(doc);
+    assert!(
+        code.contains("offset: Result<Option<i64>, String>"),
+        "{code}"
+    );
+    assert!(!code.contains("Option<f64>, String>,\n        offset"));
+}
+
+#[test]
+fn numeric_path_parameters_become_strings() {
+    let mut doc = list_with_query(json!([]));
+    let changes = run("path-parameter-strings", &mut doc).unwrap();
+    assert_eq!(
+        changes,
+        ["path parameter `thingId` (number) is now a string (1×)"]
+    );
+    let code = generated(doc);
+    assert!(
+        code.contains("thing_id: Result<::std::string::String, String>"),
+        "{code}"
+    );
+}
+
+/// An enum per side: one only in a response, one only in a request body,
+/// one in both, and one only in a webhook event schema.
+fn enums_on_each_side() -> Value {
+    let status = |values: &[&str]| json!({"type": "string", "enum": values});
+    document(
+        json!({"/logistics/api/v1/things": {"post": {
+            "operationId": "CreateThing",
+            "requestBody": {"content": {"application/json": {"schema": schema_ref("ThingInput")}}},
+            "responses": {"200": json_response(schema_ref("Thing"))},
+        }}}),
+        json!({
+            "Thing": {"type": "object", "properties": {
+                "status": schema_ref("Status"), "source": schema_ref("Source"),
+            }},
+            "ThingInput": {"type": "object", "properties": {
+                "mode": schema_ref("Mode"), "source": schema_ref("Source"),
+            }},
+            "Status": status(&["OPEN", "UNKNOWN_VALUE"]),
+            "Mode": status(&["FAST", "SLOW"]),
+            "Source": status(&["AMAZON", "SHOPIFY"]),
+            "Phase": status(&["ARRIVED"]),
+            "ThingArrivedEvent": {"type": "object", "properties": {
+                "thingEventType": {"type": "string"}, "phase": schema_ref("Phase"),
+            }},
+        }),
+    )
+}
+
+fn enum_source<'a>(code: &'a str, name: &str) -> &'a str {
+    let start = code
+        .find(&format!("pub enum {name} {{"))
+        .unwrap_or_else(|| panic!("no enum {name}"));
+    let end = start + code[start..].find("\n    }").unwrap();
+    &code[start..end]
+}
+
+#[test]
+fn response_enums_get_a_catch_all_and_request_only_enums_stay_closed() {
+    let generated = flexport_codegen::generate_from_value(enums_on_each_side()).unwrap();
+    let code = &generated.code;
+    for name in ["Source", "Phase"] {
+        assert!(
+            enum_source(code, name)
+                .contains("#[serde(untagged)]\n        UnknownValue(::std::string::String),"),
+            "{name} is decoded, so it is open:\n{}",
+            enum_source(code, name)
+        );
+    }
+    // `UNKNOWN_VALUE` is a declared value: the catch-all takes the next name.
+    assert!(enum_source(code, "Status").contains("UnknownValue2(::std::string::String)"));
+    assert!(
+        !enum_source(code, "Mode").contains("(::std::string::String)"),
+        "Mode is only sent, so it stays closed"
+    );
+    assert!(code.contains("Self::UnknownValue(ref value) => f.write_str(value)"));
+    assert!(!code.contains("deny_unknown_fields"));
+    let change = generated
+        .changes
+        .iter()
+        .find(|change| change.pass == "open-response-enums")
+        .expect("reported");
+    assert_eq!(
+        change.detail,
+        "3 response enum(s) get `UnknownValue(String)`: Phase, Source, Status"
+    );
+}
+
+#[test]
+fn generated_types_accept_unknown_fields() {
+    // serde ignores unknown fields unless told otherwise; nothing may tell it.
+    for (version, document) in committed_documents() {
+        let code = flexport_codegen::generate(&document).unwrap().code;
+        assert!(!code.contains("deny_unknown_fields"), "{version}");
+    }
+}
+
+fn committed_documents() -> Vec<(String, Vec<u8>)> {
+    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
+    let mut found: Vec<(String, Vec<u8>)> = std::fs::read_dir(specs)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .map(|path| (path.display().to_string(), std::fs::read(&path).unwrap()))
+        .collect();
+    found.sort();
+    assert!(!found.is_empty());
+    found
+}

@@ -52,7 +52,10 @@ pub fn deliver(store: &Arc<Store>, events: Vec<Event>) {
 async fn send(webhook: &WebhookModel, payload: &serde_json::Value) -> reqwest::Result<()> {
     let request = match webhook.method {
         WebhookRequestMethod::Put => HTTP.put(&webhook.url),
-        WebhookRequestMethod::Post => HTTP.post(&webhook.url),
+        // `api::webhooks::create` refuses undeclared methods.
+        WebhookRequestMethod::Post | WebhookRequestMethod::UnknownValue(_) => {
+            HTTP.post(&webhook.url)
+        }
     };
     let request = match webhook.auth_method {
         Some(WebhookAuthType::BasicAuth) => request.basic_auth(
@@ -63,7 +66,8 @@ async fn send(webhook: &WebhookModel, payload: &serde_json::Value) -> reqwest::R
             webhook.token_header.as_deref().unwrap_or("Authorization"),
             webhook.token.clone().unwrap_or_default(),
         ),
-        Some(WebhookAuthType::None) | None => request,
+        // `api::webhooks::create` refuses undeclared auth types.
+        Some(WebhookAuthType::None | WebhookAuthType::UnknownValue(_)) | None => request,
     };
     request.json(payload).send().await?.error_for_status()?;
     Ok(())

@@ -78,7 +78,7 @@ async fn create_product(client: &Client, merchant_sku: &str) -> types::ApiProduc
 
 async fn receive(client: &Client, sku: &str, units: i32) -> types::InboundShipmentResponseV4 {
     let shipment = client
-        .create_inbounding_shipment_v4()
+        .create_inbounding_shipment()
         .body(body::<types::CreateInboundShipmentRequestV4>(json!({
             "from": {"address1": "1 A St", "city": "LA", "provinceCode": "CA", "zip": "90001", "countryCode": "US"},
             "prep": {"boxContentLabels": false},
@@ -88,11 +88,10 @@ async fn receive(client: &Client, sku: &str, units: i32) -> types::InboundShipme
         .await
         .unwrap()
         .into_inner();
-    let id: i32 = shipment.id.parse().unwrap();
     loop {
         let shipment = client
-            .get_inbounding_shipment_v4()
-            .shipment_id(id)
+            .get_inbounding_shipment()
+            .shipment_id(&shipment.id)
             .send()
             .await
             .unwrap()
@@ -119,7 +118,7 @@ async fn place_order(
     quantity: f64,
 ) -> Result<ResponseValue<types::OrderModel>, Error> {
     Ok(client
-        .create_order202307()
+        .create_order()
         .body(order_body(external_id, sku, quantity))
         .send()
         .await?)
@@ -436,7 +435,7 @@ async fn webhooks_are_managed_and_their_events_parse_into_the_typed_enum() {
     assert_eq!(
         client
             .get_webhook()
-            .webhook_id(id)
+            .webhook_id(id.to_string())
             .send()
             .await
             .unwrap()
@@ -475,8 +474,13 @@ async fn webhooks_are_managed_and_their_events_parse_into_the_typed_enum() {
             .any(|event| matches!(event, Event::Order(order) if order.external_order_id == "E-1"))
     );
 
-    client.delete_webhook().webhook_id(id).send().await.unwrap();
-    let error = api_error(client.get_webhook().webhook_id(id).send().await);
+    client
+        .delete_webhook()
+        .webhook_id(id.to_string())
+        .send()
+        .await
+        .unwrap();
+    let error = api_error(client.get_webhook().webhook_id(id.to_string()).send().await);
     assert_eq!(error.kind, ErrorKind::NotFound);
 }
 

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use flexport::v2024_04::types::{self, InternalOrderStatus, LogisticsInboundShipmentStatus};
 use flexport::v2024_04::{Client, prelude::*};
 use flexport::{ClientBuilder, ResponseMetadata};
-use serde_json::json;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -61,14 +60,21 @@ fn base_url() -> String {
 pub async fn run(client: &Client, poll: Duration) -> Result<types::OrderModel, flexport::Error> {
     let run_id = &uuid_suffix();
     let product = step("create a product", async {
+        let dimensions = types::Dimension::builder()
+            .length(4.5)
+            .width(3.5)
+            .height(4.0)
+            .length_unit(types::LengthUnit::In)
+            .weight(0.9)
+            .weight_unit(types::WeightUnit::Lb);
         let response = client
             .create_product()
-            .body(json_body::<types::CreateProductModel>(json!({
-                "name": "Ceramic mug",
-                "merchantSku": format!("MUG-{run_id}"),
-                "dimensions": {"length": 4.5, "width": 3.5, "height": 4.0, "lengthUnit": "in",
-                               "weight": 0.9, "weightUnit": "lb"},
-            })))
+            .body_map(|product| {
+                product
+                    .name("Ceramic mug")
+                    .merchant_sku(format!("MUG-{run_id}"))
+                    .dimensions(Some(built(dimensions)))
+            })
             .send()
             .await?;
         let correlation = response.correlation_id().unwrap_or("-").to_owned();
@@ -84,15 +90,25 @@ pub async fn run(client: &Client, poll: Duration) -> Result<types::OrderModel, f
     .await?;
 
     let inbound = step("create an inbound shipment of 24 units", async {
+        let from = types::InboundAddress::builder()
+            .name(Some(built::<types::InboundAddressName, _>("Mug Co.")))
+            .address1("100 Harbor Blvd")
+            .city("Long Beach")
+            .province_code("CA")
+            .zip("90802")
+            .country_code(types::CountryCode::Us);
+        let item = types::ItemDataUnstable::builder()
+            .logistics_sku(&product.logistics_sku)
+            .quantity(24);
         let shipment = client
-            .create_inbounding_shipment_v4()
-            .body(json_body::<types::CreateInboundShipmentRequestV4>(json!({
-                "from": {"name": "Mug Co.", "address1": "100 Harbor Blvd", "city": "Long Beach",
-                         "provinceCode": "CA", "zip": "90802", "countryCode": "US"},
-                "prep": {"boxContentLabels": false},
-                "shippingPlanName": format!("Workflow {run_id}"),
-                "items": [{"logisticsSku": product.logistics_sku, "quantity": 24}],
-            })))
+            .create_inbounding_shipment()
+            .body_map(|shipment| {
+                shipment
+                    .from(from)
+                    .prep(types::PrepRequestData::builder().box_content_labels(false))
+                    .shipping_plan_name(Some(format!("Workflow {run_id}")))
+                    .items(vec![built(item)])
+            })
             .send()
             .await?
             .into_inner();
@@ -104,12 +120,10 @@ pub async fn run(client: &Client, poll: Duration) -> Result<types::OrderModel, f
     .await?;
 
     step("wait until the shipment is received", async {
-        // The documents type the path's shipment id as a 32-bit integer.
-        let shipment_number: i32 = inbound.id.parse().expect("shipment ids are numbers");
         let shipment = wait_for(poll, || async {
             let shipment = client
-                .get_inbounding_shipment_v4()
-                .shipment_id(shipment_number)
+                .get_inbounding_shipment()
+                .shipment_id(&inbound.id)
                 .send()
                 .await?
                 .into_inner();
@@ -133,14 +147,24 @@ pub async fn run(client: &Client, poll: Duration) -> Result<types::OrderModel, f
     .await?;
 
     let order = step("place an order for 2 units", async {
+        let address = types::AddressInput::builder()
+            .name(Some("Ada Lovelace".to_owned()))
+            .address1("1 Main St")
+            .city("Reno")
+            .province_code(Some("NV".to_owned()))
+            .zip(Some("89501".to_owned()))
+            .country_code("US");
+        let line_item = types::OrderLineItemInput::builder()
+            .logistics_sku(&product.logistics_sku)
+            .quantity(2.0);
         let order = client
-            .create_order202307()
-            .body(json_body::<types::CreateOrderInput202307>(json!({
-                "externalOrderId": format!("WORKFLOW-{run_id}"),
-                "address": {"name": "Ada Lovelace", "address1": "1 Main St", "city": "Reno",
-                            "provinceCode": "NV", "zip": "89501", "countryCode": "US"},
-                "lineItems": [{"logisticsSku": product.logistics_sku, "quantity": 2}],
-            })))
+            .create_order()
+            .body_map(|order| {
+                order
+                    .external_order_id(format!("WORKFLOW-{run_id}"))
+                    .address(address)
+                    .line_items(vec![built(line_item)])
+            })
             .send()
             .await?
             .into_inner();
@@ -199,9 +223,12 @@ where
     }
 }
 
-/// A request body from JSON, checked against the generated type.
-fn json_body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
-    serde_json::from_value(value).expect("the example's bodies match the 2024-04 types")
+/// A value from a generated builder (or a constrained string type), whose
+/// fields this example sets from constants that satisfy the document.
+fn built<T, B: TryInto<T, Error: std::fmt::Display>>(builder: B) -> T {
+    builder
+        .try_into()
+        .unwrap_or_else(|error| panic!("the example's values match the 2024-04 types: {error}"))
 }
 
 /// Eight characters that make this run's merchant SKU and order id unique.

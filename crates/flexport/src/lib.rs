@@ -1,4 +1,4 @@
-//! Rust SDK for the [Flexport Logistics API](https://logisticsapi.flexport.com/).
+//! Rust SDK for the [Flexport Logistics API](https://logistics-api.flexport.com/).
 //!
 //! Each API version is a cargo feature and a module holding that version's
 //! generated client (`Client`, its `types`, its `prelude` of per-tag
@@ -31,14 +31,50 @@
 //! - [`oauth`] for partner apps, [`pagination`] streams, [`webhooks`] parsing
 //!   and [`ResponseMetadata`] (`x-correlation-id`, `idempotent-replayed`).
 //!
+//! From the generator, the same way for every version: enums decoded from
+//! responses and webhook payloads are open (a value newer than the pinned
+//! document decodes into `UnknownValue(String)`, kept exactly and serialized
+//! back unchanged; `FromStr` still accepts declared values only), enums used
+//! only in requests are closed, unknown response fields are ignored, method
+//! names carry no revision suffix (`create_order`, not `create_order202307`;
+//! each method's docs name the documented operationId), path ids are strings
+//! as responses give them, and `limit`/`offset` are integers.
+//!
 //! ```no_run
 //! # #[cfg(feature = "v2024-04")]
-//! # async fn run() -> Result<(), flexport::Error> {
-//! use flexport::v2024_04::prelude::*;
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use flexport::v2024_04::{prelude::*, types};
 //!
 //! let client: flexport::v2024_04::Client = flexport::ClientBuilder::from_env()?.build()?;
 //! let product = client.get_product().logistics_sku("ABC123").send().await?;
 //! println!("{}", product.into_inner().name);
+//!
+//! // Request bodies are built with the generated builders: the compiler
+//! // checks every field name and type; `send()` reports a missing required
+//! // field as `InvalidRequest` before anything is sent.
+//! let line_item: types::OrderLineItemInput = types::OrderLineItemInput::builder()
+//!     .logistics_sku("ABC123")
+//!     .quantity(2.0)
+//!     .try_into()?;
+//! let order = client
+//!     .create_order()
+//!     .body_map(|order| {
+//!         order
+//!             .external_order_id("ORDER-1001")
+//!             .address(
+//!                 types::AddressInput::builder()
+//!                     .name(Some("Ada Lovelace".to_owned()))
+//!                     .address1("1 Main St")
+//!                     .city("Reno")
+//!                     .province_code(Some("NV".to_owned()))
+//!                     .zip(Some("89501".to_owned()))
+//!                     .country_code("US"),
+//!             )
+//!             .line_items(vec![line_item])
+//!     })
+//!     .send()
+//!     .await?;
+//! println!("order {}", order.id);
 //! # Ok(())
 //! # }
 //! ```

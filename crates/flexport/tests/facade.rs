@@ -555,10 +555,11 @@ async fn offset_paged_lists_stream_every_item_until_an_empty_page() {
     let pages = all.clone();
     Mock::given(method("GET"))
         .and(path(format!("{PREFIX}/products")))
-        // The 2024-04 document types `limit` and `offset` as numbers.
-        .and(query_param("limit", "5.0"))
+        // The 2024-04 document types `limit` and `offset` as numbers; the
+        // paging-integers pass makes them integers, so no `5.0` goes out.
+        .and(query_param("limit", "5"))
         .respond_with(move |request: &Request| {
-            let offset: f64 = request
+            let offset: usize = request
                 .url
                 .query_pairs()
                 .find(|(k, _)| k == "offset")
@@ -566,7 +567,6 @@ async fn offset_paged_lists_stream_every_item_until_an_empty_page() {
                 .1
                 .parse()
                 .unwrap();
-            let offset = offset as usize;
             let page: Vec<Value> = pages.iter().skip(offset).take(5).cloned().collect();
             ResponseTemplate::new(200).set_body_json(page)
         })

@@ -242,11 +242,7 @@ async fn a_thousand_orders_through_every_fault_are_each_created_exactly_once() {
         .map(|call| {
             let client = &client;
             async move {
-                let result = client
-                    .create_order202307()
-                    .body(order_input(call))
-                    .send()
-                    .await;
+                let result = client.create_order().body(order_input(call)).send().await;
                 (call, result.map_err(Error::from))
             }
         })
@@ -313,7 +309,7 @@ async fn with_too_few_attempts_every_call_gets_a_typed_error_and_a_retry_with_it
         let key = format!("key-{call}");
         let result = flexport::with_idempotency_key(
             &key,
-            client.create_order202307().body(order_input(call)).send(),
+            client.create_order().body(order_input(call)).send(),
         )
         .await;
         match result.map_err(Error::from) {
@@ -344,7 +340,7 @@ async fn with_too_few_attempts_every_call_gets_a_typed_error_and_a_retry_with_it
                 *failures.entry(kind).or_insert(0) += 1;
                 let again = flexport::with_idempotency_key(
                     &key,
-                    client.create_order202307().body(order_input(call)).send(),
+                    client.create_order().body(order_input(call)).send(),
                 );
                 let order = again
                     .await

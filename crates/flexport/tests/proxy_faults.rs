@@ -380,7 +380,7 @@ async fn run(calls: usize, max_attempts: u32, seed: u64) -> Run {
             let (client, sku) = (&client, &sku);
             async move {
                 let result = client
-                    .create_order202307()
+                    .create_order()
                     .body(order_input(sku, call))
                     .send()
                     .await;
@@ -425,10 +425,7 @@ async fn run(calls: usize, max_attempts: u32, seed: u64) -> Run {
             .map(|order| order.into_inner().id);
         let again = flexport::with_idempotency_key(
             key,
-            direct
-                .create_order202307()
-                .body(order_input(&sku, *call))
-                .send(),
+            direct.create_order().body(order_input(&sku, *call)).send(),
         )
         .await
         .unwrap_or_else(|e| panic!("call {call} resent with {key}: {e}"));

@@ -34,14 +34,14 @@ pub fn create(
         .iter()
         .enumerate()
         .map(|(index, package)| types::PackageOutputUnstable {
-            dimension_unit: package.dimension_unit,
+            dimension_unit: package.dimension_unit.clone(),
             height: package.height,
             id: format!("{id}-{}", index + 1),
             identical_package_config_identifer: None,
             items: package.items.clone(),
             length: package.length,
             weight: package.weight,
-            weight_unit: package.weight_unit,
+            weight_unit: package.weight_unit.clone(),
             width: package.width,
         })
         .collect();

@@ -194,7 +194,8 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, P
                     ))
                 })?;
         }
-        InternalOrderStatus::Error => {}
+        // The sandbox only stores statuses it set itself.
+        InternalOrderStatus::Error | InternalOrderStatus::UnknownValue(_) => {}
     }
     order.state = state(InternalOrderStatus::Cancelled, ExternalOrderStatus::Stopped);
     order.updated_at = Some(Utc::now());

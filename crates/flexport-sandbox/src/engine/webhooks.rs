@@ -9,6 +9,20 @@ pub fn create(
     input: types::WebhookCreateModel,
 ) -> Result<types::WebhookModel, Problem> {
     required("type", &input.type_)?;
+    // The generated enums decode undeclared values (for forward compatibility
+    // of responses); as a server, the sandbox refuses them like Flexport.
+    if let types::WebhookRequestMethod::UnknownValue(value) = &input.method {
+        return Err(Problem::invalid_field(
+            "method",
+            format!("`{value}` is not a method"),
+        ));
+    }
+    if let Some(types::WebhookAuthType::UnknownValue(value)) = &input.auth_method {
+        return Err(Problem::invalid_field(
+            "authMethod",
+            format!("`{value}` is not an auth method"),
+        ));
+    }
     match url::Url::parse(&input.url) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => {}
         _ => {
