@@ -3,12 +3,14 @@
 
 #![cfg(feature = "v2024-04")]
 
+mod raw_http;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use flexport::v2024_04::{Client, prelude::*, types};
 use flexport::{ClientBuilder, Error, ErrorKind, ResponseMetadata, RetryPolicy};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 const TOKEN: &str = "secret-token-4711";
@@ -25,15 +27,9 @@ enum Act {
 }
 
 fn answer(status: &str, headers: &[(&str, &str)], body: &str) -> Act {
-    let mut text = format!("HTTP/1.1 {status}\r\n");
-    for (name, value) in headers {
-        text.push_str(&format!("{name}: {value}\r\n"));
-    }
-    text.push_str(&format!(
-        "content-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    ));
-    Act::Write(text.into_bytes())
+    let mut bytes = raw_http::response_head(status, headers, body.len());
+    bytes.extend_from_slice(body.as_bytes());
+    Act::Write(bytes)
 }
 
 fn json(status: &str, body: &str) -> Act {
@@ -94,34 +90,13 @@ async fn server(acts: Vec<Act>) -> (String, Arc<Mutex<Seen>>) {
 }
 
 async fn read_request(stream: &mut TcpStream) -> Option<String> {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if stream.read(&mut byte).await.ok()? == 0 {
-            return None;
-        }
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let length = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    stream.read_exact(&mut body).await.ok()?;
-    Some(head)
+    let head = raw_http::read_head(stream).await?;
+    raw_http::read_body(stream, &head).await?;
+    Some(String::from_utf8_lossy(&head).into_owned())
 }
 
 fn key_of(head: &str) -> Option<String> {
-    head.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("idempotency-key")
-            .then(|| value.trim().to_owned())
-    })
+    raw_http::header(head, "idempotency-key").map(str::to_owned)
 }
 
 fn builder(url: &str) -> ClientBuilder {

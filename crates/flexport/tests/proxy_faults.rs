@@ -8,6 +8,10 @@
 
 #![cfg(feature = "v2024-04")]
 
+mod raw_http;
+
+use raw_http::{header, read_body, read_head};
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,7 +20,7 @@ use flexport::v2024_04::{Client, prelude::*, types};
 use flexport::{ClientBuilder, Error, ResponseMetadata, RetryPolicy};
 use flexport_sandbox::{Config, Sandbox};
 use futures::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 const CALLS: usize = 1_000;
@@ -85,36 +89,6 @@ struct Wire {
     key: Option<String>,
 }
 
-async fn read_head(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if stream.read(&mut byte).await.ok()? == 0 {
-            return None;
-        }
-        head.push(byte[0]);
-    }
-    Some(head)
-}
-
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines().find_map(|line| {
-        let (found, value) = line.split_once(':')?;
-        found
-            .trim()
-            .eq_ignore_ascii_case(name)
-            .then_some(value.trim())
-    })
-}
-
-async fn read_body(stream: &mut TcpStream, head: &[u8]) -> Option<Vec<u8>> {
-    let text = String::from_utf8_lossy(head);
-    let length: usize = header(&text, "content-length").map_or(Some(0), |v| v.parse().ok())?;
-    let mut body = vec![0; length];
-    stream.read_exact(&mut body).await.ok()?;
-    Some(body)
-}
-
 /// A response as the sandbox gave it, to be written out whole or broken.
 struct Answer {
     head: Vec<u8>,
@@ -123,16 +97,8 @@ struct Answer {
 
 impl Answer {
     fn new(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Self {
-        let mut head = format!("HTTP/1.1 {status}\r\n");
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str(&format!(
-            "content-length: {}\r\nconnection: close\r\n\r\n",
-            body.len()
-        ));
         Self {
-            head: head.into_bytes(),
+            head: raw_http::response_head(status, headers, body.len()),
             body: body.to_vec(),
         }
     }
