@@ -82,7 +82,9 @@ pub(crate) async fn read(mut response: Response, limits: &Limits) -> reqwest::Re
             None if joined.is_empty() => first = Some(chunk),
             previous => {
                 if let Some(previous) = previous {
-                    let capacity = usize::try_from(expected).unwrap_or(limit).clamp(length, limit);
+                    let capacity = usize::try_from(expected)
+                        .unwrap_or(limit)
+                        .clamp(length, limit);
                     joined.reserve(capacity);
                     joined.extend_from_slice(&previous);
                 }
