@@ -121,7 +121,6 @@ fn main() {
 EOF
   cat >"$d/src/main.rs" <<'EOF'
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
-use prelude::*;
 
 fn main() {
     let client = Client::new("https://logistics-api.flexport.com");
