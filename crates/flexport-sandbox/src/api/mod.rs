@@ -111,6 +111,7 @@ pub fn router(store: Arc<Store>) -> Router {
     Router::new()
         .route("/sandbox/reports/{file}", get(reports::download))
         .merge(authenticated)
+        .layer(from_fn(crate::contract::per_version))
         .layer(from_fn(layers::correlation_id))
         .with_state(store)
 }
