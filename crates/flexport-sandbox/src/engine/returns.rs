@@ -66,6 +66,16 @@ pub fn create(
         };
         *restock.entry(sku).or_default() += i64::from(units);
     }
+    if data
+        .returns
+        .values()
+        .any(|record| record.order.external_return_id == input.external_return_id)
+    {
+        return Err(Problem::conflict(format!(
+            "a return with externalReturnId `{}` exists",
+            input.external_return_id
+        )));
+    }
     // Restocking must not take a product past i32::MAX units on hand,
     // counting the returns not yet processed and the inbounds not yet received.
     for (sku, units) in &restock {
@@ -94,16 +104,6 @@ pub fn create(
                 ),
             ));
         }
-    }
-    if data
-        .returns
-        .values()
-        .any(|record| record.order.external_return_id == input.external_return_id)
-    {
-        return Err(Problem::conflict(format!(
-            "a return with externalReturnId `{}` exists",
-            input.external_return_id
-        )));
     }
     let id = Data::next_id(&data.returns);
     let now = Utc::now();
