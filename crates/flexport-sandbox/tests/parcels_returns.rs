@@ -297,7 +297,7 @@ async fn a_restart_keeps_parcels_jobs_and_returns_and_moves_them_on() {
         return_step_after: Duration::from_millis(300),
         ..Config::default()
     };
-    let (parcel, job, ret) = {
+    let (parcel, job, ret, cancelled_parcel, cancelled_return) = {
         let sandbox = Sandbox::start(persistent(first)).await.unwrap();
         let api = Api::new(&sandbox);
         let sku = product(&api, "MUG-P").await;
@@ -311,9 +311,23 @@ async fn a_restart_keeps_parcels_jobs_and_returns_and_moves_them_on() {
             )
             .await;
         let items = json!([{"identifier": sku, "type": "LOGISTICS_SKU", "quantity": 4}]);
-        let (_, ret) = api.post("/returns", &a_return("R-P", items)).await;
+        let (_, ret) = api.post("/returns", &a_return("R-P", items.clone())).await;
+        // A parcel and a return that never change again: only the snapshot
+        // written at each start-up carries them to the next.
+        let (_, cancelled_parcel) = api.post("/parcels", &self::parcel()).await;
+        let cancel = json!({"parcelId": cancelled_parcel["parcelId"]});
+        assert_eq!(
+            api.post("/parcels/cancel", &cancel).await.0,
+            StatusCode::NO_CONTENT
+        );
+        let (_, cancelled_return) = api.post("/returns", &a_return("R-C", items)).await;
+        let cancel = format!("/returns/{}/cancel", cancelled_return["id"]);
+        assert_eq!(
+            api.post(&cancel, &Value::Null).await.0,
+            StatusCode::NO_CONTENT
+        );
         sandbox.stop().await;
-        (parcel, job, ret)
+        (parcel, job, ret, cancelled_parcel, cancelled_return)
     };
 
     // What was there is there, as it was, and time moves it along.
@@ -355,6 +369,22 @@ async fn a_restart_keeps_parcels_jobs_and_returns_and_moves_them_on() {
     assert_eq!(now["status"], "PROCESSED");
     let (_, now_job) = api.get(&format!("/parcels/jobs/{}", job["jobId"])).await;
     assert_eq!(now_job["parcels"].as_array().unwrap().len(), 1);
+    let tracking = format!(
+        "/parcels/{}/tracking",
+        cancelled_parcel["parcelId"].as_str().unwrap()
+    );
+    let (status, tracking) = api.get(&tracking).await;
+    assert_eq!(
+        (status, &tracking["status"]),
+        (StatusCode::OK, &json!("CANCELLED"))
+    );
+    let (status, now) = api
+        .get(&format!("/returns/{}", cancelled_return["id"]))
+        .await;
+    assert_eq!(
+        (status, &now["status"]),
+        (StatusCode::OK, &json!("CANCELLED"))
+    );
 }
 
 fn parcel_request_with_level() -> Value {
