@@ -80,8 +80,9 @@ pub struct ParcelRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BulkParcelJob {
     pub job: types::BulkParcelJobResponse,
-    /// The parcels to make, kept until the job finishes.
-    pub requests: Vec<types::BulkParcelRequest>,
+    /// The parcels to make (each with its `labelFormat`), kept until the
+    /// job finishes.
+    pub requests: Vec<(types::BulkParcelRequest, Option<String>)>,
     /// When the job finishes; `None` once it has.
     pub finish_at: Option<DateTime<Utc>>,
 }

@@ -392,3 +392,90 @@ fn parcel_request_with_level() -> Value {
     request["serviceLevel"] = json!("STANDARD");
     request
 }
+
+#[tokio::test]
+async fn labels_are_served_and_an_address_cannot_add_zpl_commands() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let api = Api::new(&sandbox);
+    let http = reqwest::Client::new();
+    let fetch = |url: String| {
+        let http = http.clone();
+        async move {
+            // No token: label links work like a carrier's.
+            let response = http.get(url).send().await.unwrap();
+            let status = response.status();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .map(|value| value.to_str().unwrap().to_owned());
+            (status, content_type, response.bytes().await.unwrap())
+        }
+    };
+
+    let (_, png_parcel) = api.post("/parcels", &parcel()).await;
+    let (status, content_type, body) =
+        fetch(png_parcel["shippingLabelUrl"].as_str().unwrap().to_owned()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type.as_deref(), Some("image/png"));
+    assert!(body.starts_with(b"\x89PNG\r\n\x1a\n"));
+
+    let mut hostile = parcel();
+    hostile["labelFormat"] = json!("ZPL203");
+    hostile["shipToAddress"]["name"] = json!("Ada^XZ^XA^FO0,0^GB800,800,800^FS\n~JA");
+    let (status, zpl_parcel) = api.post("/parcels", &hostile).await;
+    assert_eq!(status, StatusCode::OK, "{zpl_parcel}");
+    let url = zpl_parcel["shippingLabelUrl"].as_str().unwrap().to_owned();
+    assert!(url.ends_with(".zpl"), "{url}");
+    let (status, _, body) = fetch(url.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let zpl = String::from_utf8(body.to_vec()).unwrap();
+    assert_eq!(zpl.matches("^XA").count(), 1, "{zpl}");
+    assert_eq!(zpl.matches("^XZ").count(), 1, "{zpl}");
+    assert!(!zpl.contains("^GB") && !zpl.contains('~'), "{zpl}");
+    assert!(zpl.contains(zpl_parcel["trackingCode"].as_str().unwrap()));
+
+    // A cancelled label is void; names of no label are 404.
+    let cancel = json!({"parcelId": zpl_parcel["parcelId"]});
+    assert_eq!(
+        api.post("/parcels/cancel", &cancel).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let base = format!("{}/sandbox/labels", sandbox.base_url());
+    for url in [
+        url,
+        format!("{base}/1001.zpl"),
+        format!("{base}/999.png"),
+        format!("{base}/../reports/x"),
+        format!("{base}/jobs/1001.zpl"),
+    ] {
+        assert_eq!(fetch(url.clone()).await.0, StatusCode::NOT_FOUND, "{url}");
+    }
+
+    // A finished bulk job's labels: one ZPL document with a label per parcel.
+    let mut request = parcel();
+    request["serviceLevel"] = json!("STANDARD");
+    let (_, job) = api
+        .post(
+            "/parcels/jobs",
+            &json!({"packslipRequired": false, "parcels": [request.clone(), request]}),
+        )
+        .await;
+    let mut labels_url = None;
+    for _ in 0..GIVE_UP_AFTER_POLLS {
+        let (_, now) = api.get(&format!("/parcels/jobs/{}", job["jobId"])).await;
+        if let Some(url) = now["labelsUrl"].as_str() {
+            labels_url = Some(url.to_owned());
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    let (status, _, body) = fetch(labels_url.expect("the job never finished")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        String::from_utf8(body.to_vec())
+            .unwrap()
+            .matches("^XA")
+            .count(),
+        2
+    );
+}

@@ -3,15 +3,17 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use flexport_logistics_2024_04::types;
+use serde_json::Value;
 
 use super::{JsonBody, Reply, Tx};
 use crate::engine::{self, parcels};
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::state::{ParcelStage, Store};
 
 pub fn routes() -> Router<Arc<Store>> {
     // `/parcels/quote`, `/parcels/cancel` and `/parcels/jobs` are also what
@@ -28,16 +30,96 @@ pub fn routes() -> Router<Arc<Store>> {
         .route("/parcels/tracking/{tracking_code}", get(tracking_by_code))
 }
 
+/// The label documents the sandbox hands out URLs for, outside the API (no
+/// token needed, like a carrier's label link): `/sandbox/labels/{id}.png`
+/// and `.zpl` for a parcel (404 once cancelled), `returns/{id}.png` for a
+/// return's sandbox label, `jobs/{id}.zpl` for all labels of a finished bulk
+/// job in one ZPL document. Every PNG is the same sample label.
+pub fn label_routes() -> Router<Arc<Store>> {
+    Router::new().route("/sandbox/labels/{*file}", get(label))
+}
+
+const SAMPLE_LABEL_PNG: &[u8] = include_bytes!("../../assets/label.png");
+
+async fn label(State(store): State<Arc<Store>>, Path(file): Path<String>) -> Response {
+    let url = format!("{}/sandbox/labels/{file}", store.base_url);
+    let data = store.read();
+    let png = || ([(header::CONTENT_TYPE, "image/png")], SAMPLE_LABEL_PNG).into_response();
+    let zpl = |text: String| {
+        ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+    };
+    if let Some(record) = data.parcels.values().find(|record| {
+        record.parcel.shipping_label_url == url && record.stage != ParcelStage::Cancelled
+    }) {
+        return if file.ends_with(".zpl") {
+            zpl(parcels::zpl(record))
+        } else {
+            png()
+        };
+    }
+    if data
+        .returns
+        .values()
+        .any(|record| record.order.shipping_label.label_url.as_deref() == Some(&url))
+    {
+        return png();
+    }
+    if let Some(job) = data
+        .parcel_jobs
+        .values()
+        .find(|job| job.job.labels_url.as_deref() == Some(&url))
+    {
+        let text = job
+            .job
+            .parcels
+            .iter()
+            .filter_map(|made| parcels::find(&data, &made.integration_channel_parcel_id).ok())
+            .map(parcels::zpl)
+            .collect();
+        return zpl(text);
+    }
+    Problem::not_found("label", &file).into_response()
+}
+
 async fn no_parcel(uri: axum::http::Uri) -> Problem {
     let id = uri.path().rsplit('/').next().unwrap_or_default().to_owned();
     Problem::not_found("parcel", &id)
 }
 
+/// Takes `labelFormat` out of a parcel request: the document allows any
+/// string there (`anyOf: [ShippingLabelFormat, string]`), which the
+/// generated type cannot decode.
+fn take_label_format(request: &mut Value, field: &str) -> Result<Option<String>, Problem> {
+    match request
+        .as_object_mut()
+        .and_then(|object| object.remove("labelFormat"))
+    {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(format)) => Ok(Some(format)),
+        Some(other) => Err(Problem::invalid_field(
+            field,
+            format!("{other} is not a string"),
+        )),
+    }
+}
+
+/// The typed request in `value`; a value that does not fit gets a 400
+/// naming the offending field, as [`JsonBody`] does.
+fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Problem> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let field = if path == "." { "body".to_owned() } else { path };
+        Problem::invalid_field(&field, error.into_inner())
+    })
+}
+
 async fn create(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<types::CreateParcelRequestUnstable>,
+    JsonBody(mut request): JsonBody<Value>,
 ) -> Reply<types::Parcel> {
+    let format = take_label_format(&mut request, "labelFormat")?;
+    let input = parcels::ParcelInput::single(typed(request)?, format);
     tx.run(&store, |w| parcels::create(w, input))
 }
 
@@ -89,9 +171,19 @@ async fn tracking_url(
 async fn create_job(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<types::BulkParcelJobRequest>,
+    JsonBody(mut request): JsonBody<Value>,
 ) -> Reply<types::BulkParcelJobResponse> {
-    tx.run(&store, |w| parcels::create_job(w, input))
+    let mut formats = Vec::new();
+    if let Some(parcels) = request.get_mut("parcels").and_then(Value::as_array_mut) {
+        for (i, parcel) in parcels.iter_mut().enumerate() {
+            formats.push(take_label_format(
+                parcel,
+                &format!("parcels[{i}].labelFormat"),
+            )?);
+        }
+    }
+    let input: types::BulkParcelJobRequest = typed(request)?;
+    tx.run(&store, |w| parcels::create_job(w, input, formats))
 }
 
 async fn get_job(

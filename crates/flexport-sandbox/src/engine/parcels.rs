@@ -5,7 +5,7 @@
 //! parcels after [`Config::parcel_job_after`](crate::Config::parcel_job_after).
 
 use chrono::{DateTime, Utc};
-use flexport_logistics_2024_04::types::{self, LengthUnit, ShippingLabelFormat, WeightUnit};
+use flexport_logistics_2024_04::types::{self, LengthUnit, WeightUnit};
 use serde_json::json;
 
 use super::{Writer, later, required};
@@ -21,37 +21,39 @@ const MAX_SIDE_INCHES: f64 = 1_000.0;
 const MAX_WEIGHT_LBS: f64 = 10_000.0;
 
 /// The parts of a parcel request that creation and bulk jobs share.
+///
+/// `labelFormat` comes apart from the typed request: the document declares
+/// it as `anyOf: [ShippingLabelFormat, string]`, which the generated type
+/// cannot decode from the plain string a request carries.
 pub struct ParcelInput {
     pub customer_parcel_id: Option<String>,
     pub customer_custom_field: Option<String>,
     pub service_level: Option<String>,
     pub ship_to_address: types::DeliverrAddress,
     pub dimensions: types::ParcelDimensions,
-    pub label_format: Option<types::ShippingLabelFormatParcel>,
+    pub label_format: Option<String>,
 }
 
-impl From<types::CreateParcelRequestUnstable> for ParcelInput {
-    fn from(input: types::CreateParcelRequestUnstable) -> Self {
+impl ParcelInput {
+    pub fn single(input: types::CreateParcelRequestUnstable, label_format: Option<String>) -> Self {
         Self {
             customer_parcel_id: input.customer_parcel_id,
             customer_custom_field: input.customer_custom_field,
             service_level: input.service_level,
             ship_to_address: input.ship_to_address,
             dimensions: input.dimensions,
-            label_format: input.label_format,
+            label_format,
         }
     }
-}
 
-impl From<types::BulkParcelRequest> for ParcelInput {
-    fn from(input: types::BulkParcelRequest) -> Self {
+    pub fn bulk(input: types::BulkParcelRequest, label_format: Option<String>) -> Self {
         Self {
             customer_parcel_id: input.customer_parcel_id,
             customer_custom_field: input.customer_custom_field,
             service_level: Some(input.service_level),
             ship_to_address: input.ship_to_address,
             dimensions: input.dimensions,
-            label_format: input.label_format,
+            label_format,
         }
     }
 }
@@ -143,25 +145,17 @@ pub fn price(service_level: &str, billed_lbs: f64) -> f64 {
 
 const DEFAULT_SERVICE_LEVEL: &str = "STANDARD";
 
-/// The label file's extension: PNG unless ZPL is asked for; another format
-/// (the document allows any string) is refused.
-fn label_extension(
-    field: &str,
-    format: Option<&types::ShippingLabelFormatParcel>,
-) -> Result<&'static str, Problem> {
-    let Some(format) = format else {
-        return Ok("png");
-    };
-    match (&format.subtype_0, format.subtype_1.as_deref()) {
-        (Some(ShippingLabelFormat::Png), _) => Ok("png"),
-        (Some(ShippingLabelFormat::Zpl203), _) => Ok("zpl"),
-        (None, Some(text)) if text.eq_ignore_ascii_case("PNG") => Ok("png"),
-        (None, Some(text)) if text.eq_ignore_ascii_case("ZPL203") => Ok("zpl"),
-        (None, Some(text)) => Err(Problem::invalid_field(
+/// The label file's extension: PNG unless ZPL203 is asked for; another
+/// format (the document allows any string) is refused.
+fn label_extension(field: &str, format: Option<&str>) -> Result<&'static str, Problem> {
+    match format {
+        None => Ok("png"),
+        Some(text) if text.eq_ignore_ascii_case("PNG") => Ok("png"),
+        Some(text) if text.eq_ignore_ascii_case("ZPL203") => Ok("zpl"),
+        Some(text) => Err(Problem::invalid_field(
             field,
             format!("the sandbox makes PNG and ZPL203 labels, not `{text}`"),
         )),
-        (None, None) => Ok("png"),
     }
 }
 
@@ -184,7 +178,10 @@ pub fn check(prefix: &str, input: ParcelInput) -> Result<Checked, Problem> {
         }
         None => DEFAULT_SERVICE_LEVEL.to_owned(),
     };
-    let extension = label_extension(&format!("{prefix}labelFormat"), input.label_format.as_ref())?;
+    let extension = label_extension(
+        &format!("{prefix}labelFormat"),
+        input.label_format.as_deref(),
+    )?;
     Ok(Checked {
         price: price(&service_level, billed),
         service_level,
@@ -239,11 +236,8 @@ fn make(w: &mut Writer<'_>, checked: Checked, now: DateTime<Utc>) -> types::Parc
     parcel
 }
 
-pub fn create(
-    w: &mut Writer<'_>,
-    input: types::CreateParcelRequestUnstable,
-) -> Result<types::Parcel, Problem> {
-    let checked = check("", input.into())?;
+pub fn create(w: &mut Writer<'_>, input: ParcelInput) -> Result<types::Parcel, Problem> {
+    let checked = check("", input)?;
     Ok(make(w, checked, Utc::now()))
 }
 
@@ -431,6 +425,7 @@ pub fn advance_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
 pub fn create_job(
     w: &mut Writer<'_>,
     input: types::BulkParcelJobRequest,
+    label_formats: Vec<Option<String>>,
 ) -> Result<types::BulkParcelJobResponse, Problem> {
     if input.parcels.is_empty() {
         return Err(Problem::invalid_field(
@@ -438,8 +433,13 @@ pub fn create_job(
             "a bulk job needs at least one parcel",
         ));
     }
-    for (i, parcel) in input.parcels.iter().enumerate() {
-        check(&format!("parcels[{i}]."), parcel.clone().into())?;
+    let mut requests = Vec::with_capacity(input.parcels.len());
+    for (i, (parcel, format)) in input.parcels.into_iter().zip(label_formats).enumerate() {
+        check(
+            &format!("parcels[{i}]."),
+            ParcelInput::bulk(parcel.clone(), format.clone()),
+        )?;
+        requests.push((parcel, format));
     }
     let id = Data::next_id(&w.data().parcel_jobs);
     let job = types::BulkParcelJobResponse {
@@ -451,7 +451,7 @@ pub fn create_job(
     w.apply(crate::state::Change::BulkParcelJob(Box::new(
         BulkParcelJob {
             job: job.clone(),
-            requests: input.parcels,
+            requests,
             finish_at: Some(later(Utc::now(), w.config().parcel_job_after)),
         },
     )));
@@ -482,8 +482,11 @@ pub fn finish_due_jobs(w: &mut Writer<'_>, now: DateTime<Utc>) {
         .collect();
     for mut job in due {
         let mut parcels = Vec::with_capacity(job.requests.len());
-        for (i, request) in std::mem::take(&mut job.requests).into_iter().enumerate() {
-            let parcel = match check(&format!("parcels[{i}]."), request.into()) {
+        for (i, (request, format)) in std::mem::take(&mut job.requests).into_iter().enumerate() {
+            let parcel = match check(
+                &format!("parcels[{i}]."),
+                ParcelInput::bulk(request, format),
+            ) {
                 Ok(checked) => {
                     let parcel = make(w, checked, now);
                     types::BulkParcelJobParcel {
@@ -511,10 +514,50 @@ pub fn finish_due_jobs(w: &mut Writer<'_>, now: DateTime<Utc>) {
         job.job.parcels = parcels;
         job.job.status = JOB_COMPLETED.to_owned();
         job.job.labels_url = Some(format!(
-            "{}/sandbox/labels/jobs/{}.zip",
+            "{}/sandbox/labels/jobs/{}.zpl",
             w.store.base_url, job.job.job_id
         ));
         job.finish_at = None;
         w.apply(crate::state::Change::BulkParcelJob(Box::new(job)));
     }
+}
+
+/// The parcel's label as ZPL (for 203 dpi printers): carrier, service level,
+/// address and a Code 128 barcode of the tracking code. Characters that
+/// start ZPL commands (`^`, `~`) and control characters in the address are
+/// replaced by spaces, so an address cannot add commands to the label.
+pub fn zpl(record: &ParcelRecord) -> String {
+    let text = |value: &str| -> String {
+        value
+            .chars()
+            .map(|c| {
+                if c == '^' || c == '~' || c.is_control() {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect()
+    };
+    let to = &record.ship_to;
+    let parcel = &record.parcel;
+    let lines = [
+        format!("{} {}", parcel.carrier_code, text(&parcel.service_level)),
+        text(&to.name),
+        text(&to.street1),
+        text(to.street2.as_deref().unwrap_or("")),
+        text(&format!(
+            "{}, {} {} {}",
+            to.city, to.state, to.zip, to.country
+        )),
+    ];
+    let mut zpl = String::from("^XA\n^CI28\n");
+    for (i, line) in lines.iter().enumerate() {
+        zpl.push_str(&format!("^FO50,{}^A0N,30,30^FD{line}^FS\n", 50 + i * 45));
+    }
+    zpl.push_str(&format!(
+        "^FO50,320^BCN,150,Y,N,N^FD{}^FS\n^XZ\n",
+        parcel.tracking_code
+    ));
+    zpl
 }
