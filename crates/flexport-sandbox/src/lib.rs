@@ -75,7 +75,9 @@ pub struct Config {
     // parcels and returns
     /// How long a parcel stays at each tracking stage: label created, in
     /// transit, out for delivery; it is delivered three of these after its
-    /// creation (or after its bulk job finishes).
+    /// creation (or after its bulk job finishes). Like the other durations,
+    /// a step is taken at the first tick of the sandbox's clock after it is
+    /// due (ticks are at most 250 ms apart on an idle machine).
     pub parcel_step_after: Duration,
     /// How long a bulk parcel job takes before it makes its parcels.
     pub parcel_job_after: Duration,

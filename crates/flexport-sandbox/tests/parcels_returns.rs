@@ -479,3 +479,46 @@ async fn labels_are_served_and_an_address_cannot_add_zpl_commands() {
         2
     );
 }
+
+#[tokio::test]
+async fn the_tracking_links_a_parcel_and_a_return_carry_answer() {
+    let sandbox = Sandbox::start(frozen()).await.unwrap();
+    let api = Api::new(&sandbox);
+    let sku = product(&api, "MUG-T").await;
+    let (_, parcel) = api.post("/parcels", &parcel()).await;
+    let items = json!([{"identifier": sku, "type": "LOGISTICS_SKU", "quantity": 1}]);
+    let (_, ret) = api.post("/returns", &a_return("R-T", items)).await;
+    let (_, url) = api
+        .get(&format!(
+            "/parcels/{}/tracking_url",
+            parcel["parcelId"].as_str().unwrap()
+        ))
+        .await;
+    let code = parcel["trackingCode"].as_str().unwrap();
+    let return_code = ret["shippingLabel"]["trackingCode"].as_str().unwrap();
+    for (url, expected) in [
+        (url.as_str().unwrap(), format!("{code}: LABEL_CREATED")),
+        (
+            parcel["flexportTrackingUrl"].as_str().unwrap(),
+            format!("{code}: LABEL_CREATED"),
+        ),
+        (
+            ret["shippingLabel"]["trackingUrl"].as_str().unwrap(),
+            format!("{return_code}: CREATED"),
+        ),
+    ] {
+        let response = reqwest::get(url).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{url}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains(&expected), "{url}: {page}");
+    }
+    let unknown = format!(
+        "{}/sandbox/tracking/SBX{}",
+        sandbox.base_url(),
+        parcel["parcelId"].as_str().unwrap()
+    );
+    assert_eq!(
+        reqwest::get(unknown).await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}

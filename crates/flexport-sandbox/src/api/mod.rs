@@ -113,7 +113,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .layer(from_fn_with_state(store.clone(), layers::authenticate));
     Router::new()
         .route("/sandbox/reports/{file}", get(reports::download))
-        .merge(parcels::label_routes())
+        .merge(parcels::public_routes())
         .merge(authenticated)
         .layer(from_fn(layers::correlation_id))
         .with_state(store)

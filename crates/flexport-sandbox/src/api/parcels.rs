@@ -30,13 +30,55 @@ pub fn routes() -> Router<Arc<Store>> {
         .route("/parcels/tracking/{tracking_code}", get(tracking_by_code))
 }
 
-/// The label documents the sandbox hands out URLs for, outside the API (no
-/// token needed, like a carrier's label link): `/sandbox/labels/{id}.png`
-/// and `.zpl` for a parcel (404 once cancelled), `returns/{id}.png` for a
-/// return's sandbox label, `jobs/{id}.zpl` for all labels of a finished bulk
-/// job in one ZPL document. Every PNG is the same sample label.
-pub fn label_routes() -> Router<Arc<Store>> {
-    Router::new().route("/sandbox/labels/{*file}", get(label))
+/// The documents the sandbox hands out URLs for, outside the API (no token
+/// needed, like a carrier's links):
+/// - labels: `/sandbox/labels/{id}.png` and `.zpl` for a parcel (404 once
+///   cancelled), `returns/{id}.png` for a return's sandbox label,
+///   `jobs/{id}.zpl` for all labels of a finished bulk job in one ZPL
+///   document; every PNG is the same sample label;
+/// - tracking pages: `/sandbox/tracking/{code}` and `/sandbox/carrier/{code}`
+///   for a parcel's or a sandbox return label's tracking code, as plain text.
+pub fn public_routes() -> Router<Arc<Store>> {
+    Router::new()
+        .route("/sandbox/labels/{*file}", get(label))
+        .route("/sandbox/tracking/{code}", get(tracking_page))
+        .route("/sandbox/carrier/{code}", get(tracking_page))
+}
+
+async fn tracking_page(State(store): State<Arc<Store>>, Path(code): Path<String>) -> Response {
+    let data = store.read();
+    let page = if let Ok(record) = parcels::find_by_tracking_code(&data, &code) {
+        let times = &record.tracking;
+        let mut page = format!(
+            "{} {}: {}\n",
+            record.parcel.carrier_code,
+            code,
+            parcels::status(record.stage)
+        );
+        for (what, time) in [
+            ("label created", times.label_time),
+            ("in transit", times.arrival_scan_time),
+            ("delivered", times.delivery_time),
+        ] {
+            if let Some(time) = time {
+                page.push_str(&format!("{what}: {}\n", time.to_rfc3339()));
+            }
+        }
+        page
+    } else if let Some(record) = data.returns.values().find(|record| {
+        record.order.shipping_label.tracking_code == code
+            && record.order.shipping_label.carrier == parcels::CARRIER
+    }) {
+        let label = &record.order.shipping_label;
+        format!("{} {}: {}\n", label.carrier, code, label.tracking_status)
+    } else {
+        return Problem::new(
+            StatusCode::NOT_FOUND,
+            "no parcel or return with this tracking code",
+        )
+        .into_response();
+    };
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], page).into_response()
 }
 
 const SAMPLE_LABEL_PNG: &[u8] = include_bytes!("../../assets/label.png");
