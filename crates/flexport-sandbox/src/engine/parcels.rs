@@ -561,3 +561,74 @@ pub fn zpl(record: &ParcelRecord) -> String {
     ));
     zpl
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dimensions(
+        side: f64,
+        length_unit: LengthUnit,
+        weight: f64,
+        weight_unit: WeightUnit,
+    ) -> types::ParcelDimensions {
+        types::ParcelDimensions {
+            height: side,
+            length: side,
+            length_unit,
+            weight,
+            weight_unit,
+            width: side,
+        }
+    }
+
+    #[test]
+    fn the_billed_weight_is_the_larger_of_actual_and_dimensional_in_whole_pounds() {
+        // 10 in cube: 1000 in³ / 139 = 7.2 lb, more than 1 lb actual.
+        let cube = dimensions(10.0, LengthUnit::In, 1.0, WeightUnit::Lb);
+        assert_eq!(billed_weight_lbs("d", &cube).unwrap(), 8.0);
+        // The same cube in centimetres, and a heavy small box in kilograms.
+        let cube = dimensions(25.4, LengthUnit::Cm, 16.0, WeightUnit::Oz);
+        assert_eq!(billed_weight_lbs("d", &cube).unwrap(), 8.0);
+        let heavy = dimensions(0.1, LengthUnit::M, 10.0, WeightUnit::Kg);
+        assert_eq!(billed_weight_lbs("d", &heavy).unwrap(), 23.0);
+        let grams = dimensions(10.0, LengthUnit::Mm, 500.0, WeightUnit::G);
+        assert_eq!(billed_weight_lbs("d", &grams).unwrap(), 2.0);
+    }
+
+    #[test]
+    fn sizes_that_are_not_positive_finite_or_within_a_carrier_s_are_refused() {
+        for (side, weight) in [
+            (0.0, 1.0),
+            (-1.0, 1.0),
+            (f64::NAN, 1.0),
+            (f64::INFINITY, 1.0),
+            (1_001.0, 1.0),
+            (1.0, 0.0),
+            (1.0, f64::NAN),
+            (1.0, 10_001.0),
+        ] {
+            let parcel = dimensions(side, LengthUnit::In, weight, WeightUnit::Lb);
+            let problem = billed_weight_lbs("dimensions", &parcel).unwrap_err();
+            assert_eq!(
+                problem.status,
+                axum::http::StatusCode::BAD_REQUEST,
+                "{side} {weight}"
+            );
+            assert!(
+                problem.detail.starts_with("`dimensions."),
+                "{}",
+                problem.detail
+            );
+        }
+    }
+
+    #[test]
+    fn label_formats_are_png_or_zpl_in_any_case() {
+        assert_eq!(label_extension("f", None).unwrap(), "png");
+        assert_eq!(label_extension("f", Some("png")).unwrap(), "png");
+        assert_eq!(label_extension("f", Some("ZPL203")).unwrap(), "zpl");
+        assert!(label_extension("f", Some("PDF")).is_err());
+        assert!(label_extension("f", Some("")).is_err());
+    }
+}
