@@ -115,6 +115,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/sandbox/reports/{file}", get(reports::download))
         .merge(parcels::public_routes())
         .merge(authenticated)
+        .layer(from_fn(crate::contract::per_version))
         .layer(from_fn(layers::correlation_id))
         .with_state(store)
 }
