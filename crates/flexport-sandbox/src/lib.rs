@@ -76,6 +76,19 @@ pub struct Config {
     /// Size in bytes past which the state file is compacted into a snapshot
     /// (once it is also twice the size of its last snapshot).
     pub compact_after: u64,
+    // parcels and returns
+    /// How long a parcel stays at each tracking stage: label created, in
+    /// transit, out for delivery; it is delivered three of these after its
+    /// creation (or after its bulk job finishes). Like the other durations,
+    /// a step is taken at the first tick of the sandbox's clock after it is
+    /// due (ticks are at most 250 ms apart on an idle machine).
+    pub parcel_step_after: Duration,
+    /// How long a bulk parcel job takes before it makes its parcels.
+    pub parcel_job_after: Duration,
+    /// How long a return stays at each status: created, shipped, received
+    /// for processing; it is processed (and its units restocked) three of
+    /// these after its creation.
+    pub return_step_after: Duration,
 }
 
 impl Default for Config {
@@ -90,6 +103,10 @@ impl Default for Config {
             state_file: None,
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             compact_after: 64 << 20,
+            // parcels and returns
+            parcel_step_after: Duration::from_secs(2),
+            parcel_job_after: Duration::from_secs(1),
+            return_step_after: Duration::from_secs(2),
         }
     }
 }
@@ -106,6 +123,9 @@ impl Config {
             ("ship_after", self.ship_after),
             ("report_after", self.report_after),
             ("idempotency_ttl", self.idempotency_ttl),
+            ("parcel_step_after", self.parcel_step_after),
+            ("parcel_job_after", self.parcel_job_after),
+            ("return_step_after", self.return_step_after),
         ] {
             if duration > MAX_DURATION {
                 return Err(std::io::Error::new(

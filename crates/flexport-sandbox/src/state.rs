@@ -55,6 +55,49 @@ pub struct Report {
     pub ready_at: Option<DateTime<Utc>>,
 }
 
+/// Where a parcel is on its way; each stage follows the one before after
+/// [`Config::parcel_step_after`](crate::Config::parcel_step_after).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ParcelStage {
+    LabelCreated,
+    InTransit,
+    OutForDelivery,
+    Delivered,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ParcelRecord {
+    pub parcel: types::Parcel,
+    pub ship_to: types::DeliverrAddress,
+    pub stage: ParcelStage,
+    pub tracking: types::TrackingResultTimestamps,
+    /// When the parcel moves to its next stage; `None` once delivered or cancelled.
+    pub next_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BulkParcelJob {
+    pub job: types::BulkParcelJobResponse,
+    /// The parcels to make (each with its `labelFormat`), kept until the
+    /// job finishes.
+    pub requests: Vec<(types::BulkParcelRequest, Option<String>)>,
+    /// When the job finishes; `None` once it has.
+    pub finish_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReturnRecord {
+    pub order: types::ReturnsApiOrder,
+    /// The logistics SKU and units each item restocks once processed.
+    pub restock: Vec<(String, i64)>,
+    /// The marketplace order id the return came from (its `logisticsOrderId`).
+    pub order_id: Option<String>,
+    /// When the return moves to its next status; `None` once processed or cancelled.
+    pub next_at: Option<DateTime<Utc>>,
+}
+
 /// A response kept for replay to a request with the same `idempotency-key`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredResponse {
@@ -97,6 +140,10 @@ pub enum Change {
     ResponsesExpired {
         before: DateTime<Utc>,
     },
+    // parcels and returns
+    Parcel(Box<ParcelRecord>),
+    BulkParcelJob(Box<BulkParcelJob>),
+    Return(Box<ReturnRecord>),
 }
 
 #[derive(Debug, Default, Clone)]
@@ -110,6 +157,10 @@ pub struct Data {
     pub webhooks: BTreeMap<u64, types::WebhookModel>,
     pub reports: HashMap<String, Report>,
     pub responses: HashMap<String, StoredResponse>,
+    // parcels and returns
+    pub parcels: BTreeMap<u64, ParcelRecord>,
+    pub parcel_jobs: BTreeMap<u64, BulkParcelJob>,
+    pub returns: BTreeMap<u64, ReturnRecord>,
 }
 
 impl Data {
@@ -148,6 +199,17 @@ impl Data {
             Change::ResponsesExpired { before } => {
                 self.responses
                     .retain(|_, response| response.stored_at >= before);
+            }
+            // parcels and returns
+            Change::Parcel(record) => {
+                let id = numeric_id(&record.parcel.parcel_id);
+                self.parcels.insert(id, *record);
+            }
+            Change::BulkParcelJob(job) => {
+                self.parcel_jobs.insert(job.job.job_id as u64, *job);
+            }
+            Change::Return(record) => {
+                self.returns.insert(record.order.id as u64, *record);
             }
         }
     }
@@ -193,6 +255,22 @@ impl Data {
                     key: key.clone(),
                     response: response.clone(),
                 }),
+        );
+        // parcels and returns
+        changes.extend(
+            self.parcels
+                .values()
+                .map(|record| Change::Parcel(Box::new(record.clone()))),
+        );
+        changes.extend(
+            self.parcel_jobs
+                .values()
+                .map(|job| Change::BulkParcelJob(Box::new(job.clone()))),
+        );
+        changes.extend(
+            self.returns
+                .values()
+                .map(|record| Change::Return(Box::new(record.clone()))),
         );
         changes
     }

@@ -3,8 +3,10 @@
 pub mod bundles;
 pub mod inbounds;
 pub mod orders;
+pub mod parcels;
 pub mod products;
 pub mod reports;
+pub mod returns;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -94,7 +96,8 @@ pub fn router(store: Arc<Store>) -> Router {
             get(webhooks::get).delete(webhooks::delete),
         )
         .route("/reports", post(reports::generate))
-        .route("/reports/{report_reference}", get(reports::status));
+        .route("/reports/{report_reference}", get(reports::status))
+        .merge(parcels::routes().merge(returns::routes()));
     let mut versions = Router::new();
     for version in VERSIONS {
         versions = versions.nest(&format!("/logistics/api/{version}"), api.clone());
@@ -110,6 +113,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .layer(from_fn_with_state(store.clone(), layers::authenticate));
     Router::new()
         .route("/sandbox/reports/{file}", get(reports::download))
+        .merge(parcels::public_routes())
         .merge(authenticated)
         .layer(from_fn(crate::contract::per_version))
         .layer(from_fn(layers::correlation_id))
