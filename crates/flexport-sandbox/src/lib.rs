@@ -24,7 +24,9 @@
 //! ```
 
 mod api;
+pub mod auth;
 mod engine;
+pub mod faults;
 mod journal;
 mod layers;
 mod problem;
@@ -41,6 +43,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use auth::{PartnerApp, ScopedToken};
+pub use faults::Faults;
 pub use problem::Problem;
 
 /// The API versions the sandbox serves, as they appear in paths.
@@ -72,6 +76,21 @@ pub struct Config {
     /// Size in bytes past which the state file is compacted into a snapshot
     /// (once it is also twice the size of its last snapshot).
     pub compact_after: u64,
+    // auth
+    /// Tokens accepted with only the scopes they list (see [`auth`] for the
+    /// scope names); [`Config::tokens`] have every scope.
+    pub scoped_tokens: Vec<ScopedToken>,
+    /// Tokens of a locked account: accepted (not 401), but every API call
+    /// with one answers 423 problem+json.
+    pub locked_tokens: Vec<String>,
+    /// Partner apps that may use the OAuth flow (`/oauth/authorize`,
+    /// `/oauth/token`); by default one, [`PartnerApp::default`].
+    pub oauth_apps: Vec<PartnerApp>,
+    /// How long an authorization code can be exchanged after it is issued.
+    pub oauth_code_ttl: Duration,
+    /// Injected faults (5xx, slow answers, dropped connections); none by
+    /// default.
+    pub faults: Faults,
 }
 
 impl Default for Config {
@@ -86,6 +105,11 @@ impl Default for Config {
             state_file: None,
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             compact_after: 64 << 20,
+            scoped_tokens: Vec::new(),
+            locked_tokens: Vec::new(),
+            oauth_apps: vec![PartnerApp::default()],
+            oauth_code_ttl: Duration::from_secs(60),
+            faults: Faults::default(),
         }
     }
 }
@@ -95,13 +119,19 @@ pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60)
 
 impl Config {
     /// Checks that every duration is at most [`MAX_DURATION`], so that the
-    /// times computed from them exist.
+    /// times computed from them exist, that every scope named is one of
+    /// [`auth::all_scopes`], and that the fault shares are shares
+    /// ([`Faults::validate`]).
     pub fn validate(&self) -> std::io::Result<()> {
+        auth::validate(self)?;
+        self.faults.validate()?;
         for (name, duration) in [
             ("receive_after", self.receive_after),
             ("ship_after", self.ship_after),
             ("report_after", self.report_after),
             ("idempotency_ttl", self.idempotency_ttl),
+            ("oauth_code_ttl", self.oauth_code_ttl),
+            ("faults.slow_delay", self.faults.slow_delay),
         ] {
             if duration > MAX_DURATION {
                 return Err(std::io::Error::new(
@@ -117,7 +147,7 @@ impl Config {
         Ok(())
     }
 
-    fn accepted_tokens(&self) -> Vec<String> {
+    pub(crate) fn accepted_tokens(&self) -> Vec<String> {
         if self.tokens.is_empty() {
             vec![DEFAULT_TOKEN.to_owned()]
         } else {
@@ -155,13 +185,11 @@ impl Sandbox {
         let ticker = tokio::spawn(ticker::run(store.clone()));
         let app = api::router(store);
         let (stop, stopped) = oneshot::channel();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        // Not `axum::serve`: its services cannot fail, and a dropped
+        // connection fault (see [`Faults`]) needs one that can.
+        let server = tokio::spawn(faults::serve(listener, app, async {
+            let _ = stopped.await;
+        }));
         Ok(Self {
             address,
             token,

@@ -97,6 +97,25 @@ pub enum Change {
     ResponsesExpired {
         before: DateTime<Utc>,
     },
+    // oauth
+    /// An authorization code was issued (kept by its digest).
+    OAuthCode {
+        digest: String,
+        code: crate::auth::AuthorizationCode,
+    },
+    /// An authorization code was exchanged.
+    OAuthCodeUsed {
+        digest: String,
+    },
+    /// Forgets the codes that expired before `before`.
+    OAuthCodesExpired {
+        before: DateTime<Utc>,
+    },
+    /// An access token was issued (kept by its digest).
+    OAuthToken {
+        digest: String,
+        token: crate::auth::IssuedToken,
+    },
 }
 
 #[derive(Debug, Default, Clone)]
@@ -110,6 +129,11 @@ pub struct Data {
     pub webhooks: BTreeMap<u64, types::WebhookModel>,
     pub reports: HashMap<String, Report>,
     pub responses: HashMap<String, StoredResponse>,
+    // oauth
+    /// Authorization codes by digest ([`crate::auth::digest`]).
+    pub oauth_codes: HashMap<String, crate::auth::AuthorizationCode>,
+    /// Access tokens issued by the OAuth flow, by digest.
+    pub oauth_tokens: HashMap<String, crate::auth::IssuedToken>,
 }
 
 impl Data {
@@ -148,6 +172,20 @@ impl Data {
             Change::ResponsesExpired { before } => {
                 self.responses
                     .retain(|_, response| response.stored_at >= before);
+            }
+            Change::OAuthCode { digest, code } => {
+                self.oauth_codes.insert(digest, code);
+            }
+            Change::OAuthCodeUsed { digest } => {
+                if let Some(code) = self.oauth_codes.get_mut(&digest) {
+                    code.used = true;
+                }
+            }
+            Change::OAuthCodesExpired { before } => {
+                self.oauth_codes.retain(|_, code| code.expires_at >= before);
+            }
+            Change::OAuthToken { digest, token } => {
+                self.oauth_tokens.insert(digest, token);
             }
         }
     }
@@ -192,6 +230,22 @@ impl Data {
                 .map(|(key, response)| Change::Response {
                     key: key.clone(),
                     response: response.clone(),
+                }),
+        );
+        changes.extend(
+            self.oauth_codes
+                .iter()
+                .map(|(digest, code)| Change::OAuthCode {
+                    digest: digest.clone(),
+                    code: code.clone(),
+                }),
+        );
+        changes.extend(
+            self.oauth_tokens
+                .iter()
+                .map(|(digest, token)| Change::OAuthToken {
+                    digest: digest.clone(),
+                    token: token.clone(),
                 }),
         );
         changes
@@ -275,6 +329,8 @@ pub struct Store {
     /// older generation holds changes that never reached the disk.
     generation: Arc<AtomicU64>,
     journal: Option<Journal>,
+    // faults
+    pub fault_dice: crate::faults::FaultDice,
 }
 
 impl Store {
@@ -290,6 +346,7 @@ impl Store {
             None => (Arc::new(RwLock::new(Data::default())), None),
         };
         let working = data.read().unwrap().clone();
+        let fault_dice = crate::faults::FaultDice::new(config.faults.seed);
         Ok(Self {
             config,
             base_url,
@@ -301,6 +358,7 @@ impl Store {
             })),
             generation,
             journal,
+            fault_dice,
         })
     }
 

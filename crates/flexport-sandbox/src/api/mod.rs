@@ -2,6 +2,7 @@
 
 pub mod bundles;
 pub mod inbounds;
+pub mod oauth;
 pub mod orders;
 pub mod products;
 pub mod reports;
@@ -110,7 +111,9 @@ pub fn router(store: Arc<Store>) -> Router {
         .layer(from_fn_with_state(store.clone(), layers::authenticate));
     Router::new()
         .route("/sandbox/reports/{file}", get(reports::download))
+        .merge(oauth::routes())
         .merge(authenticated)
+        .layer(from_fn_with_state(store.clone(), crate::faults::inject))
         .layer(from_fn(layers::correlation_id))
         .with_state(store)
 }

@@ -6,6 +6,7 @@
 
 pub mod bundles;
 pub mod inbounds;
+pub mod oauth;
 pub mod orders;
 pub mod products;
 pub mod reports;
@@ -113,6 +114,7 @@ pub fn tick(w: &mut Writer<'_>, now: DateTime<Utc>, expire_keys: bool) {
     inbounds::receive_due(w, now);
     orders::ship_due(w, now);
     reports::finish_due(w, now);
+    oauth::expire_codes(w, now);
     if expire_keys {
         let before = expired_before(now, w.config().idempotency_ttl);
         if w.data()
