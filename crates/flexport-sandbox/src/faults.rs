@@ -14,8 +14,10 @@
 //! | drop after | [`Faults::drop_after`] | handled and committed as above, then the connection is closed without an answer | yes |
 //!
 //! The second decides whether the answer is slow: [`Faults::slow`] of
-//! requests wait [`Faults::slow_delay`] before they are handled (a client
-//! that gives up meanwhile leaves nothing behind).
+//! requests wait [`Faults::slow_delay`] before they are handled. A client
+//! that gives up meanwhile and closes its connection leaves nothing behind:
+//! hyper stops serving a request whose connection is closed (a test checks
+//! this for a write abandoned by a client's timeout).
 //!
 //! So a client that retries with the same `idempotency-key` (as the `flexport`
 //! crate does) gets the first answer replayed after an "after" fault, and
