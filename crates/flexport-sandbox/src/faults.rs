@@ -95,10 +95,10 @@ impl Faults {
 }
 
 /// The generator the faults are drawn from.
-pub struct FaultDice(Mutex<fastrand::Rng>);
+pub(crate) struct FaultDice(Mutex<fastrand::Rng>);
 
 impl FaultDice {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self(Mutex::new(fastrand::Rng::with_seed(seed)))
     }
 
@@ -122,7 +122,11 @@ struct DropConnection;
 
 /// The middleware that injects [`Faults`] (outside everything but the
 /// correlation id, so that "before" faults reach nothing of the request).
-pub async fn inject(State(store): State<Arc<Store>>, request: Request, next: Next) -> Response {
+pub(crate) async fn inject(
+    State(store): State<Arc<Store>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let faults = &store.config.faults;
     if !faults.any() || !request.uri().path().starts_with("/logistics/api/") {
         return next.run(request).await;
@@ -190,7 +194,7 @@ impl std::error::Error for ConnectionDropped {}
 /// Serves `app` on `listener` (HTTP/1.1) until `stop` completes, then stops
 /// accepting and waits for the requests in flight. A response marked
 /// [`DropConnection`] closes its connection without being written.
-pub async fn serve(listener: TcpListener, app: Router, stop: impl Future<Output = ()>) {
+pub(crate) async fn serve(listener: TcpListener, app: Router, stop: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
     tokio::pin!(stop);
     loop {

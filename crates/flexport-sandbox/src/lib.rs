@@ -8,7 +8,12 @@
 //! generated types), and behaves like the real service where a client can
 //! tell: bearer tokens, `idempotency-key` replays, `x-correlation-id` on
 //! every response, problem+json errors with the documented statuses, 429 with
-//! `Retry-After` above a request rate.
+//! `Retry-After` above a request rate. Tokens may carry scopes (403 naming
+//! the one missing; the scope names are the sandbox's convention, see
+//! [`auth`]) or belong to a locked account (423); partner apps get codes
+//! and tokens through the OAuth flow (`/oauth/authorize`, `/oauth/token`,
+//! with Flexport's errors 405001 to 405005); and [`Faults`] injects 5xx
+//! answers, slow answers and dropped connections.
 //!
 //! State lives in memory, or in a journal file ([`Config::state_file`]): a
 //! change is written and `fdatasync`ed before it becomes visible or its
