@@ -113,6 +113,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/sandbox/reports/{file}", get(reports::download))
         .merge(oauth::routes())
         .merge(authenticated)
+        .layer(from_fn(crate::contract::per_version))
         .layer(from_fn_with_state(store.clone(), crate::faults::inject))
         .layer(from_fn(layers::correlation_id))
         .with_state(store)
