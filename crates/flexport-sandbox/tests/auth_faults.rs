@@ -663,3 +663,55 @@ async fn a_slow_write_the_client_gave_up_on_is_not_carried_out() {
         0
     );
 }
+
+#[tokio::test]
+async fn hostile_credentials_and_parameters_are_refused_or_carried_safely() {
+    let sandbox = Sandbox::start(config()).await.unwrap();
+    let token_url = format!("{}/oauth/token", api(&sandbox));
+    let form = "grant_type=authorization_code&code=c&redirect_uri=x";
+    for authorization in [
+        &b"Basic !!!not-base64"[..],
+        b"Basic c2FuZGJveC1hcHA=", // "sandbox-app", no colon
+        b"Basic c2FuZGJveC1hcHA6", // "sandbox-app:", empty secret
+        b"Basic \xff\xfe",
+        b"Bearer full-token",
+        b"basic",
+    ] {
+        let response = reqwest::Client::new()
+            .post(&token_url)
+            .header(
+                "authorization",
+                reqwest::header::HeaderValue::from_bytes(authorization).unwrap(),
+            )
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        problem(response, 401).await;
+    }
+    // A repeated form field is ambiguous and refused, not guessed at.
+    let repeated = reqwest::Client::new()
+        .post(&token_url)
+        .basic_auth(DEFAULT_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET))
+        .body("grant_type=authorization_code&code=a&code=b&redirect_uri=x")
+        .send()
+        .await
+        .unwrap();
+    problem(repeated, 400).await;
+    // A state carrying a header injection comes back percent-encoded, intact.
+    let hostile_state = "s\r\nSet-Cookie: session=stolen";
+    let response = authorize(
+        &sandbox,
+        &[
+            ("response_type", "code"),
+            ("client_id", DEFAULT_CLIENT_ID),
+            ("scope", "orders:read"),
+            ("state", hostile_state),
+        ],
+    )
+    .await;
+    assert!(response.headers().get("set-cookie").is_none());
+    let redirect = redirect_pairs(&response, &callback_url(&sandbox));
+    assert_eq!(value(&redirect, "state"), Some(hostile_state));
+}
