@@ -67,7 +67,7 @@ pub const DEFAULT_TOKEN: &str = "sandbox-token";
 pub struct Config {
     /// Where to listen; port 0 picks a free one.
     pub address: SocketAddr,
-    /// Bearer tokens accepted; empty means [`DEFAULT_TOKEN`].
+    /// Bearer tokens accepted, with every scope; empty means [`DEFAULT_TOKEN`].
     pub tokens: Vec<String>,
     /// How long after creation an inbound shipment is received.
     pub receive_after: Duration,
