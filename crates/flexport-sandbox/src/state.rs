@@ -144,6 +144,25 @@ pub enum Change {
     Parcel(Box<ParcelRecord>),
     BulkParcelJob(Box<BulkParcelJob>),
     Return(Box<ReturnRecord>),
+    // oauth
+    /// An authorization code was issued (kept by its digest).
+    OAuthCode {
+        digest: String,
+        code: crate::auth::AuthorizationCode,
+    },
+    /// An authorization code was exchanged.
+    OAuthCodeUsed {
+        digest: String,
+    },
+    /// Forgets the codes that expired before `before`.
+    OAuthCodesExpired {
+        before: DateTime<Utc>,
+    },
+    /// An access token was issued (kept by its digest).
+    OAuthToken {
+        digest: String,
+        token: crate::auth::IssuedToken,
+    },
 }
 
 #[derive(Debug, Default, Clone)]
@@ -161,6 +180,11 @@ pub struct Data {
     pub parcels: BTreeMap<u64, ParcelRecord>,
     pub parcel_jobs: BTreeMap<u64, BulkParcelJob>,
     pub returns: BTreeMap<u64, ReturnRecord>,
+    // oauth
+    /// Authorization codes by digest ([`crate::auth::digest`]).
+    pub oauth_codes: HashMap<String, crate::auth::AuthorizationCode>,
+    /// Access tokens issued by the OAuth flow, by digest.
+    pub oauth_tokens: HashMap<String, crate::auth::IssuedToken>,
 }
 
 impl Data {
@@ -210,6 +234,20 @@ impl Data {
             }
             Change::Return(record) => {
                 self.returns.insert(record.order.id as u64, *record);
+            }
+            Change::OAuthCode { digest, code } => {
+                self.oauth_codes.insert(digest, code);
+            }
+            Change::OAuthCodeUsed { digest } => {
+                if let Some(code) = self.oauth_codes.get_mut(&digest) {
+                    code.used = true;
+                }
+            }
+            Change::OAuthCodesExpired { before } => {
+                self.oauth_codes.retain(|_, code| code.expires_at >= before);
+            }
+            Change::OAuthToken { digest, token } => {
+                self.oauth_tokens.insert(digest, token);
             }
         }
     }
@@ -271,6 +309,22 @@ impl Data {
             self.returns
                 .values()
                 .map(|record| Change::Return(Box::new(record.clone()))),
+        );
+        changes.extend(
+            self.oauth_codes
+                .iter()
+                .map(|(digest, code)| Change::OAuthCode {
+                    digest: digest.clone(),
+                    code: code.clone(),
+                }),
+        );
+        changes.extend(
+            self.oauth_tokens
+                .iter()
+                .map(|(digest, token)| Change::OAuthToken {
+                    digest: digest.clone(),
+                    token: token.clone(),
+                }),
         );
         changes
     }
@@ -353,6 +407,8 @@ pub struct Store {
     /// older generation holds changes that never reached the disk.
     generation: Arc<AtomicU64>,
     journal: Option<Journal>,
+    // faults
+    pub fault_dice: crate::faults::FaultDice,
 }
 
 impl Store {
@@ -368,6 +424,7 @@ impl Store {
             None => (Arc::new(RwLock::new(Data::default())), None),
         };
         let working = data.read().unwrap().clone();
+        let fault_dice = crate::faults::FaultDice::new(config.faults.seed);
         Ok(Self {
             config,
             base_url,
@@ -379,6 +436,7 @@ impl Store {
             })),
             generation,
             journal,
+            fault_dice,
         })
     }
 

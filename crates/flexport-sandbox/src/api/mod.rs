@@ -2,6 +2,7 @@
 
 pub mod bundles;
 pub mod inbounds;
+pub mod oauth;
 pub mod orders;
 pub mod parcels;
 pub mod products;
@@ -114,8 +115,10 @@ pub fn router(store: Arc<Store>) -> Router {
     Router::new()
         .route("/sandbox/reports/{file}", get(reports::download))
         .merge(parcels::public_routes())
+        .merge(oauth::routes())
         .merge(authenticated)
         .layer(from_fn(crate::contract::per_version))
+        .layer(from_fn_with_state(store.clone(), crate::faults::inject))
         .layer(from_fn(layers::correlation_id))
         .with_state(store)
 }

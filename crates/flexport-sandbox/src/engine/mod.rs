@@ -6,6 +6,7 @@
 
 pub mod bundles;
 pub mod inbounds;
+pub mod oauth;
 pub mod orders;
 pub mod parcels;
 pub mod products;
@@ -117,6 +118,7 @@ pub fn tick(w: &mut Writer<'_>, now: DateTime<Utc>, expire_keys: bool) {
     reports::finish_due(w, now);
     parcels::tick(w, now);
     returns::advance_due(w, now);
+    oauth::expire_codes(w, now);
     if expire_keys {
         let before = expired_before(now, w.config().idempotency_ttl);
         if w.data()
