@@ -102,23 +102,40 @@ def reports():
     values["reportReference"] = [report["reportReference"]]
 
 
+PARCEL = {
+    "shipToAddress": {
+        "name": "Sandbox Customer",
+        "street1": "1 Main St",
+        "city": "Reno",
+        "state": "NV",
+        "zip": "89501",
+        "country": "US",
+    },
+    "dimensions": {"length": 10, "width": 8, "height": 4, "lengthUnit": "in", "weight": 2, "weightUnit": "lb"},
+}
+
+
 def parcels():
-    parcel = call("POST", "2024-04", "/parcels", {
-        "shipTo": ADDRESS,
-        "shipFrom": ADDRESS,
-        "serviceLevel": "STANDARD",
-        "dimensions": {"length": 10, "width": 8, "height": 4, "weight": 2, "dimensionUnit": "in", "weightUnit": "lb"},
-    })
-    values["parcelId"] = [str(parcel["parcelId"])]
+    parcel = call("POST", "2024-04", "/parcels", PARCEL)
+    values["parcelId"] = [parcel["parcelId"]]
     values["trackingCode"] = [parcel["trackingCode"]]
+
+
+def parcel_jobs():
+    job = call("POST", "2024-04", "/parcels/jobs", {
+        "packslipRequired": False,
+        "parcels": [dict(PARCEL, serviceLevel="STANDARD")],
+    })
+    values["id"] = [job["jobId"]]
 
 
 def returns():
     created = call("POST", "2024-04", "/returns", {
-        "orderId": values["orderId"][0],
-        "items": [{"logisticsSku": values["logisticsSku"][0], "quantity": 1}],
+        "rma": "SEED-RMA-1",
+        "externalReturnId": "SEED-RETURN-1",
+        "returnItems": [{"identifier": values["logisticsSku"][0], "type": "LOGISTICS_SKU", "quantity": 1}],
     })
-    values["returnId"] = [str(created["id"])]
+    values["returnId"] = [created["id"]]
 
 
 for kind, create in [
@@ -129,16 +146,24 @@ for kind, create in [
     ("webhooks", webhooks),
     ("reports", reports),
     ("parcels", parcels),
+    ("bulk parcel jobs", parcel_jobs),
     ("returns", returns),
 ]:
     seed(kind, create)
+
+
+def plain(value):
+    """`1001.0` (a number-typed id) as `1001`."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def toml_list(items):
     # Documents type some ids as numbers and some as strings: a numeric id
     # is given both ways, and schemathesis uses the one the schema allows.
     entries = []
-    for item in items:
+    for item in map(plain, items):
         entries.append(json.dumps(str(item)))
         if str(item).isdigit():
             entries.append(str(item))
@@ -146,8 +171,20 @@ def toml_list(items):
 
 
 print("# Written by scripts/schemathesis-seed.py for one sandbox run.")
+print(f'headers = {{ Authorization = "Bearer {TOKEN}" }}')
 for name, ids in sorted(values.items()):
     print(f"\n[dictionaries.{name}]\nvalues = {toml_list(ids)}")
 print("\n[parameters]")
 for name in sorted(values):
     print(f'"path.{name}" = {{ dictionary = "{name}", probability = 0.9 }}')
+
+# The OAuth operations authenticate the partner app, not a merchant: the
+# sandbox's default app (crates/flexport-sandbox, `PartnerApp::default`).
+print('''
+[[operations]]
+include-operation-id = "AuthorizationRedirect"
+parameters = { "query.client_id" = "sandbox-app", "query.response_type" = "code" }
+
+[[operations]]
+include-operation-id = "TokenExchange"
+headers = { Authorization = "Basic c2FuZGJveC1hcHA6c2FuZGJveC1hcHAtc2VjcmV0" }''')
