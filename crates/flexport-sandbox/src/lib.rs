@@ -1,11 +1,13 @@
 //! A local stand-in for the Flexport Logistics API, for workflows that must
-//! run offline and in seconds: products, inventory, inbound shipments that
-//! are received after a delay, orders that ship after a delay, bundles,
-//! webhooks (delivered to their URLs) and reports.
+//! run offline and in seconds: every operation of every version's document,
+//! including products, inventory, inbound shipments that are received after
+//! a delay, orders that ship after a delay, parcels whose tracking advances
+//! to delivered, returns that are processed and restocked, bundles, webhooks
+//! (delivered to their URLs), reports, and the `unstable` operations.
 //!
 //! It serves `/logistics/api/{version}/...` for every version the SDK knows,
 //! one engine behind each version's own document (embedded at build time,
-//! see `contract`): an operation the version lacks is a 404 (405 for a
+//! see [`contract`]): an operation the version lacks is a 404 (405 for a
 //! wrong method), a JSON request body that does not fit the version's
 //! schema is a 400 naming the field, and a JSON answer carries only the
 //! fields the version declares. It behaves like the real service where a
