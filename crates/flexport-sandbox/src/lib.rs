@@ -72,6 +72,12 @@ pub struct Config {
     /// Size in bytes past which the state file is compacted into a snapshot
     /// (once it is also twice the size of its last snapshot).
     pub compact_after: u64,
+    /// How long an inbound shipment's quote process and a channel's product
+    /// sync take to complete.
+    pub quote_after: Duration,
+    /// How long each step of a freight order's tracking takes (tendered,
+    /// picked up, delivered).
+    pub freight_step_after: Duration,
 }
 
 impl Default for Config {
@@ -86,6 +92,8 @@ impl Default for Config {
             state_file: None,
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             compact_after: 64 << 20,
+            quote_after: Duration::from_secs(1),
+            freight_step_after: Duration::from_secs(2),
         }
     }
 }
@@ -102,6 +110,8 @@ impl Config {
             ("ship_after", self.ship_after),
             ("report_after", self.report_after),
             ("idempotency_ttl", self.idempotency_ttl),
+            ("quote_after", self.quote_after),
+            ("freight_step_after", self.freight_step_after),
         ] {
             if duration > MAX_DURATION {
                 return Err(std::io::Error::new(

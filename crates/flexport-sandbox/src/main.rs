@@ -69,6 +69,7 @@ async fn main() -> ExitCode {
         state_file: args.state,
         idempotency_ttl: seconds(args.idempotency_ttl, "idempotency-ttl"),
         compact_after: args.compact_after,
+        ..Config::default()
     };
     let sandbox = match Sandbox::start(config).await {
         Ok(sandbox) => sandbox,

@@ -6,6 +6,14 @@ pub mod orders;
 pub mod products;
 pub mod reports;
 pub mod webhooks;
+// sandboxops
+pub mod accounts;
+pub mod channels;
+pub mod events;
+pub mod freight;
+pub mod sandboxops;
+pub mod uploads;
+pub mod warehouse;
 
 use std::sync::Arc;
 
@@ -94,7 +102,8 @@ pub fn router(store: Arc<Store>) -> Router {
             get(webhooks::get).delete(webhooks::delete),
         )
         .route("/reports", post(reports::generate))
-        .route("/reports/{report_reference}", get(reports::status));
+        .route("/reports/{report_reference}", get(reports::status))
+        .merge(sandboxops::routes());
     let mut versions = Router::new();
     for version in VERSIONS {
         versions = versions.nest(&format!("/logistics/api/{version}"), api.clone());
@@ -110,6 +119,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .layer(from_fn_with_state(store.clone(), layers::authenticate));
     Router::new()
         .route("/sandbox/reports/{file}", get(reports::download))
+        .route("/sandbox/documents/{file}", get(sandboxops::document))
         .merge(authenticated)
         .layer(from_fn(layers::correlation_id))
         .with_state(store)
@@ -192,5 +202,14 @@ impl QueryPairs {
         let offset = self.count("offset")?.unwrap_or(0);
         let limit = self.count("limit")?.unwrap_or(100);
         Ok(items.skip(offset).take(limit).collect())
+    }
+}
+
+impl QueryPairs {
+    /// Every pair, in order (sandboxops).
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()))
     }
 }
