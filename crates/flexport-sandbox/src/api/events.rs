@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::{HeaderValue, Uri, header};
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use flexport_runtime::webhooks::event_key;
@@ -22,7 +22,10 @@ const MAX_LIMIT: usize = 250;
 /// emitted later than it). `limit` (default 50, at most 250) events a page;
 /// when more match, a `Link: <…?page_info=…>; rel="next"` header gives the
 /// next page, whose `page_info` is opaque.
-pub async fn list(State(store): State<Arc<Store>>, uri: Uri) -> Result<Response, Problem> {
+pub async fn list(
+    State(store): State<Arc<Store>>,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, Problem> {
     let query = QueryPairs::from_uri(&uri);
     let limit = query.count("limit")?.unwrap_or(50);
     if limit == 0 || limit > MAX_LIMIT {
