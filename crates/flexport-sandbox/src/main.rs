@@ -42,6 +42,12 @@ struct Args {
     /// Bytes past which the state file is compacted into a snapshot.
     #[arg(long, default_value_t = 64 << 20)]
     compact_after: u64,
+    /// Seconds an inbound quote process or a channel's product sync takes.
+    #[arg(long, default_value_t = 1.0)]
+    quote_after: f64,
+    /// Seconds each step of a freight order's tracking takes.
+    #[arg(long, default_value_t = 2.0)]
+    freight_step_after: f64,
 }
 
 #[tokio::main]
@@ -69,7 +75,8 @@ async fn main() -> ExitCode {
         state_file: args.state,
         idempotency_ttl: seconds(args.idempotency_ttl, "idempotency-ttl"),
         compact_after: args.compact_after,
-        ..Config::default()
+        quote_after: seconds(args.quote_after, "quote-after"),
+        freight_step_after: seconds(args.freight_step_after, "freight-step-after"),
     };
     let sandbox = match Sandbox::start(config).await {
         Ok(sandbox) => sandbox,

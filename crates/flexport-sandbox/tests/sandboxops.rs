@@ -424,6 +424,11 @@ async fn warehouse_details_name_every_unknown_sku() {
     assert_eq!(status, 200);
     assert!(storage[0].get("warehouseDetails").is_none(), "{storage}");
     assert_eq!(
+        api.get("/products/warehouse").await.0,
+        404,
+        "no product `warehouse`"
+    );
+    assert_eq!(
         api.post(
             "/products/warehouse?poolName=ATTIC",
             json!({"logisticsSkus": [sku]})
@@ -516,6 +521,14 @@ async fn upload_targets_are_checked() {
             .iter()
             .any(|field| field["name"] == "key")
     );
+    // The target takes the upload (and keeps nothing of it).
+    let uploaded = reqwest::Client::new()
+        .post(target["url"].as_str().unwrap())
+        .body(vec![0u8; 2048])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 204);
     let mut too_big = input.clone();
     too_big["fileSize"] = json!(1u64 << 40);
     assert_eq!(api.post("/uploads", too_big).await.0, 422);

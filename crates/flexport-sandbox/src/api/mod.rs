@@ -119,7 +119,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .layer(from_fn_with_state(store.clone(), layers::authenticate));
     Router::new()
         .route("/sandbox/reports/{file}", get(reports::download))
-        .route("/sandbox/documents/{file}", get(sandboxops::document))
+        .merge(sandboxops::public_routes())
         .merge(authenticated)
         .layer(from_fn(layers::correlation_id))
         .with_state(store)

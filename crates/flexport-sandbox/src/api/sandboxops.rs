@@ -32,7 +32,12 @@ pub fn routes() -> Router<Arc<Store>> {
             "/inbounds/shipments/{shipment_id}/update",
             axum::routing::patch(inbounds::update),
         )
-        .route("/products/warehouse", post(warehouse::details))
+        // A GET asks for the product of SKU `warehouse`; SKUs the sandbox
+        // hands out never are.
+        .route(
+            "/products/warehouse",
+            post(warehouse::details).get(|| async { Problem::not_found("product", "warehouse") }),
+        )
         .route("/accounts/status", get(accounts::status))
         .route("/channels", post(channels::create))
         .route(
@@ -42,6 +47,25 @@ pub fn routes() -> Router<Arc<Store>> {
         .route("/events", get(events::list))
         .route("/uploads", post(uploads::create))
         .merge(freight::routes())
+}
+
+/// Routes outside the API, without a token: the documents whose URLs the
+/// sandbox hands out, and the upload target of `CreateUploadTarget`.
+pub fn public_routes() -> Router<Arc<Store>> {
+    Router::new()
+        .route("/sandbox/documents/{file}", get(document))
+        .route("/sandbox/uploads", post(upload))
+}
+
+/// Takes an upload to a `CreateUploadTarget` URL: reads the body to its end
+/// and keeps nothing of it. 204, or 400 when the body breaks off.
+async fn upload(body: axum::body::Body) -> Result<axum::http::StatusCode, Problem> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        chunk.map_err(|error| Problem::invalid_field("body", error))?;
+    }
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// A document the sandbox handed out a URL for: `inbound-{shipmentId}.pdf`
