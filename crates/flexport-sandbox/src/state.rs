@@ -90,8 +90,10 @@ impl Channel {
     }
 }
 
+/// Unambiguous for any two strings (a JSON array of both), so that no type
+/// and store name can pass for another pair.
 pub fn channel_key(channel_type: &str, store_name: &str) -> String {
-    format!("{channel_type}\n{store_name}")
+    serde_json::json!([channel_type, store_name]).to_string()
 }
 
 /// A freight order (`CreateContainersOrder`, `CreatePalletsOrder`,

@@ -503,6 +503,16 @@ async fn channels_sync_products_one_sync_at_a_time() {
         404
     );
     assert_eq!(api.get("/channels/SHOPIFY/shop/mugs/sync").await.0, 404);
+    // A type and store name that run together differently name another channel.
+    let (status, _) = api
+        .post(
+            "/channels",
+            json!({"channelType": "A\nB", "accessToken": "t", "storeName": "C", "locationId": "L"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(api.post_empty("/channels/A/shop/B%0AC/sync").await.0, 404);
+    assert_eq!(api.post_empty("/channels/A%0AB/shop/C/sync").await.0, 204);
 }
 
 #[tokio::test]
