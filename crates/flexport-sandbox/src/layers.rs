@@ -22,7 +22,8 @@ use crate::problem::Problem;
 use crate::state::{Change, CommitError, Store, StoredResponse};
 use crate::webhooks;
 
-const MAX_BODY: usize = 4 << 20;
+/// The largest request body the sandbox reads.
+pub const MAX_BODY: usize = 4 << 20;
 
 /// The token a request authenticated with.
 #[derive(Clone)]

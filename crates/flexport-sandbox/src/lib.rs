@@ -4,9 +4,12 @@
 //! webhooks (delivered to their URLs) and reports.
 //!
 //! It serves `/logistics/api/{version}/...` for every version the SDK knows,
-//! with the request and response bodies of the 2024-04 document (its
-//! generated types), and behaves like the real service where a client can
-//! tell: bearer tokens, `idempotency-key` replays, `x-correlation-id` on
+//! one engine behind each version's own document (embedded at build time,
+//! see `contract`): an operation the version lacks is a 404 (405 for a
+//! wrong method), a JSON request body that does not fit the version's
+//! schema is a 400 naming the field, and a JSON answer carries only the
+//! fields the version declares. It behaves like the real service where a
+//! client can tell: bearer tokens, `idempotency-key` replays, `x-correlation-id` on
 //! every response, problem+json errors with the documented statuses, 429 with
 //! `Retry-After` above a request rate.
 //!
@@ -24,6 +27,7 @@
 //! ```
 
 mod api;
+pub mod contract;
 mod engine;
 mod journal;
 mod layers;

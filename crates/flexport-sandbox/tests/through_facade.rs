@@ -573,7 +573,7 @@ async fn every_version_is_served_and_an_unknown_path_is_a_404_problem() {
     for version in VERSIONS.into_iter().chain(["2099-01"]) {
         let response = http
             .get(format!(
-                "{}/logistics/api/{version}/products",
+                "{}/logistics/api/{version}/webhooks",
                 sandbox.base_url()
             ))
             .bearer_auth(sandbox.token())
@@ -584,6 +584,42 @@ async fn every_version_is_served_and_an_unknown_path_is_a_404_problem() {
         assert_eq!(response.status(), expected, "{version}");
         assert!(response.headers().contains_key("x-correlation-id"));
     }
+}
+
+/// A version's paths serve only what that version's document has, even
+/// where a newer version has more: 2023-04 cannot list products (405: the
+/// path has only POST there) nor read a bulk parcel job (404).
+#[tokio::test]
+async fn an_operation_a_version_does_not_have_is_not_served_on_its_paths() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let http = reqwest::Client::new();
+    let call = |method: reqwest::Method, version: &str, path: &str| {
+        http.request(
+            method,
+            format!("{}/logistics/api/{version}{path}", sandbox.base_url()),
+        )
+        .bearer_auth(sandbox.token())
+        .json(&serde_json::json!({"parcelIds": ["1"]}))
+        .send()
+    };
+    let listed = call(reqwest::Method::GET, "2023-07", "/products")
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    let not_allowed = call(reqwest::Method::GET, "2023-04", "/products")
+        .await
+        .unwrap();
+    assert_eq!(not_allowed.status(), 405);
+    assert_eq!(
+        not_allowed.headers()["content-type"],
+        "application/problem+json"
+    );
+    let missing = call(reqwest::Method::GET, "2023-04", "/parcels/jobs/1")
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let detail = missing.text().await.unwrap();
+    assert!(detail.contains("2023-04 has no operation"), "{detail}");
 }
 
 #[tokio::test]
@@ -630,4 +666,98 @@ async fn the_state_file_keeps_products_orders_and_idempotency_keys_across_a_rest
     assert_eq!(replay.into_inner().id, order.id);
     let second = create_product(&client, "MUG-2").await;
     assert_ne!(second.logistics_sku, sku, "ids continue after the restart");
+}
+
+/// One engine, each version's own document: a field 2023-04 does not have
+/// (`shippingPlanName`) is never in its answers, while 2024-04 answers it;
+/// a request value only a newer version has (`source: TIKTOK`, added in
+/// 2024-04's enum) is a 400 naming the field on 2023-04 and accepted on
+/// 2024-04.
+#[tokio::test]
+async fn each_version_answers_its_own_shapes_and_checks_its_own_request_schema() {
+    let sandbox = Sandbox::start(without_shipping()).await.unwrap();
+    let client = client(&sandbox);
+    let http = reqwest::Client::new();
+    let url =
+        |version: &str, path: &str| format!("{}/logistics/api/{version}{path}", sandbox.base_url());
+    let sku = create_product(&client, "MUG-V").await.logistics_sku;
+    let shipment: Value = http
+        .post(url("2024-04", "/inbounds/shipments"))
+        .bearer_auth(sandbox.token())
+        .json(&json!({
+            "from": {"address1": "1 A St", "city": "LA", "provinceCode": "CA", "zip": "90001", "countryCode": "US"},
+            "prep": {"boxContentLabels": false},
+            "items": [{"logisticsSku": sku, "quantity": 3}],
+            "shippingPlanName": "Spring restock",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shipment["shippingPlanName"], "Spring restock");
+    let id = shipment["id"].as_str().unwrap();
+    for (version, has_it) in [("2023-04", false), ("2023-07", false), ("2024-04", true)] {
+        let shipment: Value = http
+            .get(url(version, &format!("/inbounds/shipments/{id}")))
+            .bearer_auth(sandbox.token())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(shipment["id"], id, "{version}");
+        assert_eq!(
+            shipment.get("shippingPlanName").is_some(),
+            has_it,
+            "{version}: {shipment}"
+        );
+        let listed: Value = http
+            .get(url(
+                version,
+                &format!("/inbounds/shipments?shipmentIds={id}"),
+            ))
+            .bearer_auth(sandbox.token())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let listed = listed
+            .as_array()
+            .unwrap_or_else(|| panic!("{version}: {listed}"));
+        assert!(
+            listed
+                .iter()
+                .all(|shipment| shipment.get("shippingPlanName").is_some() == has_it),
+            "{version}: {listed:?}"
+        );
+    }
+
+    let mut order = serde_json::to_value(order_body("E-TIKTOK", &sku, 1.0)).unwrap();
+    order["source"] = json!("TIKTOK");
+    let old = http
+        .post(url("2023-04", "/orders"))
+        .bearer_auth(sandbox.token())
+        .json(&order)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 400);
+    let problem: Value = old.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().starts_with("`source`"),
+        "{problem}"
+    );
+    let new = http
+        .post(url("2024-04", "/orders"))
+        .bearer_auth(sandbox.token())
+        .json(&order)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(new.status(), 400, "{}", new.text().await.unwrap());
 }

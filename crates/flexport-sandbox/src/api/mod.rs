@@ -121,6 +121,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/sandbox/reports/{file}", get(reports::download))
         .merge(sandboxops::public_routes())
         .merge(authenticated)
+        .layer(from_fn(crate::contract::per_version))
         .layer(from_fn(layers::correlation_id))
         .with_state(store)
 }

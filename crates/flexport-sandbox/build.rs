@@ -1,0 +1,36 @@
+//! Embeds every committed document of `specs/` (one per API version) so that
+//! the sandbox checks each version's requests and answers against its own
+//! document. A test checks that the embedded versions are exactly
+//! `flexport_runtime::API_VERSIONS`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+fn main() {
+    let specs = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../specs");
+    println!("cargo:rerun-if-changed={}", specs.display());
+    let mut versions: Vec<(String, PathBuf)> = std::fs::read_dir(&specs)
+        .expect("the workspace's specs/ directory")
+        .map(|entry| entry.expect("a readable specs/ entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .map(|path| {
+            let version = path.file_stem().unwrap().to_string_lossy().into_owned();
+            (version, path.canonicalize().unwrap())
+        })
+        .collect();
+    versions.sort();
+    let mut out = String::from("/// `(version, document)` for every committed document.\n");
+    out.push_str("pub const DOCUMENTS: &[(&str, &str)] = &[\n");
+    for (version, path) in &versions {
+        println!("cargo:rerun-if-changed={}", path.display());
+        writeln!(
+            out,
+            "    ({version:?}, include_str!({:?})),",
+            path.display()
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+    let target = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("documents.rs");
+    std::fs::write(target, out).unwrap();
+}

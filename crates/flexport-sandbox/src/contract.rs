@@ -1,0 +1,820 @@
+//! Each API version's own document as the contract of its paths, so that one
+//! engine serves six versions without giving any of them answers it never
+//! gives:
+//!
+//! - an operation the version's document does not have answers 404 (405 if
+//!   only the method is wrong), even where a newer version has it;
+//! - a JSON request body is checked against the version's request schema
+//!   (400 naming the first offending field, as `lineItems[0].quantity`);
+//! - a JSON answer keeps only the fields the version's response schema
+//!   declares, at every depth, so a field a version does not have is never
+//!   sent on its paths.
+//!
+//! The checker understands the OpenAPI 3.0 schema keywords the committed
+//! documents use (listed in [`KEYWORDS`]; a test fails when a document uses
+//! another), so it never silently passes a constraint it does not know.
+//! Form bodies (`application/x-www-form-urlencoded`) are left to their
+//! handlers.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::layers::MAX_BODY;
+use crate::problem::Problem;
+
+mod documents {
+    include!(concat!(env!("OUT_DIR"), "/documents.rs"));
+}
+pub use documents::DOCUMENTS;
+
+/// The schema keywords the checker enforces or knowingly ignores.
+pub const KEYWORDS: &[&str] = &[
+    // enforced
+    "$ref",
+    "type",
+    "nullable",
+    "enum",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "pattern",
+    "format",
+    // annotations, no constraint
+    "description",
+    "title",
+    "example",
+    "examples",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "externalDocs",
+    "x-enum-varnames",
+];
+
+/// The contracts of every embedded version.
+pub struct Contract {
+    versions: BTreeMap<&'static str, Version>,
+}
+
+struct Version {
+    document: Value,
+    operations: Vec<Operation>,
+}
+
+struct Operation {
+    id: String,
+    method: Method,
+    /// Path segments after `/logistics/api/{version}`; `None` is a parameter.
+    template: Vec<Option<String>>,
+    /// The JSON request body's schema, and whether a body is required.
+    request: Option<(Value, bool)>,
+    /// Status (`"200"`, `"default"`) → the JSON answer's schema.
+    responses: BTreeMap<String, Value>,
+}
+
+impl Contract {
+    /// The contracts of the embedded documents, parsed once per process.
+    pub fn get() -> &'static Contract {
+        static CONTRACT: OnceLock<Contract> = OnceLock::new();
+        CONTRACT.get_or_init(|| {
+            let versions = DOCUMENTS
+                .iter()
+                .map(|(version, text)| {
+                    let document: Value =
+                        serde_json::from_str(text).expect("a committed document is JSON");
+                    let prefix = format!("/logistics/api/{version}");
+                    (*version, Version::new(document, &prefix))
+                })
+                .collect();
+            Contract { versions }
+        })
+    }
+
+    pub fn versions(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.versions.keys().copied()
+    }
+
+    /// Every `(method, path template, operationId)` of `version`.
+    pub fn operations(&self, version: &str) -> Vec<(Method, String, String)> {
+        self.versions
+            .get(version)
+            .map(|v| {
+                v.operations
+                    .iter()
+                    .map(|op| {
+                        let path = op
+                            .template
+                            .iter()
+                            .map(|segment| segment.as_deref().unwrap_or("{}"))
+                            .collect::<Vec<_>>()
+                            .join("/");
+                        (op.method.clone(), format!("/{path}"), op.id.clone())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Version {
+    fn new(document: Value, prefix: &str) -> Self {
+        let mut operations = Vec::new();
+        let paths = document["paths"].as_object().cloned().unwrap_or_default();
+        for (path, item) in paths {
+            let Some(rest) = path.strip_prefix(prefix) else {
+                continue;
+            };
+            let template: Vec<Option<String>> = rest
+                .trim_start_matches('/')
+                .split('/')
+                .map(|segment| (!segment.starts_with('{')).then(|| segment.to_owned()))
+                .collect();
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                    continue;
+                };
+                if !operation.is_object() || method == Method::OPTIONS {
+                    continue;
+                }
+                let request = operation["requestBody"]["content"]["application/json"]["schema"]
+                    .as_object()
+                    .map(|schema| {
+                        let required = operation["requestBody"]["required"] == Value::Bool(true);
+                        (Value::Object(schema.clone()), required)
+                    });
+                let responses = operation["responses"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(status, answer)| {
+                        let schema = &answer["content"]["application/json"]["schema"];
+                        schema.is_object().then(|| (status.clone(), schema.clone()))
+                    })
+                    .collect();
+                operations.push(Operation {
+                    id: operation["operationId"].as_str().unwrap_or("").to_owned(),
+                    method,
+                    template: template.clone(),
+                    request,
+                    responses,
+                });
+            }
+        }
+        Self {
+            document,
+            operations,
+        }
+    }
+
+    /// The operation for `method` and the path segments after the version,
+    /// preferring literal segments over parameters (`/parcels/quote` over
+    /// `/parcels/{parcelId}`); `Err(true)` when the path exists with other
+    /// methods only.
+    fn find(&self, method: &Method, segments: &[&str]) -> Result<&Operation, bool> {
+        let mut path_exists = false;
+        let mut best: Option<(usize, &Operation)> = None;
+        for operation in &self.operations {
+            if operation.template.len() != segments.len() {
+                continue;
+            }
+            let mut literals = 0;
+            let matches = operation
+                .template
+                .iter()
+                .zip(segments)
+                .all(|(template, segment)| match template {
+                    Some(literal) => {
+                        literals += 1;
+                        literal == segment
+                    }
+                    None => !segment.is_empty(),
+                });
+            if !matches {
+                continue;
+            }
+            path_exists = true;
+            if operation.method == *method && best.is_none_or(|(most, _)| literals > most) {
+                best = Some((literals, operation));
+            }
+        }
+        best.map(|(_, operation)| operation).ok_or(path_exists)
+    }
+}
+
+/// The layer: see the module's documentation. Paths outside
+/// `/logistics/api/{version}` of a known version pass through untouched.
+pub async fn per_version(request: Request, next: Next) -> Response {
+    let contract = Contract::get();
+    let path = request.uri().path().to_owned();
+    let Some((version, rest)) = path
+        .strip_prefix("/logistics/api/")
+        .and_then(|rest| rest.split_once('/').or(Some((rest, ""))))
+    else {
+        return next.run(request).await;
+    };
+    let Some(contract) = contract.versions.get(version) else {
+        return next.run(request).await;
+    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    let operation = match contract.find(request.method(), &segments) {
+        Ok(operation) => operation,
+        Err(true) => {
+            return Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!(
+                    "API version {version} does not allow {} on `{path}`",
+                    request.method()
+                ),
+            )
+            .into_response();
+        }
+        Err(false) => {
+            return Problem::new(
+                StatusCode::NOT_FOUND,
+                format!("API version {version} has no operation at `{path}`"),
+            )
+            .into_response();
+        }
+    };
+
+    let request = match &operation.request {
+        Some((schema, required)) => {
+            match check_body(&contract.document, schema, *required, request).await {
+                Ok(request) => request,
+                Err(response) => return response,
+            }
+        }
+        None => request,
+    };
+
+    let response = next.run(request).await;
+    let status = response.status();
+    let schema = operation
+        .responses
+        .get(status.as_str())
+        .or_else(|| operation.responses.get("default"));
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    match schema {
+        Some(schema) if is_json => prune_answer(&contract.document, schema, response).await,
+        _ => response,
+    }
+}
+
+async fn check_body(
+    document: &Value,
+    schema: &Value,
+    required: bool,
+    request: Request,
+) -> Result<Request, Response> {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        return Err(
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "request body over 4 MiB").into_response(),
+        );
+    };
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        if bytes.is_empty() {
+            if required {
+                return Err(
+                    Problem::invalid_field("body", "a JSON body is required").into_response()
+                );
+            }
+        } else {
+            let value: Value = serde_json::from_slice(&bytes).map_err(|error| {
+                Problem::invalid_field("body", format!("not JSON: {error}")).into_response()
+            })?;
+            if let Err(invalid) = Checker::new(document).check(schema, &value) {
+                return Err(Problem::invalid_field(&invalid.path, invalid.reason).into_response());
+            }
+        }
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+async fn prune_answer(document: &Value, schema: &Value, response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the answer could not be read",
+        )
+        .into_response();
+    };
+    let Ok(mut value) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    prune(document, &[schema], &mut value);
+    let bytes = serde_json::to_vec(&value).expect("a JSON value serializes");
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Where and why a value does not fit its schema.
+#[derive(Debug, PartialEq)]
+pub struct Invalid {
+    /// `lineItems[0].quantity`, or `body` for the whole value.
+    pub path: String,
+    pub reason: String,
+}
+
+/// Checks values against the OpenAPI 3.0 schemas of one document.
+pub struct Checker<'d> {
+    document: &'d Value,
+}
+
+impl<'d> Checker<'d> {
+    pub fn new(document: &'d Value) -> Self {
+        Self { document }
+    }
+
+    pub fn check(&self, schema: &Value, value: &Value) -> Result<(), Invalid> {
+        self.at(schema, value, &mut Vec::new())
+            .map_err(|(path, reason)| Invalid {
+                path: if path.is_empty() {
+                    "body".to_owned()
+                } else {
+                    path
+                },
+                reason,
+            })
+    }
+
+    fn at(
+        &self,
+        schema: &Value,
+        value: &Value,
+        path: &mut Vec<String>,
+    ) -> Result<(), (String, String)> {
+        let schema = resolve(self.document, schema);
+        let fail = |path: &Vec<String>, reason: String| Err((render(path), reason));
+        if value.is_null() && schema["nullable"] == Value::Bool(true) {
+            return Ok(());
+        }
+        if let Some(all) = schema["allOf"].as_array() {
+            for part in all {
+                self.at(part, value, path)?;
+            }
+        }
+        for (keyword, exactly_one) in [("anyOf", false), ("oneOf", true)] {
+            if let Some(branches) = schema[keyword].as_array() {
+                let fitting = branches
+                    .iter()
+                    .filter(|branch| self.at(branch, value, &mut path.clone()).is_ok())
+                    .count();
+                if fitting == 0 || (exactly_one && fitting > 1) {
+                    return fail(
+                        path,
+                        format!("fits {fitting} of the {} allowed shapes", branches.len()),
+                    );
+                }
+            }
+        }
+        if let Some(allowed) = schema["enum"].as_array()
+            && !allowed.contains(value)
+        {
+            let names: Vec<String> = allowed.iter().map(Value::to_string).collect();
+            return fail(path, format!("{value} is not one of {}", names.join(", ")));
+        }
+        if let Some(kind) = schema["type"].as_str() {
+            let fits = match kind {
+                "object" => value.is_object(),
+                "array" => value.is_array(),
+                "string" => value.is_string(),
+                "boolean" => value.is_boolean(),
+                "number" => value.is_number(),
+                "integer" => {
+                    value.as_i64().is_some()
+                        || value.as_u64().is_some()
+                        || value.as_f64().is_some_and(|n| n.fract() == 0.0)
+                }
+                _ => true,
+            };
+            if !fits {
+                let what = if value.is_null() {
+                    "null".to_owned()
+                } else {
+                    value.to_string()
+                };
+                return fail(path, format!("{what} is not of type {kind}"));
+            }
+        }
+        match value {
+            Value::Object(object) => {
+                for name in schema["required"].as_array().into_iter().flatten() {
+                    let name = name.as_str().unwrap_or_default();
+                    if !object.contains_key(name) {
+                        path.push(name.to_owned());
+                        let missing = fail(path, "is required".to_owned());
+                        path.pop();
+                        return missing;
+                    }
+                }
+                let properties = schema["properties"].as_object();
+                for (name, field) in object {
+                    let field_schema = properties.and_then(|properties| properties.get(name));
+                    let extra = &schema["additionalProperties"];
+                    let field_schema = match (field_schema, extra) {
+                        (Some(schema), _) => Some(schema),
+                        (None, Value::Bool(false)) => {
+                            path.push(name.clone());
+                            let unknown = fail(path, "is not a field of this version".to_owned());
+                            path.pop();
+                            return unknown;
+                        }
+                        (None, Value::Object(_)) => Some(extra),
+                        (None, _) => None,
+                    };
+                    if let Some(field_schema) = field_schema {
+                        path.push(name.clone());
+                        self.at(field_schema, field, path)?;
+                        path.pop();
+                    }
+                }
+            }
+            Value::Array(items) => {
+                let count = items.len() as u64;
+                if schema["minItems"].as_u64().is_some_and(|min| count < min) {
+                    return fail(
+                        path,
+                        format!(
+                            "has {count} items; at least {} are required",
+                            schema["minItems"]
+                        ),
+                    );
+                }
+                if schema["maxItems"].as_u64().is_some_and(|max| count > max) {
+                    return fail(
+                        path,
+                        format!(
+                            "has {count} items; at most {} are allowed",
+                            schema["maxItems"]
+                        ),
+                    );
+                }
+                if schema["items"].is_object() {
+                    for (index, item) in items.iter().enumerate() {
+                        path.push(format!("[{index}]"));
+                        self.at(&schema["items"], item, path)?;
+                        path.pop();
+                    }
+                }
+            }
+            Value::String(text) => {
+                let length = text.chars().count() as u64;
+                if schema["minLength"].as_u64().is_some_and(|min| length < min) {
+                    return fail(
+                        path,
+                        format!("is shorter than {} characters", schema["minLength"]),
+                    );
+                }
+                if schema["maxLength"].as_u64().is_some_and(|max| length > max) {
+                    return fail(
+                        path,
+                        format!("is longer than {} characters", schema["maxLength"]),
+                    );
+                }
+                if let Some(pattern) = schema["pattern"].as_str() {
+                    match regress::Regex::new(pattern) {
+                        Ok(regex) if regex.find(text).is_none() => {
+                            return fail(path, format!("does not match `{pattern}`"));
+                        }
+                        _ => {}
+                    }
+                }
+                match schema["format"].as_str() {
+                    Some("date-time") if chrono::DateTime::parse_from_rfc3339(text).is_err() => {
+                        return fail(path, format!("`{text}` is not an RFC 3339 date-time"));
+                    }
+                    Some("uri") if url::Url::parse(text).is_err() => {
+                        return fail(path, format!("`{text}` is not an absolute URI"));
+                    }
+                    _ => {}
+                }
+            }
+            Value::Number(number) => {
+                let n = number.as_f64().unwrap_or(f64::NAN);
+                let bound = |keyword: &str| schema[keyword].as_f64();
+                let exclusive = |keyword: &str| schema[keyword] == Value::Bool(true);
+                if let Some(min) = bound("minimum")
+                    && (n < min || (exclusive("exclusiveMinimum") && n == min))
+                {
+                    return fail(path, format!("{number} is below the minimum {min}"));
+                }
+                if let Some(max) = bound("maximum")
+                    && (n > max || (exclusive("exclusiveMaximum") && n == max))
+                {
+                    return fail(path, format!("{number} is above the maximum {max}"));
+                }
+                if schema["format"] == "int32"
+                    && (n.fract() != 0.0 || n < f64::from(i32::MIN) || n > f64::from(i32::MAX))
+                {
+                    return fail(path, format!("{number} is not a 32-bit integer"));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// `#/components/schemas/X` → its schema (following chains of references).
+fn resolve<'d>(document: &'d Value, mut schema: &'d Value) -> &'d Value {
+    for _ in 0..32 {
+        match schema["$ref"].as_str() {
+            Some(reference) => match reference
+                .strip_prefix('#')
+                .and_then(|pointer| document.pointer(pointer))
+            {
+                Some(target) => schema = target,
+                None => return &Value::Null,
+            },
+            None => return schema,
+        }
+    }
+    schema
+}
+
+fn render(path: &[String]) -> String {
+    let mut out = String::new();
+    for segment in path {
+        if !segment.starts_with('[') && !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(segment);
+    }
+    out
+}
+
+/// Removes from `value`, at every depth, the object fields that none of
+/// `schemas` declares. An object whose schemas declare no properties, or
+/// allow additional ones, is kept whole.
+pub fn prune(document: &Value, schemas: &[&Value], value: &mut Value) {
+    let mut flat = Vec::new();
+    for schema in schemas {
+        flatten(document, schema, &mut flat);
+    }
+    if flat.is_empty() {
+        return;
+    }
+    match value {
+        Value::Object(object) => {
+            let open = flat.iter().any(|schema| {
+                matches!(
+                    schema["additionalProperties"],
+                    Value::Bool(true) | Value::Object(_)
+                )
+            });
+            let declared: BTreeSet<&str> = flat
+                .iter()
+                .filter_map(|schema| schema["properties"].as_object())
+                .flat_map(|properties| properties.keys().map(String::as_str))
+                .collect();
+            if !open && !declared.is_empty() {
+                object.retain(|name, _| declared.contains(name.as_str()));
+            }
+            for (name, field) in object.iter_mut() {
+                let field_schemas: Vec<&Value> = flat
+                    .iter()
+                    .filter_map(|schema| schema["properties"].get(name.as_str()))
+                    .collect();
+                prune(document, &field_schemas, field);
+            }
+        }
+        Value::Array(items) => {
+            let item_schemas: Vec<&Value> = flat
+                .iter()
+                .map(|schema| &schema["items"])
+                .filter(|items| items.is_object())
+                .collect();
+            for item in items {
+                prune(document, &item_schemas, item);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `schema` and the parts of its `allOf`, `anyOf` and `oneOf`, references
+/// resolved.
+fn flatten<'d>(document: &'d Value, schema: &'d Value, out: &mut Vec<&'d Value>) {
+    let schema = resolve(document, schema);
+    if !schema.is_object() || out.len() > 256 {
+        return;
+    }
+    out.push(schema);
+    for keyword in ["allOf", "anyOf", "oneOf"] {
+        for part in schema[keyword].as_array().into_iter().flatten() {
+            flatten(document, part, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn document() -> Value {
+        json!({"components": {"schemas": {
+            "Line": {"type": "object", "required": ["sku", "quantity"], "properties": {
+                "sku": {"type": "string", "minLength": 1},
+                "quantity": {"type": "integer", "format": "int32", "minimum": 1},
+                "status": {"type": "string", "enum": ["OPEN", "SHIPPED"]}
+            }},
+            "Order": {"type": "object", "required": ["lines"], "properties": {
+                "lines": {"type": "array", "items": {"$ref": "#/components/schemas/Line"}},
+                "note": {"allOf": [{"type": "string"}], "nullable": true},
+                "at": {"type": "string", "format": "date-time"}
+            }}
+        }}})
+    }
+
+    fn check(value: Value) -> Result<(), Invalid> {
+        let document = document();
+        Checker::new(&document).check(&json!({"$ref": "#/components/schemas/Order"}), &value)
+    }
+
+    #[test]
+    fn names_the_first_offending_field() {
+        assert_eq!(
+            check(json!({"lines": [{"sku": "A", "quantity": 2}], "note": null})),
+            Ok(())
+        );
+        let invalid =
+            check(json!({"lines": [{"sku": "A", "quantity": 2}, {"sku": "B", "quantity": 0}]}))
+                .unwrap_err();
+        assert_eq!(invalid.path, "lines[1].quantity");
+        assert!(invalid.reason.contains("minimum"), "{invalid:?}");
+        assert_eq!(
+            check(json!({"lines": [{"sku": "A"}]})).unwrap_err().path,
+            "lines[0].quantity"
+        );
+        assert_eq!(check(json!({})).unwrap_err().path, "lines");
+        assert_eq!(check(json!([])).unwrap_err().path, "body");
+        let newer = check(json!({"lines": [{"sku": "A", "quantity": 1, "status": "RETURNED"}]}))
+            .unwrap_err();
+        assert_eq!(newer.path, "lines[0].status");
+        assert_eq!(
+            check(json!({"lines": [], "at": "yesterday"}))
+                .unwrap_err()
+                .path,
+            "at"
+        );
+        assert_eq!(
+            check(json!({"lines": [{"sku": "A", "quantity": 3_000_000_000u64}]}))
+                .unwrap_err()
+                .path,
+            "lines[0].quantity"
+        );
+        assert_eq!(
+            check(json!({"lines": [], "note": 5})).unwrap_err().path,
+            "note"
+        );
+    }
+
+    #[test]
+    fn prunes_fields_the_schema_does_not_declare_at_every_depth() {
+        let document = document();
+        let mut value = json!({
+            "lines": [{"sku": "A", "quantity": 1, "lot": "L1"}],
+            "note": "n",
+            "newerField": {"x": 1}
+        });
+        prune(
+            &document,
+            &[&json!({"$ref": "#/components/schemas/Order"})],
+            &mut value,
+        );
+        assert_eq!(
+            value,
+            json!({"lines": [{"sku": "A", "quantity": 1}], "note": "n"})
+        );
+        // A free-form object is kept whole.
+        let mut free = json!({"anything": [1, 2]});
+        prune(&document, &[&json!({"type": "object"})], &mut free);
+        assert_eq!(free, json!({"anything": [1, 2]}));
+    }
+
+    #[test]
+    fn finds_literal_segments_before_parameters() {
+        let version = Version::new(
+            json!({"paths": {
+                "/logistics/api/v/parcels/{parcelId}": {"get": {"operationId": "GetParcel"}},
+                "/logistics/api/v/parcels/quote": {"post": {"operationId": "Quote"}},
+                "/logistics/api/v/parcels/{parcelId}/tracking": {"get": {"operationId": "Track"}}
+            }}),
+            "/logistics/api/v",
+        );
+        let find = |method: Method, path: &str| {
+            let segments: Vec<&str> = path.split('/').collect();
+            version.find(&method, &segments).map(|op| op.id.clone())
+        };
+        assert_eq!(find(Method::GET, "parcels/7"), Ok("GetParcel".to_owned()));
+        assert_eq!(find(Method::POST, "parcels/quote"), Ok("Quote".to_owned()));
+        assert_eq!(
+            find(Method::GET, "parcels/7/tracking"),
+            Ok("Track".to_owned())
+        );
+        assert_eq!(find(Method::DELETE, "parcels/7"), Err(true));
+        assert_eq!(find(Method::GET, "parcels"), Err(false));
+        assert_eq!(find(Method::GET, "parcels//tracking"), Err(false));
+    }
+
+    #[test]
+    fn embeds_exactly_the_versions_the_sdk_knows() {
+        let embedded: Vec<&str> = Contract::get().versions().collect();
+        assert_eq!(embedded, flexport_runtime::API_VERSIONS);
+    }
+
+    /// Fails when a document uses a schema keyword the checker would
+    /// silently pass.
+    #[test]
+    fn understands_every_keyword_the_documents_use() {
+        fn walk(schema: &Value, unknown: &mut BTreeSet<String>) {
+            let Some(object) = schema.as_object() else {
+                return;
+            };
+            for (keyword, inner) in object {
+                match keyword.as_str() {
+                    "properties" => inner
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .for_each(|(_, field)| walk(field, unknown)),
+                    "allOf" | "anyOf" | "oneOf" => inner
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .for_each(|part| walk(part, unknown)),
+                    "items" | "additionalProperties" => walk(inner, unknown),
+                    known if KEYWORDS.contains(&known) => {}
+                    other => {
+                        unknown.insert(other.to_owned());
+                    }
+                }
+            }
+        }
+        let mut unknown = BTreeSet::new();
+        for (_, text) in DOCUMENTS {
+            let document: Value = serde_json::from_str(text).unwrap();
+            for schema in document["components"]["schemas"]
+                .as_object()
+                .unwrap()
+                .values()
+            {
+                walk(schema, &mut unknown);
+            }
+            for item in document["paths"].as_object().unwrap().values() {
+                for operation in item.as_object().unwrap().values() {
+                    walk(
+                        &operation["requestBody"]["content"]["application/json"]["schema"],
+                        &mut unknown,
+                    );
+                    for answer in operation["responses"].as_object().into_iter().flatten() {
+                        walk(
+                            &answer.1["content"]["application/json"]["schema"],
+                            &mut unknown,
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            unknown.is_empty(),
+            "keywords the checker does not know: {unknown:?}"
+        );
+    }
+}
