@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use chrono::Utc;
 
 use crate::api::Tx;
+use crate::auth::{Access, required_scope};
 use crate::engine::expired_before;
 use crate::problem::Problem;
 use crate::state::{Change, CommitError, Store, StoredResponse};
@@ -39,6 +40,10 @@ pub async fn correlation_id(request: Request, next: Next) -> Response {
     response
 }
 
+/// Checks the bearer token (401 when it is missing or unknown), then the
+/// account (423 when the token is one of [`crate::Config::locked_tokens`]),
+/// then the scope the operation needs ([`crate::auth::required_scope`]; 403
+/// naming it when the token lacks it).
 pub async fn authenticate(
     State(store): State<Arc<Store>>,
     mut request: Request,
@@ -50,18 +55,60 @@ pub async fn authenticate(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::to_owned);
-    match token {
-        Some(token) if store.config.accepted_tokens().contains(&token) => {
-            request.extensions_mut().insert(Account(token));
-            next.run(request).await
-        }
-        Some(_) => Problem::new(StatusCode::UNAUTHORIZED, "unknown bearer token").into_response(),
-        None => Problem::new(
+    let Some(token) = token else {
+        return Problem::new(
             StatusCode::UNAUTHORIZED,
             "missing `Authorization: Bearer <token>` header",
         )
-        .into_response(),
+        .into_response();
+    };
+    let Some(access) = access_of(&store, &token) else {
+        return Problem::new(StatusCode::UNAUTHORIZED, "unknown bearer token").into_response();
+    };
+    if store.config.locked_tokens.contains(&token) {
+        return Problem::new(
+            StatusCode::LOCKED,
+            "the account of this token is locked; no API call is allowed until it is unlocked",
+        )
+        .into_response();
     }
+    if let Some(scope) = required_scope(request.method(), request.uri().path())
+        && !access.allows(&scope)
+    {
+        return Problem::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "this token lacks the scope `{scope}`, which {} {} needs",
+                request.method(),
+                request.uri().path()
+            ),
+        )
+        .into_response();
+    }
+    request.extensions_mut().insert(Account(token));
+    next.run(request).await
+}
+
+/// What `token` may do, or `None` for a token the sandbox does not know.
+fn access_of(store: &Store, token: &str) -> Option<Access> {
+    let config = &store.config;
+    if config.accepted_tokens().iter().any(|known| known == token)
+        || config.locked_tokens.iter().any(|known| known == token)
+    {
+        return Some(Access::All);
+    }
+    if let Some(scoped) = config
+        .scoped_tokens
+        .iter()
+        .find(|scoped| scoped.token == token)
+    {
+        return Some(Access::Scopes(scoped.scopes.clone()));
+    }
+    store
+        .read()
+        .oauth_tokens
+        .get(&crate::auth::digest(token))
+        .map(|issued| Access::Scopes(issued.scopes.clone()))
 }
 
 /// Requests counted per token in one-second windows.
@@ -204,7 +251,7 @@ pub async fn write_transaction(
 
 /// 503 for a write whose changes could not be committed: nothing of it was
 /// kept, so retrying it (with the same key) is safe.
-fn not_written(error: CommitError) -> Response {
+pub(crate) fn not_written(error: CommitError) -> Response {
     let mut problem = Problem::new(
         StatusCode::SERVICE_UNAVAILABLE,
         format!("{error}; nothing of this request was kept, so it can be retried"),

@@ -11,7 +11,12 @@
 //! fields the version declares. It behaves like the real service where a
 //! client can tell: bearer tokens, `idempotency-key` replays, `x-correlation-id` on
 //! every response, problem+json errors with the documented statuses, 429 with
-//! `Retry-After` above a request rate.
+//! `Retry-After` above a request rate. Tokens may carry scopes (403 naming
+//! the one missing; the scope names are the sandbox's convention, see
+//! [`auth`]) or belong to a locked account (423); partner apps get codes
+//! and tokens through the OAuth flow (`/oauth/authorize`, `/oauth/token`,
+//! with Flexport's errors 405001 to 405005); and [`Faults`] injects 5xx
+//! answers, slow answers and dropped connections.
 //!
 //! State lives in memory, or in a journal file ([`Config::state_file`]): a
 //! change is written and `fdatasync`ed before it becomes visible or its
@@ -27,8 +32,10 @@
 //! ```
 
 mod api;
+pub mod auth;
 pub mod contract;
 mod engine;
+pub mod faults;
 mod journal;
 mod layers;
 mod problem;
@@ -45,6 +52,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use auth::{PartnerApp, ScopedToken};
+pub use faults::Faults;
 pub use problem::Problem;
 
 /// The API versions the sandbox serves, as they appear in paths.
@@ -58,7 +67,7 @@ pub const DEFAULT_TOKEN: &str = "sandbox-token";
 pub struct Config {
     /// Where to listen; port 0 picks a free one.
     pub address: SocketAddr,
-    /// Bearer tokens accepted; empty means [`DEFAULT_TOKEN`].
+    /// Bearer tokens accepted, with every scope; empty means [`DEFAULT_TOKEN`].
     pub tokens: Vec<String>,
     /// How long after creation an inbound shipment is received.
     pub receive_after: Duration,
@@ -76,6 +85,34 @@ pub struct Config {
     /// Size in bytes past which the state file is compacted into a snapshot
     /// (once it is also twice the size of its last snapshot).
     pub compact_after: u64,
+    // parcels and returns
+    /// How long a parcel stays at each tracking stage: label created, in
+    /// transit, out for delivery; it is delivered three of these after its
+    /// creation (or after its bulk job finishes). Like the other durations,
+    /// a step is taken at the first tick of the sandbox's clock after it is
+    /// due (ticks are at most 250 ms apart on an idle machine).
+    pub parcel_step_after: Duration,
+    /// How long a bulk parcel job takes before it makes its parcels.
+    pub parcel_job_after: Duration,
+    /// How long a return stays at each status: created, shipped, received
+    /// for processing; it is processed (and its units restocked) three of
+    /// these after its creation.
+    pub return_step_after: Duration,
+    // auth
+    /// Tokens accepted with only the scopes they list (see [`auth`] for the
+    /// scope names); [`Config::tokens`] have every scope.
+    pub scoped_tokens: Vec<ScopedToken>,
+    /// Tokens of a locked account: accepted (not 401), but every API call
+    /// with one answers 423 problem+json.
+    pub locked_tokens: Vec<String>,
+    /// Partner apps that may use the OAuth flow (`/oauth/authorize`,
+    /// `/oauth/token`); by default one, [`PartnerApp::default`].
+    pub oauth_apps: Vec<PartnerApp>,
+    /// How long an authorization code can be exchanged after it is issued.
+    pub oauth_code_ttl: Duration,
+    /// Injected faults (5xx, slow answers, dropped connections); none by
+    /// default.
+    pub faults: Faults,
     /// How long an inbound shipment's quote process and a channel's product
     /// sync take to complete.
     pub quote_after: Duration,
@@ -96,6 +133,15 @@ impl Default for Config {
             state_file: None,
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             compact_after: 64 << 20,
+            // parcels and returns
+            parcel_step_after: Duration::from_secs(2),
+            parcel_job_after: Duration::from_secs(1),
+            return_step_after: Duration::from_secs(2),
+            scoped_tokens: Vec::new(),
+            locked_tokens: Vec::new(),
+            oauth_apps: vec![PartnerApp::default()],
+            oauth_code_ttl: Duration::from_secs(60),
+            faults: Faults::default(),
             quote_after: Duration::from_secs(1),
             freight_step_after: Duration::from_secs(2),
         }
@@ -107,13 +153,22 @@ pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60)
 
 impl Config {
     /// Checks that every duration is at most [`MAX_DURATION`], so that the
-    /// times computed from them exist.
+    /// times computed from them exist, that every scope named is one of
+    /// [`auth::all_scopes`], and that the fault shares are shares
+    /// ([`Faults::validate`]).
     pub fn validate(&self) -> std::io::Result<()> {
+        auth::validate(self)?;
+        self.faults.validate()?;
         for (name, duration) in [
             ("receive_after", self.receive_after),
             ("ship_after", self.ship_after),
             ("report_after", self.report_after),
             ("idempotency_ttl", self.idempotency_ttl),
+            ("parcel_step_after", self.parcel_step_after),
+            ("parcel_job_after", self.parcel_job_after),
+            ("return_step_after", self.return_step_after),
+            ("oauth_code_ttl", self.oauth_code_ttl),
+            ("faults.slow_delay", self.faults.slow_delay),
             ("quote_after", self.quote_after),
             ("freight_step_after", self.freight_step_after),
         ] {
@@ -131,7 +186,7 @@ impl Config {
         Ok(())
     }
 
-    fn accepted_tokens(&self) -> Vec<String> {
+    pub(crate) fn accepted_tokens(&self) -> Vec<String> {
         if self.tokens.is_empty() {
             vec![DEFAULT_TOKEN.to_owned()]
         } else {
@@ -169,13 +224,11 @@ impl Sandbox {
         let ticker = tokio::spawn(ticker::run(store.clone()));
         let app = api::router(store);
         let (stop, stopped) = oneshot::channel();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        // Not `axum::serve`: its services cannot fail, and a dropped
+        // connection fault (see [`Faults`]) needs one that can.
+        let server = tokio::spawn(faults::serve(listener, app, async {
+            let _ = stopped.await;
+        }));
         Ok(Self {
             address,
             token,

@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use flexport_sandbox::{Config, DEFAULT_TOKEN, MAX_DURATION, Sandbox, VERSIONS};
+use flexport_sandbox::auth::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SANDBOX_CALLBACK};
+use flexport_sandbox::{
+    Config, DEFAULT_TOKEN, Faults, MAX_DURATION, PartnerApp, Sandbox, ScopedToken, VERSIONS,
+};
 
 #[derive(Parser)]
 #[command(about = "A local Flexport Logistics API sandbox")]
@@ -30,6 +33,15 @@ struct Args {
     /// Seconds until a report is ready.
     #[arg(long, default_value_t = 1.0)]
     report_after: f64,
+    /// Seconds a parcel stays at each tracking stage before the next.
+    #[arg(long, default_value_t = 2.0)]
+    parcel_step_after: f64,
+    /// Seconds until a bulk parcel job makes its parcels.
+    #[arg(long, default_value_t = 1.0)]
+    parcel_job_after: f64,
+    /// Seconds a return stays at each status before the next.
+    #[arg(long, default_value_t = 2.0)]
+    return_step_after: f64,
     /// Requests per second per token; above it, 429 with Retry-After.
     #[arg(long)]
     rate_limit: Option<u32>,
@@ -42,12 +54,72 @@ struct Args {
     /// Bytes past which the state file is compacted into a snapshot.
     #[arg(long, default_value_t = 64 << 20)]
     compact_after: u64,
+    /// A token with only some scopes, as TOKEN=SCOPE[,SCOPE...] (scopes are
+    /// AREA:read and AREA:write, AREA being a tag such as orders); repeat for
+    /// several.
+    #[arg(long = "scoped-token", value_name = "TOKEN=SCOPES", value_parser = scoped_token)]
+    scoped_tokens: Vec<ScopedToken>,
+    /// A token whose account is locked: every API call with it answers 423;
+    /// repeat for several.
+    #[arg(long = "locked-token", value_name = "TOKEN")]
+    locked_tokens: Vec<String>,
+    /// The OAuth partner app's client id.
+    #[arg(long, default_value = DEFAULT_CLIENT_ID)]
+    oauth_client_id: String,
+    /// The OAuth partner app's client secret.
+    #[arg(long, default_value = DEFAULT_CLIENT_SECRET)]
+    oauth_client_secret: String,
+    /// A redirect URI registered for the app (a path starting with / is on
+    /// the sandbox itself); repeat for several.
+    #[arg(long = "oauth-redirect-uri", default_value = SANDBOX_CALLBACK)]
+    oauth_redirect_uris: Vec<String>,
+    /// A scope the app may request; repeat for several (default: all).
+    #[arg(long = "oauth-scope")]
+    oauth_scopes: Vec<String>,
+    /// Seconds an authorization code can be exchanged.
+    #[arg(long, default_value_t = 60.0)]
+    oauth_code_ttl: f64,
+    /// Share (0-1) of requests answered 503 without being handled.
+    #[arg(long, default_value_t = 0.0)]
+    fault_error_before: f64,
+    /// Share of requests handled (changes kept), then answered 500.
+    #[arg(long, default_value_t = 0.0)]
+    fault_error_after: f64,
+    /// Share of requests whose connection is closed unanswered, unhandled.
+    #[arg(long, default_value_t = 0.0)]
+    fault_drop_before: f64,
+    /// Share of requests handled (changes kept), then closed unanswered.
+    #[arg(long, default_value_t = 0.0)]
+    fault_drop_after: f64,
+    /// Share of requests delayed by --fault-slow-delay before being handled.
+    #[arg(long, default_value_t = 0.0)]
+    fault_slow: f64,
+    /// Seconds a slow request waits.
+    #[arg(long, default_value_t = 1.0)]
+    fault_slow_delay: f64,
+    /// Seed of the generator that picks faults.
+    #[arg(long, default_value_t = 0)]
+    fault_seed: u64,
     /// Seconds an inbound quote process or a channel's product sync takes.
     #[arg(long, default_value_t = 1.0)]
     quote_after: f64,
     /// Seconds each step of a freight order's tracking takes.
     #[arg(long, default_value_t = 2.0)]
     freight_step_after: f64,
+}
+
+fn scoped_token(text: &str) -> Result<ScopedToken, String> {
+    let (token, scopes) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not TOKEN=SCOPE[,SCOPE...]"))?;
+    Ok(ScopedToken {
+        token: token.to_owned(),
+        scopes: scopes
+            .split(',')
+            .filter(|scope| !scope.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
 }
 
 #[tokio::main]
@@ -70,14 +142,40 @@ async fn main() -> ExitCode {
         receive_after: seconds(args.receive_after, "receive-after"),
         ship_after: seconds(args.ship_after, "ship-after"),
         report_after: seconds(args.report_after, "report-after"),
+        parcel_step_after: seconds(args.parcel_step_after, "parcel-step-after"),
+        parcel_job_after: seconds(args.parcel_job_after, "parcel-job-after"),
+        return_step_after: seconds(args.return_step_after, "return-step-after"),
         tokens: args.tokens,
         rate_limit: args.rate_limit,
         state_file: args.state,
         idempotency_ttl: seconds(args.idempotency_ttl, "idempotency-ttl"),
         compact_after: args.compact_after,
+        scoped_tokens: args.scoped_tokens,
+        locked_tokens: args.locked_tokens,
+        oauth_apps: vec![PartnerApp {
+            client_id: args.oauth_client_id,
+            client_secret: args.oauth_client_secret,
+            redirect_uris: args.oauth_redirect_uris,
+            scopes: if args.oauth_scopes.is_empty() {
+                PartnerApp::default().scopes
+            } else {
+                args.oauth_scopes
+            },
+        }],
+        oauth_code_ttl: seconds(args.oauth_code_ttl, "oauth-code-ttl"),
+        faults: Faults {
+            error_before: args.fault_error_before,
+            error_after: args.fault_error_after,
+            drop_before: args.fault_drop_before,
+            drop_after: args.fault_drop_after,
+            slow: args.fault_slow,
+            slow_delay: seconds(args.fault_slow_delay, "fault-slow-delay"),
+            seed: args.fault_seed,
+        },
         quote_after: seconds(args.quote_after, "quote-after"),
         freight_step_after: seconds(args.freight_step_after, "freight-step-after"),
     };
+    let config_client_id = config.oauth_apps[0].client_id.clone();
     let sandbox = match Sandbox::start(config).await {
         Ok(sandbox) => sandbox,
         Err(error) => {
@@ -88,6 +186,7 @@ async fn main() -> ExitCode {
     println!("listening on {}", sandbox.base_url());
     println!("token: {}", sandbox.token());
     println!("versions: {}", VERSIONS.join(", "));
+    println!("oauth client id: {}", config_client_id);
     tokio::select! {
         () = sandbox.wait() => {}
         _ = tokio::signal::ctrl_c() => {}

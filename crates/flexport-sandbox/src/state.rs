@@ -55,6 +55,49 @@ pub struct Report {
     pub ready_at: Option<DateTime<Utc>>,
 }
 
+/// Where a parcel is on its way; each stage follows the one before after
+/// [`Config::parcel_step_after`](crate::Config::parcel_step_after).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ParcelStage {
+    LabelCreated,
+    InTransit,
+    OutForDelivery,
+    Delivered,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ParcelRecord {
+    pub parcel: types::Parcel,
+    pub ship_to: types::DeliverrAddress,
+    pub stage: ParcelStage,
+    pub tracking: types::TrackingResultTimestamps,
+    /// When the parcel moves to its next stage; `None` once delivered or cancelled.
+    pub next_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BulkParcelJob {
+    pub job: types::BulkParcelJobResponse,
+    /// The parcels to make (each with its `labelFormat`), kept until the
+    /// job finishes.
+    pub requests: Vec<(types::BulkParcelRequest, Option<String>)>,
+    /// When the job finishes; `None` once it has.
+    pub finish_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReturnRecord {
+    pub order: types::ReturnsApiOrder,
+    /// The logistics SKU and units each item restocks once processed.
+    pub restock: Vec<(String, i64)>,
+    /// The marketplace order id the return came from (its `logisticsOrderId`).
+    pub order_id: Option<String>,
+    /// When the return moves to its next status; `None` once processed or cancelled.
+    pub next_at: Option<DateTime<Utc>>,
+}
+
 // inbound quotes, channels, freight, events (sandboxops)
 
 /// The quote process of one inbound shipment
@@ -167,6 +210,29 @@ pub enum Change {
     ResponsesExpired {
         before: DateTime<Utc>,
     },
+    // parcels and returns
+    Parcel(Box<ParcelRecord>),
+    BulkParcelJob(Box<BulkParcelJob>),
+    Return(Box<ReturnRecord>),
+    // oauth
+    /// An authorization code was issued (kept by its digest).
+    OAuthCode {
+        digest: String,
+        code: crate::auth::AuthorizationCode,
+    },
+    /// An authorization code was exchanged.
+    OAuthCodeUsed {
+        digest: String,
+    },
+    /// Forgets the codes that expired before `before`.
+    OAuthCodesExpired {
+        before: DateTime<Utc>,
+    },
+    /// An access token was issued (kept by its digest).
+    OAuthToken {
+        digest: String,
+        token: crate::auth::IssuedToken,
+    },
     // inbound quotes, channels, freight, events (sandboxops)
     InboundQuotes(Box<InboundQuotes>),
     Channel(Box<Channel>),
@@ -189,6 +255,15 @@ pub struct Data {
     pub webhooks: BTreeMap<u64, types::WebhookModel>,
     pub reports: HashMap<String, Report>,
     pub responses: HashMap<String, StoredResponse>,
+    // parcels and returns
+    pub parcels: BTreeMap<u64, ParcelRecord>,
+    pub parcel_jobs: BTreeMap<u64, BulkParcelJob>,
+    pub returns: BTreeMap<u64, ReturnRecord>,
+    // oauth
+    /// Authorization codes by digest ([`crate::auth::digest`]).
+    pub oauth_codes: HashMap<String, crate::auth::AuthorizationCode>,
+    /// Access tokens issued by the OAuth flow, by digest.
+    pub oauth_tokens: HashMap<String, crate::auth::IssuedToken>,
     // inbound quotes, channels, freight, events (sandboxops)
     /// Keyed by inbound shipment id.
     pub inbound_quotes: BTreeMap<u64, InboundQuotes>,
@@ -238,6 +313,31 @@ impl Data {
             Change::ResponsesExpired { before } => {
                 self.responses
                     .retain(|_, response| response.stored_at >= before);
+            }
+            // parcels and returns
+            Change::Parcel(record) => {
+                let id = numeric_id(&record.parcel.parcel_id);
+                self.parcels.insert(id, *record);
+            }
+            Change::BulkParcelJob(job) => {
+                self.parcel_jobs.insert(job.job.job_id as u64, *job);
+            }
+            Change::Return(record) => {
+                self.returns.insert(record.order.id as u64, *record);
+            }
+            Change::OAuthCode { digest, code } => {
+                self.oauth_codes.insert(digest, code);
+            }
+            Change::OAuthCodeUsed { digest } => {
+                if let Some(code) = self.oauth_codes.get_mut(&digest) {
+                    code.used = true;
+                }
+            }
+            Change::OAuthCodesExpired { before } => {
+                self.oauth_codes.retain(|_, code| code.expires_at >= before);
+            }
+            Change::OAuthToken { digest, token } => {
+                self.oauth_tokens.insert(digest, token);
             }
             Change::InboundQuotes(quotes) => {
                 self.inbound_quotes.insert(quotes.shipment_id, *quotes);
@@ -300,6 +400,38 @@ impl Data {
                 .map(|(key, response)| Change::Response {
                     key: key.clone(),
                     response: response.clone(),
+                }),
+        );
+        // parcels and returns
+        changes.extend(
+            self.parcels
+                .values()
+                .map(|record| Change::Parcel(Box::new(record.clone()))),
+        );
+        changes.extend(
+            self.parcel_jobs
+                .values()
+                .map(|job| Change::BulkParcelJob(Box::new(job.clone()))),
+        );
+        changes.extend(
+            self.returns
+                .values()
+                .map(|record| Change::Return(Box::new(record.clone()))),
+        );
+        changes.extend(
+            self.oauth_codes
+                .iter()
+                .map(|(digest, code)| Change::OAuthCode {
+                    digest: digest.clone(),
+                    code: code.clone(),
+                }),
+        );
+        changes.extend(
+            self.oauth_tokens
+                .iter()
+                .map(|(digest, token)| Change::OAuthToken {
+                    digest: digest.clone(),
+                    token: token.clone(),
                 }),
         );
         changes.extend(
@@ -411,6 +543,8 @@ pub struct Store {
     /// older generation holds changes that never reached the disk.
     generation: Arc<AtomicU64>,
     journal: Option<Journal>,
+    // faults
+    pub fault_dice: crate::faults::FaultDice,
 }
 
 impl Store {
@@ -426,6 +560,7 @@ impl Store {
             None => (Arc::new(RwLock::new(Data::default())), None),
         };
         let working = data.read().unwrap().clone();
+        let fault_dice = crate::faults::FaultDice::new(config.faults.seed);
         Ok(Self {
             config,
             base_url,
@@ -437,6 +572,7 @@ impl Store {
             })),
             generation,
             journal,
+            fault_dice,
         })
     }
 

@@ -18,10 +18,17 @@ const EXPIRY_PERIOD: Duration = Duration::from_secs(1);
 
 pub async fn run(store: Arc<Store>) {
     let config = &store.config;
-    let shortest = [config.receive_after, config.ship_after, config.report_after]
-        .into_iter()
-        .min()
-        .unwrap_or_default();
+    let shortest = [
+        config.receive_after,
+        config.ship_after,
+        config.report_after,
+        config.parcel_step_after,
+        config.parcel_job_after,
+        config.return_step_after,
+    ]
+    .into_iter()
+    .min()
+    .unwrap_or_default();
     let period = (shortest / 4).clamp(Duration::from_millis(10), Duration::from_millis(250));
     let mut interval = tokio::time::interval(period);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -528,3 +528,77 @@ async fn a_tick_whose_write_fails_changes_nothing_and_sends_no_webhook() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+// parcels and returns
+
+/// The `customerParcelId` of every parcel, by id from 1001 up to the first
+/// that is missing (ids are handed out in order, and a refused parcel's id
+/// is handed out again).
+async fn parcel_references(http: &reqwest::Client, api: &str) -> Vec<String> {
+    let mut references = Vec::new();
+    for id in 1001.. {
+        let response = http
+            .get(format!("{api}/parcels/{id}"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 404 {
+            break;
+        }
+        let parcel: Value = response.json().await.unwrap();
+        references.push(parcel["customerReferenceId"].as_str().unwrap().to_owned());
+    }
+    references.sort();
+    references
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_a_file_size_limit_only_confirmed_parcels_exist_then_and_after_a_restart() {
+    let directory = tempfile::tempdir().unwrap();
+    let state_file = directory.path().join("state.jsonl");
+    let http = reqwest::Client::new();
+    let (limited, api) = start_binary(&state_file, Some(64), &[]);
+    // Every fourth parcel carries a field too long for the file ever to take.
+    let huge = "x".repeat(70_000);
+    let mut confirmed = Vec::new();
+    let mut refused = 0;
+    for n in 0..120 {
+        let reference = format!("P-{n:03}");
+        let custom = if n % 4 == 3 { huge.as_str() } else { "small" };
+        let response = http
+            .post(format!("{api}/parcels"))
+            .bearer_auth(TOKEN)
+            .header("idempotency-key", format!("parcel-{n}"))
+            .json(&json!({
+                "customerParcelId": reference,
+                "customerCustomField": custom,
+                "shipToAddress": {"name": "Ada", "street1": "1 Main St", "city": "Reno",
+                                  "state": "NV", "zip": "89501", "country": "US"},
+                "dimensions": {"length": 1, "width": 1, "height": 1, "lengthUnit": "in",
+                               "weight": 1, "weightUnit": "lb"},
+            }))
+            .send()
+            .await
+            .unwrap();
+        match response.status().as_u16() {
+            200 => confirmed.push(reference),
+            503 => refused += 1,
+            status => panic!("{reference}: unexpected {status}"),
+        }
+    }
+    assert!(
+        confirmed.len() > 5 && refused > 30,
+        "{} confirmed, {refused} refused",
+        confirmed.len()
+    );
+    confirmed.sort();
+    assert_eq!(parcel_references(&http, &api).await, confirmed);
+    drop(limited);
+    let (_restarted, api) = start_binary(&state_file, None, &[]);
+    assert_eq!(
+        parcel_references(&http, &api).await,
+        confirmed,
+        "after a restart"
+    );
+}

@@ -2,9 +2,12 @@
 
 pub mod bundles;
 pub mod inbounds;
+pub mod oauth;
 pub mod orders;
+pub mod parcels;
 pub mod products;
 pub mod reports;
+pub mod returns;
 pub mod webhooks;
 // sandboxops
 pub mod accounts;
@@ -103,6 +106,7 @@ pub fn router(store: Arc<Store>) -> Router {
         )
         .route("/reports", post(reports::generate))
         .route("/reports/{report_reference}", get(reports::status))
+        .merge(parcels::routes().merge(returns::routes()))
         .merge(sandboxops::routes());
     let mut versions = Router::new();
     for version in VERSIONS {
@@ -119,9 +123,12 @@ pub fn router(store: Arc<Store>) -> Router {
         .layer(from_fn_with_state(store.clone(), layers::authenticate));
     Router::new()
         .route("/sandbox/reports/{file}", get(reports::download))
+        .merge(parcels::public_routes())
+        .merge(oauth::routes())
         .merge(sandboxops::public_routes())
         .merge(authenticated)
         .layer(from_fn(crate::contract::per_version))
+        .layer(from_fn_with_state(store.clone(), crate::faults::inject))
         .layer(from_fn(layers::correlation_id))
         .with_state(store)
 }

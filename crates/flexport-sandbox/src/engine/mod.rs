@@ -6,9 +6,12 @@
 
 pub mod bundles;
 pub mod inbounds;
+pub mod oauth;
 pub mod orders;
+pub mod parcels;
 pub mod products;
 pub mod reports;
+pub mod returns;
 pub mod webhooks;
 // sandboxops
 pub mod accounts;
@@ -121,6 +124,9 @@ pub fn tick(w: &mut Writer<'_>, now: DateTime<Utc>, expire_keys: bool) {
     inbounds::receive_due(w, now);
     orders::ship_due(w, now);
     reports::finish_due(w, now);
+    parcels::tick(w, now);
+    returns::advance_due(w, now);
+    oauth::expire_codes(w, now);
     sandboxops_due(w, now);
     if expire_keys {
         let before = expired_before(now, w.config().idempotency_ttl);

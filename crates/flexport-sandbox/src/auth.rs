@@ -1,0 +1,191 @@
+//! Who may call what: bearer tokens, their scopes, locked accounts and the
+//! partner apps of the OAuth flow.
+//!
+//! # Scopes (the sandbox's convention)
+//!
+//! The API documents name no scopes, so the sandbox derives them by one rule:
+//! an operation needs `{area}:read` when its method is `GET` and
+//! `{area}:write` for any other method, where `{area}` is the operation's
+//! tag in lower case, which in every committed document is also the first
+//! path segment after `/logistics/api/{version}/` (`GET /orders/{id}` needs
+//! `orders:read`, `POST /parcels` needs `parcels:write`). So a `POST` that
+//! only computes (`/parcels/quote`, `/products/warehouse`) needs the area's
+//! `write` scope too. The OAuth operations need no token. A path outside the
+//! areas needs no scope (it answers 404).
+
+use serde::{Deserialize, Serialize};
+
+use crate::Config;
+
+/// The areas of the API, one per tag of the documents (in lower case).
+pub const AREAS: [&str; 13] = [
+    "accounts", "bundles", "channels", "events", "freight", "inbounds", "orders", "parcels",
+    "products", "reports", "returns", "uploads", "webhooks",
+];
+
+/// Every scope there is: `{area}:read` and `{area}:write` for each of [`AREAS`].
+pub fn all_scopes() -> Vec<String> {
+    AREAS
+        .iter()
+        .flat_map(|area| [format!("{area}:read"), format!("{area}:write")])
+        .collect()
+}
+
+/// The scope a request needs, by the rule above; `None` for a path outside
+/// `/logistics/api/{version}/{area}`.
+pub fn required_scope(method: &axum::http::Method, path: &str) -> Option<String> {
+    let rest = path.strip_prefix("/logistics/api/")?;
+    let mut segments = rest.split('/');
+    let _version = segments.next()?;
+    let area = segments.next()?;
+    if !AREAS.contains(&area) {
+        return None;
+    }
+    let access = if *method == axum::http::Method::GET || *method == axum::http::Method::HEAD {
+        "read"
+    } else {
+        "write"
+    };
+    Some(format!("{area}:{access}"))
+}
+
+/// A token that has only some scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopedToken {
+    pub token: String,
+    pub scopes: Vec<String>,
+}
+
+/// A partner application registered for the OAuth flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerApp {
+    pub client_id: String,
+    /// Checked (HTTP Basic, with `client_id`) when a code is exchanged.
+    pub client_secret: String,
+    /// Where the merchant may be sent back; the first is used when a request
+    /// names none. One starting with `/` is a path on the sandbox itself
+    /// (`/sandbox/oauth/callback` answers 204).
+    pub redirect_uris: Vec<String>,
+    /// The scopes the app may ask for; asking for others gives 405004.
+    pub scopes: Vec<String>,
+}
+
+/// The client id of [`PartnerApp::default`].
+pub const DEFAULT_CLIENT_ID: &str = "sandbox-app";
+/// The client secret of [`PartnerApp::default`].
+pub const DEFAULT_CLIENT_SECRET: &str = "sandbox-app-secret";
+/// The sandbox's own callback, the redirect URI of [`PartnerApp::default`].
+pub const SANDBOX_CALLBACK: &str = "/sandbox/oauth/callback";
+
+impl Default for PartnerApp {
+    /// [`DEFAULT_CLIENT_ID`] with [`DEFAULT_CLIENT_SECRET`], redirecting to
+    /// [`SANDBOX_CALLBACK`], allowed every scope.
+    fn default() -> Self {
+        Self {
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
+            client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
+            redirect_uris: vec![SANDBOX_CALLBACK.to_owned()],
+            scopes: all_scopes(),
+        }
+    }
+}
+
+impl PartnerApp {
+    /// The registered redirect URIs, with the sandbox's own paths made
+    /// absolute against `base_url`.
+    pub(crate) fn resolved_redirect_uris(&self, base_url: &str) -> Vec<String> {
+        self.redirect_uris
+            .iter()
+            .map(|uri| {
+                if uri.starts_with('/') {
+                    format!("{base_url}{uri}")
+                } else {
+                    uri.clone()
+                }
+            })
+            .collect()
+    }
+}
+
+/// What a token may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Access {
+    All,
+    Scopes(Vec<String>),
+}
+
+impl Access {
+    pub(crate) fn allows(&self, scope: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Scopes(scopes) => scopes.iter().any(|granted| granted == scope),
+        }
+    }
+}
+
+/// A token issued by the OAuth flow, kept (by the digest of the token) in
+/// the state and its journal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IssuedToken {
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// An authorization code, kept by its digest until it expires.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthorizationCode {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Exchanged already: a second exchange gives 405005.
+    pub used: bool,
+}
+
+/// SHA-256 of a secret (token or code), in hex: the state and its journal
+/// keep only this, never the secret itself.
+pub fn digest(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// A new random secret (122 random bits of each UUID v4, from the OS's
+/// CSPRNG), prefixed.
+pub(crate) fn new_secret(prefix: &str) -> String {
+    format!(
+        "{prefix}{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+pub(crate) fn validate(config: &Config) -> std::io::Result<()> {
+    let scopes = all_scopes();
+    let invalid = |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
+    let named = config
+        .scoped_tokens
+        .iter()
+        .flat_map(|token| &token.scopes)
+        .chain(config.oauth_apps.iter().flat_map(|app| &app.scopes));
+    for scope in named {
+        if !scopes.contains(scope) {
+            return Err(invalid(format!(
+                "unknown scope `{scope}`; scopes are `AREA:read` and `AREA:write` for AREA in {}",
+                AREAS.join(", ")
+            )));
+        }
+    }
+    for app in &config.oauth_apps {
+        if app.redirect_uris.is_empty() {
+            return Err(invalid(format!(
+                "the partner app `{}` has no redirect URI",
+                app.client_id
+            )));
+        }
+    }
+    Ok(())
+}

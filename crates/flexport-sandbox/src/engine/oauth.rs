@@ -1,0 +1,243 @@
+//! The partner OAuth flow: `authorize` issues a one-time code (the sandbox
+//! approves every request, there being no merchant to ask), `exchange`
+//! trades it for an access token with the code's scopes.
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+
+use super::{Writer, later};
+use crate::auth::{self, AuthorizationCode, IssuedToken, PartnerApp};
+use crate::problem::Problem;
+use crate::state::Change;
+
+/// 405001: the redirect URI is not one registered for the app.
+pub const INVALID_REDIRECT_URI: u32 = 405001;
+/// 405002: no app has this client id.
+pub const INVALID_CLIENT_ID: u32 = 405002;
+/// 405003: no scope was asked for.
+pub const MISSING_SCOPES: u32 = 405003;
+/// 405004: a scope asked for does not exist or is not allowed to the app.
+pub const INVALID_SCOPES: u32 = 405004;
+/// 405005: the code is unknown, expired or used.
+pub const INVALID_AUTHORIZATION_CODE: u32 = 405005;
+
+/// The query of an `AuthorizationRedirect` request.
+#[derive(Debug, Default)]
+pub struct AuthorizeRequest {
+    pub response_type: Option<String>,
+    pub client_id: Option<String>,
+    pub scope: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub state: Option<String>,
+}
+
+/// Where to send the merchant back: the redirect URI with `code` (or
+/// `error`) and `state`.
+pub type Redirect = url::Url;
+
+/// Checks the request and issues a code. An unknown client or a redirect
+/// URI that is not registered is answered as a 400 problem, never by a
+/// redirect (the URI cannot be trusted); every later refusal is a redirect
+/// with `error` (405003, 405004, or OAuth's `invalid_request` and
+/// `unsupported_response_type`) and `error_description`.
+pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redirect, Problem> {
+    let client_id = request.client_id.as_deref().unwrap_or_default();
+    let app = find_app(w, client_id).ok_or_else(|| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("{INVALID_CLIENT_ID}: no partner app has the client_id `{client_id}`"),
+        )
+        .with_code(INVALID_CLIENT_ID)
+    })?;
+    let registered = app.resolved_redirect_uris(&w.store.base_url);
+    let redirect_uri = match request.redirect_uri.as_deref() {
+        None => registered[0].clone(),
+        Some(uri) if registered.iter().any(|known| known == uri) => uri.to_owned(),
+        Some(uri) => {
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "{INVALID_REDIRECT_URI}: `{uri}` is not a redirect URI registered for `{client_id}`"
+                ),
+            )
+            .with_code(INVALID_REDIRECT_URI));
+        }
+    };
+    let mut redirect = url::Url::parse(&redirect_uri).map_err(|error| {
+        Problem::invalid_field("redirect_uri", format!("not an absolute URL: {error}"))
+    })?;
+    let refuse = |mut redirect: url::Url, error: &str, description: &str| {
+        redirect
+            .query_pairs_mut()
+            .append_pair("error", error)
+            .append_pair("error_description", description);
+        if let Some(state) = &request.state {
+            redirect.query_pairs_mut().append_pair("state", state);
+        }
+        Ok(redirect)
+    };
+    match request.response_type.as_deref() {
+        Some("code") => {}
+        None => return refuse(redirect, "invalid_request", "response_type is required"),
+        Some(_) => {
+            return refuse(
+                redirect,
+                "unsupported_response_type",
+                "only response_type=code is supported",
+            );
+        }
+    }
+    let scopes: Vec<String> = request
+        .scope
+        .as_deref()
+        .unwrap_or_default()
+        .split([' ', ','])
+        .filter(|scope| !scope.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if scopes.is_empty() {
+        return refuse(
+            redirect,
+            &MISSING_SCOPES.to_string(),
+            "no scope was requested",
+        );
+    }
+    if let Some(unknown) = scopes.iter().find(|scope| !app.scopes.contains(scope)) {
+        let description = format!("`{unknown}` is not a scope this app may request");
+        return refuse(redirect, &INVALID_SCOPES.to_string(), &description);
+    }
+    let code = auth::new_secret("code_");
+    let expires_at = later(Utc::now(), w.config().oauth_code_ttl);
+    w.apply(Change::OAuthCode {
+        digest: auth::digest(&code),
+        code: AuthorizationCode {
+            client_id: app.client_id.clone(),
+            redirect_uri,
+            scopes,
+            expires_at,
+            used: false,
+        },
+    });
+    redirect.query_pairs_mut().append_pair("code", &code);
+    if let Some(state) = &request.state {
+        redirect.query_pairs_mut().append_pair("state", state);
+    }
+    Ok(redirect)
+}
+
+/// The body of a `TokenExchange` request.
+#[derive(Debug, Default)]
+pub struct ExchangeRequest {
+    pub grant_type: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+}
+
+/// An issued token: the secret (answered once, never stored) and what it may do.
+pub struct Exchanged {
+    pub access_token: String,
+    pub logistics_account_id: String,
+}
+
+/// Trades a code for a token. `credentials` are the HTTP Basic client id and
+/// secret: unknown or wrong ones give 401. A code that is unknown, expired,
+/// already exchanged or issued to another app gives 400 with 405005; a
+/// `redirect_uri` other than the one the code was issued for, 400 with
+/// 405001. Only a successful exchange uses the code up.
+pub fn exchange(
+    w: &mut Writer<'_>,
+    credentials: Option<(String, String)>,
+    request: ExchangeRequest,
+    now: DateTime<Utc>,
+) -> Result<Exchanged, Problem> {
+    let unauthorized = |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, detail);
+    let Some((client_id, secret)) = credentials else {
+        return Err(unauthorized(
+            "the client id and secret are required as HTTP Basic credentials",
+        ));
+    };
+    let app = find_app(w, &client_id)
+        .filter(|app| auth::digest(&app.client_secret) == auth::digest(&secret))
+        .ok_or_else(|| unauthorized("unknown client id or wrong client secret"))?;
+    match request.grant_type.as_deref() {
+        Some("authorization_code") => {}
+        Some(other) => {
+            return Err(Problem::invalid_field(
+                "grant_type",
+                format!("`{other}` is not supported; use `authorization_code`"),
+            ));
+        }
+        None => return Err(Problem::invalid_field("grant_type", "is required")),
+    }
+    let code = request
+        .code
+        .ok_or_else(|| Problem::invalid_field("code", "is required"))?;
+    let redirect_uri = request
+        .redirect_uri
+        .ok_or_else(|| Problem::invalid_field("redirect_uri", "is required"))?;
+    let digest = auth::digest(&code);
+    let invalid_code = |why: &str| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!("{INVALID_AUTHORIZATION_CODE}: the authorization code {why}"),
+        )
+        .with_code(INVALID_AUTHORIZATION_CODE)
+    };
+    let issued = w
+        .data()
+        .oauth_codes
+        .get(&digest)
+        .ok_or_else(|| invalid_code("is unknown"))?;
+    if issued.used {
+        return Err(invalid_code("was already used"));
+    }
+    if issued.expires_at < now {
+        return Err(invalid_code("has expired"));
+    }
+    if issued.client_id != app.client_id {
+        return Err(invalid_code("was issued to another app"));
+    }
+    if issued.redirect_uri != redirect_uri {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "{INVALID_REDIRECT_URI}: `{redirect_uri}` is not the redirect URI the code was issued for"
+            ),
+        )
+        .with_code(INVALID_REDIRECT_URI));
+    }
+    let scopes = issued.scopes.clone();
+    let access_token = auth::new_secret("sbx_");
+    w.apply(Change::OAuthCodeUsed { digest });
+    w.apply(Change::OAuthToken {
+        digest: auth::digest(&access_token),
+        token: IssuedToken {
+            client_id: app.client_id,
+            scopes,
+            issued_at: now,
+        },
+    });
+    Ok(Exchanged {
+        access_token,
+        logistics_account_id: w.store.account_id.clone(),
+    })
+}
+
+/// Forgets codes that have expired (they would answer 405005 either way).
+pub fn expire_codes(w: &mut Writer<'_>, now: DateTime<Utc>) {
+    if w.data()
+        .oauth_codes
+        .values()
+        .any(|code| code.expires_at < now)
+    {
+        w.apply(Change::OAuthCodesExpired { before: now });
+    }
+}
+
+fn find_app(w: &Writer<'_>, client_id: &str) -> Option<PartnerApp> {
+    w.config()
+        .oauth_apps
+        .iter()
+        .find(|app| app.client_id == client_id)
+        .cloned()
+}

@@ -1,0 +1,375 @@
+//! Returns: created with a label, then shipped by the buyer, received for
+//! processing and processed, one status per
+//! [`Config::return_step_after`](crate::Config::return_step_after);
+//! processing restocks the returned units (on hand and available).
+//! Cancellable until the buyer ships it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use flexport_logistics_2024_04::types::{
+    self, ReturnItemType, ReturnOrderStatus, ReturnOrderTrackingStatus,
+};
+use serde_json::{Value, json};
+
+use super::{Writer, later, parcels, quantity, required};
+use crate::problem::Problem;
+use crate::state::{Change, Data, ReturnRecord, numeric_id};
+
+pub fn create(
+    w: &mut Writer<'_>,
+    input: types::CreateReturnRequest,
+) -> Result<types::ReturnsApiOrder, Problem> {
+    required("rma", &input.rma)?;
+    required("externalReturnId", &input.external_return_id)?;
+    if let Some(address) = &input.source_address {
+        parcels::address("sourceAddress", address)?;
+    }
+    if let Some(label) = &input.external_label {
+        required("externalLabel.carrier", &label.carrier)?;
+        required("externalLabel.trackingCode", &label.tracking_code)?;
+    }
+    if input.return_items.is_empty() {
+        return Err(Problem::invalid_field(
+            "returnItems",
+            "a return needs at least one item",
+        ));
+    }
+    let data = w.data();
+    if let Some(order_id) = &input.logistics_order_id
+        && !data.orders.contains_key(&numeric_id(order_id))
+    {
+        return Err(Problem::invalid_field(
+            "logisticsOrderId",
+            format!("no order with id `{order_id}`"),
+        ));
+    }
+    let mut restock: BTreeMap<String, i64> = BTreeMap::new();
+    for (i, item) in input.return_items.iter().enumerate() {
+        let units = quantity(&format!("returnItems[{i}].quantity"), item.quantity)?;
+        let sku = match item.type_ {
+            ReturnItemType::LogisticsSku => data
+                .products
+                .contains_key(&item.identifier)
+                .then(|| item.identifier.clone()),
+            ReturnItemType::Sku => data
+                .products
+                .values()
+                .find(|product| product.merchant_sku == item.identifier)
+                .map(|product| product.logistics_sku.clone()),
+        };
+        let Some(sku) = sku else {
+            return Err(Problem::invalid_field(
+                &format!("returnItems[{i}].identifier"),
+                format!("no product with {} `{}`", item.type_, item.identifier),
+            ));
+        };
+        *restock.entry(sku).or_default() += i64::from(units);
+    }
+    if data
+        .returns
+        .values()
+        .any(|record| record.order.external_return_id == input.external_return_id)
+    {
+        return Err(Problem::conflict(format!(
+            "a return with externalReturnId `{}` exists",
+            input.external_return_id
+        )));
+    }
+    // Restocking must not take a product past i32::MAX units on hand,
+    // counting the returns not yet processed and the inbounds not yet received.
+    for (sku, units) in &restock {
+        let returning: i64 = data
+            .returns
+            .values()
+            .filter(|record| record.next_at.is_some())
+            .flat_map(|record| &record.restock)
+            .filter(|(returned, _)| returned == sku)
+            .map(|(_, units)| units)
+            .sum();
+        let inbound: i64 = data
+            .inbounds
+            .values()
+            .filter(|inbound| inbound.receive_at.is_some())
+            .flat_map(|inbound| &inbound.shipment.items)
+            .filter(|item| &item.logistics_sku == sku)
+            .map(|item| item.counts.expected as i64)
+            .sum();
+        if i64::from(data.stock(sku).on_hand) + returning + inbound + units > i64::from(i32::MAX) {
+            return Err(Problem::invalid_field(
+                "returnItems",
+                format!(
+                    "{sku} would hold more than {} units once this return is restocked",
+                    i32::MAX
+                ),
+            ));
+        }
+    }
+    let id = Data::next_id(&data.returns);
+    let now = Utc::now();
+    let base = &w.store.base_url;
+    let shipping_label = match input.external_label {
+        Some(label) => types::ShippingLabel {
+            carrier: label.carrier,
+            label_url: label.label_url,
+            tracking_code: label.tracking_code,
+            tracking_status: ReturnOrderTrackingStatus::Created,
+            tracking_url: label.tracking_url,
+        },
+        None => {
+            let code = format!("RET{id:012}");
+            types::ShippingLabel {
+                carrier: parcels::CARRIER.to_owned(),
+                label_url: Some(format!("{base}/sandbox/labels/returns/{id}.png")),
+                tracking_url: Some(format!("{base}/sandbox/carrier/{code}")),
+                tracking_code: code,
+                tracking_status: ReturnOrderTrackingStatus::Created,
+            }
+        }
+    };
+    let order = types::ReturnsApiOrder {
+        external_return_id: input.external_return_id,
+        id: id as f64,
+        inspected_at: None,
+        received_at: None,
+        return_items: input
+            .return_items
+            .iter()
+            .map(|item| types::ReturnItem {
+                expected_quantity: item.quantity,
+                identifier: item.identifier.clone(),
+                inspected_items: Vec::new(),
+            })
+            .collect(),
+        rma: input.rma,
+        shipped_at: None,
+        shipping_label,
+        source_address: input.source_address,
+        status: ReturnOrderStatus::Created,
+    };
+    let record = ReturnRecord {
+        order: order.clone(),
+        restock: restock.into_iter().collect(),
+        order_id: input.logistics_order_id,
+        next_at: Some(later(now, w.config().return_step_after)),
+    };
+    emit_updated(w, &record.order);
+    w.apply(Change::Return(Box::new(record)));
+    Ok(order)
+}
+
+pub fn find<'d>(data: &'d Data, return_id: &str) -> Result<&'d ReturnRecord, Problem> {
+    // The document types the id as a number: `7.0` names return 7.
+    return_id
+        .parse::<f64>()
+        .ok()
+        .filter(|id| id.fract() == 0.0 && *id >= 0.0 && *id < u64::MAX as f64)
+        .and_then(|id| data.returns.get(&(id as u64)))
+        .ok_or_else(|| Problem::not_found("return", return_id))
+}
+
+/// Cancels a return the buyer has not shipped; a shipped one gets 409.
+/// Cancelling twice is not an error.
+pub fn cancel(w: &mut Writer<'_>, return_id: &str) -> Result<(), Problem> {
+    let mut record = find(w.data(), return_id)?.clone();
+    match record.order.status {
+        ReturnOrderStatus::Cancelled => return Ok(()),
+        ReturnOrderStatus::Created => {}
+        ref status => {
+            return Err(Problem::conflict(format!(
+                "return {return_id} is {status}: only a return not yet shipped can be cancelled"
+            )));
+        }
+    }
+    record.order.status = ReturnOrderStatus::Cancelled;
+    record.order.shipping_label.tracking_status = ReturnOrderTrackingStatus::Cancelled;
+    record.next_at = None;
+    emit_updated(w, &record.order);
+    w.apply(Change::Return(Box::new(record)));
+    Ok(())
+}
+
+/// One page of returns, oldest first, that match every given filter, and
+/// the cursor of the next page (`None` on the last page). `page_info` is a
+/// cursor from an earlier page; anything else is refused.
+pub fn list(
+    data: &Data,
+    filter: &Filter,
+    limit: usize,
+    page_info: Option<&str>,
+) -> Result<(Vec<types::ReturnsApiOrder>, Option<String>), Problem> {
+    let after = match page_info {
+        None => 0,
+        Some(cursor) => decode_cursor(cursor).ok_or_else(|| {
+            Problem::invalid_field("page_info", "not a cursor this sandbox handed out")
+        })?,
+    };
+    let mut matching = data
+        .returns
+        .range(after.saturating_add(1)..)
+        .map(|(_, record)| &record.order)
+        .filter(|order| filter.matches(order));
+    let page: Vec<types::ReturnsApiOrder> = matching.by_ref().take(limit).cloned().collect();
+    let next = match (page.last(), matching.next()) {
+        (Some(last), Some(_)) => Some(encode_cursor(last.id as u64)),
+        _ => None,
+    };
+    Ok((page, next))
+}
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub external_return_id: Option<String>,
+    pub rma: Option<String>,
+    pub tracking_code: Option<String>,
+    pub status: Option<String>,
+}
+
+impl Filter {
+    fn matches(&self, order: &types::ReturnsApiOrder) -> bool {
+        self.external_return_id
+            .as_ref()
+            .is_none_or(|id| *id == order.external_return_id)
+            && self.rma.as_ref().is_none_or(|rma| *rma == order.rma)
+            && self
+                .tracking_code
+                .as_ref()
+                .is_none_or(|code| *code == order.shipping_label.tracking_code)
+            && self
+                .status
+                .as_ref()
+                .is_none_or(|status| status.eq_ignore_ascii_case(&order.status.to_string()))
+    }
+}
+
+const CURSOR_PREFIX: &str = "after-";
+
+fn encode_cursor(id: u64) -> String {
+    format!("{CURSOR_PREFIX}{id}")
+}
+
+fn decode_cursor(cursor: &str) -> Option<u64> {
+    cursor.strip_prefix(CURSOR_PREFIX)?.parse().ok()
+}
+
+/// A `ReturnUpdated` event: the return as `ReturnsGetOrder` answers it.
+fn emit_updated(w: &mut Writer<'_>, order: &types::ReturnsApiOrder) {
+    let payload = serde_json::to_value(order).expect("a return serializes");
+    w.emit("ReturnUpdated", payload);
+}
+
+/// The older event shape (`LegacyReturnsApiOrder`) that `ReturnShipped`,
+/// `ReturnShipmentReceived` and `ReturnInspected` carry.
+fn legacy(record: &ReturnRecord) -> Value {
+    let order = &record.order;
+    let mut legacy = json!({
+        "id": order.id,
+        "status": order.status.to_string(),
+        "rma": order.rma,
+        "externalReturnId": order.external_return_id,
+        "marketplaceOrder": {
+            "marketplaceOrderId": record.order_id.clone().unwrap_or_default(),
+            "marketplaceName": "OTHER",
+        },
+        "returnItems": order.return_items,
+        "shippingLabels": [order.shipping_label],
+        "destinationAddress": {
+            "name": "Flexport Sandbox Returns",
+            "address1": "1 Sandbox Way",
+            "city": "Reno",
+            "provinceCode": "NV",
+            "zip": "89501",
+            "countryCode": "US",
+        },
+        "shippedAt": order.shipped_at,
+        "receivedAt": order.received_at,
+        "inspectedAt": order.inspected_at,
+    });
+    if let Some(from) = &order.source_address {
+        legacy["sourceAddress"] = json!({
+            "name": from.name,
+            "company": from.company,
+            "address1": from.street1,
+            "address2": from.street2,
+            "city": from.city,
+            "provinceCode": from.state,
+            "zip": from.zip,
+            "phone": from.phone,
+            "countryCode": from.country,
+        });
+    }
+    legacy
+}
+
+/// Moves every return whose time has come to its next status; a processed
+/// return's units are restocked.
+pub fn advance_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
+    let due: Vec<ReturnRecord> = w
+        .data()
+        .returns
+        .values()
+        .filter(|record| record.next_at.is_some_and(|at| at <= now))
+        .cloned()
+        .collect();
+    let step = w.config().return_step_after;
+    for mut record in due {
+        let order = &mut record.order;
+        let event = match order.status {
+            ReturnOrderStatus::Created => {
+                order.status = ReturnOrderStatus::Shipped;
+                order.shipped_at = Some(now);
+                order.shipping_label.tracking_status = ReturnOrderTrackingStatus::Shipped;
+                record.next_at = Some(later(now, step));
+                "ReturnShipped"
+            }
+            ReturnOrderStatus::Shipped => {
+                order.status = ReturnOrderStatus::ReceivedForProcessing;
+                order.received_at = Some(now);
+                order.shipping_label.tracking_status = ReturnOrderTrackingStatus::Delivered;
+                record.next_at = Some(later(now, step));
+                "ReturnShipmentReceived"
+            }
+            ReturnOrderStatus::ReceivedForProcessing => {
+                let restocked = w.move_stock(
+                    record
+                        .restock
+                        .iter()
+                        .map(|(sku, units)| (sku.as_str(), *units, *units)),
+                );
+                if let Err(sku) = restocked {
+                    // Creation keeps every SKU within i32::MAX units, so only
+                    // an edited state file gets here; the return waits.
+                    tracing::error!(r#return = record.order.id, sku, "restocking would overflow");
+                    continue;
+                }
+                let order = &mut record.order;
+                order.status = ReturnOrderStatus::Processed;
+                order.inspected_at = Some(now);
+                for item in &mut order.return_items {
+                    item.inspected_items = vec![types::InspectedItem {
+                        disposition: "RESTOCK".to_owned(),
+                        final_condition: "SELLABLE".to_owned(),
+                        received_condition: "SELLABLE".to_owned(),
+                    }];
+                }
+                record.next_at = None;
+                for (sku, units) in &record.restock {
+                    w.emit(
+                        "ReturnReceived",
+                        json!({"type": "SELLABLE", "amount": units, "logisticsSku": sku}),
+                    );
+                }
+                "ReturnInspected"
+            }
+            // Never scheduled.
+            _ => {
+                record.next_at = None;
+                w.apply(Change::Return(Box::new(record)));
+                continue;
+            }
+        };
+        w.emit(event, legacy(&record));
+        emit_updated(w, &record.order);
+        w.apply(Change::Return(Box::new(record)));
+    }
+}

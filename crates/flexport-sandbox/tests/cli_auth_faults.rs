@@ -1,0 +1,117 @@
+//! The command line's flags for scoped tokens, locked accounts, the OAuth
+//! app and faults, through the binary.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// The sandbox binary, killed when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(args: &[&str]) -> (Running, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flexport-sandbox"))
+        .args(["--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (Running(child), url)
+}
+
+async fn status(request: reqwest::RequestBuilder) -> u16 {
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn scoped_and_locked_tokens_and_the_oauth_app_come_from_flags() {
+    let (_running, url) = start(&[
+        "--token",
+        "full",
+        "--scoped-token",
+        "reader=products:read,orders:read",
+        "--locked-token",
+        "locked",
+        "--oauth-client-id",
+        "cli-app",
+        "--oauth-redirect-uri",
+        "https://partner.example/cb",
+        "--oauth-scope",
+        "orders:read",
+    ]);
+    let api = format!("{url}/logistics/api/2024-04");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let products = format!("{api}/products");
+    assert_eq!(status(http.get(&products).bearer_auth("full")).await, 200);
+    assert_eq!(status(http.get(&products).bearer_auth("reader")).await, 200);
+    let create = http
+        .post(&products)
+        .bearer_auth("reader")
+        .json(&serde_json::json!({"name": "Mug", "merchantSku": "M-1"}));
+    assert_eq!(status(create).await, 403);
+    assert_eq!(status(http.get(&products).bearer_auth("locked")).await, 423);
+
+    let authorize = |scope: &str| {
+        http.get(format!(
+            "{api}/oauth/authorize?response_type=code&client_id=cli-app&scope={scope}"
+        ))
+    };
+    let granted = authorize("orders:read").send().await.unwrap();
+    assert_eq!(granted.status(), 302);
+    let location = granted.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with("https://partner.example/cb?code="),
+        "{location}"
+    );
+    let beyond = authorize("orders:write").send().await.unwrap();
+    assert!(
+        beyond.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("error=405004")
+    );
+}
+
+#[tokio::test]
+async fn a_fault_flag_takes_effect_and_an_impossible_share_stops_the_start() {
+    let (_running, url) = start(&["--token", "t", "--fault-error-before", "1"]);
+    let response = reqwest::Client::new()
+        .get(format!("{url}/logistics/api/2024-04/products"))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+
+    for flags in [
+        &["--fault-slow", "1.5"][..],
+        &["--fault-error-after", "0.7", "--fault-drop-after", "0.7"][..],
+        &["--scoped-token", "t=orders:admin"][..],
+        &["--scoped-token", "no-equals-sign"][..],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_flexport-sandbox"))
+            .args(["--port", "0"])
+            .args(flags)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{flags:?}");
+        assert!(!output.stderr.is_empty(), "{flags:?}");
+    }
+}

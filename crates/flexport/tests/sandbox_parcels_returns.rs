@@ -1,0 +1,634 @@
+//! Parcels and returns on the local sandbox, through the facade as a user
+//! writes it: typed builders, `flexport::ClientBuilder`, polling until time
+//! moves them along, and the webhook events they send on the way.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use flexport::v2024_04::types::{self, LengthUnit, ReturnItemType, ReturnOrderStatus, WeightUnit};
+use flexport::v2024_04::{Client, prelude::*, webhooks::Event};
+use flexport::{ClientBuilder, Error, ErrorKind, RetryPolicy};
+use flexport_sandbox::{Config, Sandbox};
+use futures::TryStreamExt;
+
+const POLL: Duration = Duration::from_millis(20);
+/// A guard against a test hanging forever, not a timing assertion: the
+/// sandbox's steps take 100 ms; a slow shared machine may take far longer.
+const GIVE_UP_AFTER_POLLS: usize = 3_000;
+
+fn fast() -> Config {
+    Config {
+        parcel_step_after: Duration::from_millis(100),
+        parcel_job_after: Duration::from_millis(100),
+        return_step_after: Duration::from_millis(100),
+        ..Config::default()
+    }
+}
+
+fn client(sandbox: &Sandbox) -> Client {
+    ClientBuilder::new()
+        .token(sandbox.token())
+        .base_url(sandbox.base_url())
+        .retry_policy(RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap()
+}
+
+fn api_error<T, E: Into<Error>>(result: Result<T, E>) -> flexport::ApiError {
+    match result.map_err(Into::into) {
+        Err(Error::Api(error)) => *error,
+        Err(other) => panic!("expected an API error, got {other:?}"),
+        Ok(_) => panic!("expected an API error, got a success"),
+    }
+}
+
+fn address() -> types::builder::DeliverrAddress {
+    types::DeliverrAddress::builder()
+        .name("Ada Buyer")
+        .street1("1 Main St")
+        .city("Reno")
+        .state("NV")
+        .zip("89501")
+        .country("US")
+}
+
+fn dimensions(length_unit: LengthUnit) -> types::builder::ParcelDimensions {
+    types::ParcelDimensions::builder()
+        .length(10.0)
+        .width(8.0)
+        .height(4.0)
+        .length_unit(length_unit)
+        .weight(2.0)
+        .weight_unit(WeightUnit::Lb)
+}
+
+async fn create_parcel(client: &Client) -> Result<types::Parcel, Error> {
+    Ok(client
+        .create_parcel()
+        .body_map(|parcel| {
+            parcel
+                .ship_to_address(address())
+                .dimensions(dimensions(LengthUnit::In))
+                .customer_parcel_id(Some("MY-PARCEL-1".to_owned()))
+        })
+        .send()
+        .await?
+        .into_inner())
+}
+
+/// A webhook receiver on 127.0.0.1, subscribed to every event type.
+async fn subscribe(client: &Client) -> Arc<Mutex<Vec<Vec<u8>>>> {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let bodies = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| async move {
+            bodies.lock().unwrap().push(body.to_vec());
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    client
+        .create_webhook()
+        .body_map(|webhook| {
+            webhook
+                .type_("*")
+                .url(url)
+                .method(types::WebhookRequestMethod::Post)
+        })
+        .send()
+        .await
+        .unwrap();
+    received
+}
+
+/// Polls `received` until `done` holds of the events parsed so far; every
+/// body must parse into the version's typed events.
+async fn events_until(
+    received: &Mutex<Vec<Vec<u8>>>,
+    done: impl Fn(&[Event]) -> bool,
+) -> Vec<Event> {
+    for _ in 0..GIVE_UP_AFTER_POLLS {
+        let events: Vec<Event> = received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|body| flexport::webhooks::parse(body).unwrap())
+            .collect();
+        if done(&events) {
+            return events;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    panic!("the events did not arrive");
+}
+
+#[tokio::test]
+async fn a_parcel_goes_from_label_to_delivered_and_tells_its_webhook() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    let received = subscribe(&client).await;
+
+    let parcel = create_parcel(&client).await.unwrap();
+    assert_eq!(parcel.status, types::ParcelApiStatus::Ok);
+    assert!(!parcel.tracking_code.is_empty() && !parcel.carrier_code.is_empty());
+    assert!(parcel.shipping_label_url.ends_with(".png"));
+    assert_eq!(parcel.customer_reference_id.as_deref(), Some("MY-PARCEL-1"));
+    let fetched = client
+        .get_parcel()
+        .parcel_id(&parcel.parcel_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(fetched.tracking_code, parcel.tracking_code);
+    let url = client
+        .get_tracking_url()
+        .parcel_id(&parcel.parcel_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(url, parcel.package_tracking_url);
+
+    // Poll tracking until delivered; every status seen is one of the stages,
+    // in order.
+    let stages = [
+        "LABEL_CREATED",
+        "IN_TRANSIT",
+        "OUT_FOR_DELIVERY",
+        "DELIVERED",
+    ];
+    let mut seen: Vec<String> = Vec::new();
+    let mut delivered = None;
+    for _ in 0..GIVE_UP_AFTER_POLLS {
+        let tracking = client
+            .get_parcel_tracking()
+            .parcel_id(&parcel.parcel_id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let status = tracking.status.clone().unwrap();
+        if seen.last() != Some(&status) {
+            seen.push(status.clone());
+        }
+        if status == "DELIVERED" {
+            delivered = Some(tracking);
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    let delivered = delivered.expect("the parcel was never delivered");
+    let positions: Vec<usize> = seen
+        .iter()
+        .map(|status| stages.iter().position(|stage| stage == status).unwrap())
+        .collect();
+    assert!(
+        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        "{seen:?}"
+    );
+    let times = delivered.event_timestamps.unwrap();
+    assert!(times.label_time.unwrap() <= times.delivery_time.unwrap());
+    let by_code = client
+        .get_parcel_tracking_by_tracking_code()
+        .tracking_code(&parcel.tracking_code)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(by_code.status.as_deref(), Some("DELIVERED"));
+    assert_eq!(
+        by_code.parcel_id.as_deref(),
+        Some(parcel.parcel_id.as_str())
+    );
+
+    // Every stage was announced, in order, as a typed ParcelTrackingUpdated.
+    let events = events_until(&received, |events| {
+        events.iter().any(|event| {
+            matches!(event, Event::ParcelTrackingUpdated(update) if update.status == "DELIVERED")
+        })
+    })
+    .await;
+    let announced: Vec<&str> = events
+        .iter()
+        .filter_map(|event| match event {
+            Event::ParcelTrackingUpdated(update)
+                if update.tracking_code == parcel.tracking_code =>
+            {
+                Some(update.status.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(announced, stages);
+
+    // Delivered parcels cannot be cancelled: 409, and the parcel stays delivered.
+    let error = api_error(
+        client
+            .cancel_parcel()
+            .body_map(|cancel| cancel.parcel_id(&parcel.parcel_id))
+            .send()
+            .await,
+    );
+    assert_eq!(error.kind, ErrorKind::Conflict);
+    let after = client
+        .get_parcel_tracking()
+        .parcel_id(&parcel.parcel_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(after.status.as_deref(), Some("DELIVERED"));
+}
+
+#[tokio::test]
+async fn a_parcel_not_yet_shipped_can_be_cancelled_and_then_never_moves() {
+    let sandbox = Sandbox::start(Config {
+        parcel_step_after: Duration::from_secs(3600),
+        ..fast()
+    })
+    .await
+    .unwrap();
+    let client = client(&sandbox);
+    let parcel = create_parcel(&client).await.unwrap();
+    for _ in 0..2 {
+        // Cancelling twice is not an error.
+        client
+            .cancel_parcel()
+            .body_map(|cancel| cancel.parcel_id(&parcel.parcel_id))
+            .send()
+            .await
+            .unwrap();
+    }
+    let tracking = client
+        .get_parcel_tracking()
+        .parcel_id(&parcel.parcel_id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(tracking.status.as_deref(), Some("CANCELLED"));
+}
+
+#[tokio::test]
+async fn tracking_an_unknown_code_or_parcel_is_404() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    let parcel = create_parcel(&client).await.unwrap();
+    // A code that differs from a real one in its last digit, one of another
+    // shape, and one with characters a path must escape.
+    let mut near = parcel.tracking_code.clone();
+    let last = near.pop().unwrap();
+    near.push(if last == '9' { '0' } else { '9' });
+    // The parcel's id after `SBX` without its zeros names the same parcel
+    // to a careless parser, but is not its code.
+    let unpadded = format!("SBX{}", parcel.parcel_id);
+    for code in [
+        near.as_str(),
+        unpadded.as_str(),
+        "1Z999AA10123456784",
+        "SBX../../x?y#z",
+    ] {
+        let error = api_error(
+            client
+                .get_parcel_tracking_by_tracking_code()
+                .tracking_code(code)
+                .send()
+                .await,
+        );
+        assert_eq!(error.kind, ErrorKind::NotFound, "{code}");
+    }
+    for id in ["999999", "-1", "1e3"] {
+        let error = api_error(client.get_parcel_tracking().parcel_id(id).send().await);
+        assert_eq!(error.kind, ErrorKind::NotFound, "{id}");
+    }
+}
+
+#[tokio::test]
+async fn one_idempotency_key_resent_makes_one_parcel() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    let (first, second) = flexport::with_idempotency_key("parcel-once-1", async {
+        (create_parcel(&client).await, create_parcel(&client).await)
+    })
+    .await;
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(first.parcel_id, second.parcel_id);
+    assert_eq!(first.tracking_code, second.tracking_code);
+    // Ids are handed out in order: a second parcel would have the next one.
+    let next: u64 = first.parcel_id.parse::<u64>().unwrap() + 1;
+    let error = api_error(client.get_parcel().parcel_id(next.to_string()).send().await);
+    assert_eq!(error.kind, ErrorKind::NotFound);
+    // Without the key, a resend is a new parcel.
+    let third = create_parcel(&client).await.unwrap();
+    assert_eq!(third.parcel_id, next.to_string());
+}
+
+#[tokio::test]
+async fn a_unit_from_a_newer_version_is_refused_naming_the_field() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    let error = api_error(
+        client
+            .create_parcel()
+            .body_map(|parcel| {
+                parcel
+                    .ship_to_address(address())
+                    .dimensions(dimensions(LengthUnit::UnknownValue("ft".to_owned())))
+            })
+            .send()
+            .await,
+    );
+    assert_eq!(error.kind, ErrorKind::BadRequest);
+    let detail = error.problem.unwrap().detail.unwrap();
+    assert!(detail.contains("dimensions.lengthUnit"), "{detail}");
+    // Nothing was made.
+    let error = api_error(client.get_parcel().parcel_id("1001").send().await);
+    assert_eq!(error.kind, ErrorKind::NotFound);
+}
+
+#[tokio::test]
+async fn a_quote_and_a_bulk_job_that_finishes_with_its_parcels() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    let quote = client
+        .get_parcel_quote()
+        .body_map(|quote| {
+            quote
+                .service_level("STANDARD")
+                .ship_to_address(address())
+                .dimensions(dimensions(LengthUnit::In))
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(quote.price > 0.0 && quote.billed_weight_lbs >= 2.0);
+
+    let request = |id: &str| {
+        types::BulkParcelRequest::builder()
+            .service_level("STANDARD")
+            .ship_to_address(address())
+            .dimensions(dimensions(LengthUnit::Cm))
+            .customer_parcel_id(Some(id.to_owned()))
+    };
+    let parcels: Vec<types::BulkParcelRequest> = ["B-1", "B-2", "B-3"]
+        .into_iter()
+        .map(|id| request(id).try_into().unwrap())
+        .collect();
+    let job = client
+        .create_bulk_parcel_job()
+        .body_map(|job| job.packslip_required(false).parcels(parcels))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let mut finished = None;
+    for _ in 0..GIVE_UP_AFTER_POLLS {
+        let now = client
+            .get_bulk_parcel_job()
+            .id(job.job_id.to_string())
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        if now.status == "COMPLETED" {
+            finished = Some(now);
+            break;
+        }
+        assert!(now.parcels.is_empty());
+        tokio::time::sleep(POLL).await;
+    }
+    let finished = finished.expect("the job never finished");
+    assert_eq!(finished.parcels.len(), 3);
+    for made in &finished.parcels {
+        assert_eq!(made.parcel_status, "OK");
+        let parcel = client
+            .get_parcel()
+            .parcel_id(&made.integration_channel_parcel_id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(parcel.tracking_code, made.tracking_number);
+    }
+}
+
+async fn create_product(client: &Client, merchant_sku: &str) -> String {
+    client
+        .create_product()
+        .body_map(|product| product.name("Mug").merchant_sku(merchant_sku))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .logistics_sku
+}
+
+async fn units_on_hand(client: &Client, sku: &str) -> (i64, i64) {
+    let inventory = client
+        .get_inventory()
+        .logistics_sku(sku)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    (inventory.on_hand as i64, inventory.available as i64)
+}
+
+fn return_item(
+    kind: ReturnItemType,
+    identifier: &str,
+    quantity: f64,
+) -> types::RequestedReturnItem {
+    types::RequestedReturnItem::builder()
+        .identifier(identifier)
+        .type_(kind)
+        .quantity(quantity)
+        .try_into()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_return_goes_from_created_to_processed_and_restocks_its_units() {
+    let sandbox = Sandbox::start(fast()).await.unwrap();
+    let client = client(&sandbox);
+    let received = subscribe(&client).await;
+    let sku = create_product(&client, "MUG-R").await;
+    assert_eq!(units_on_hand(&client, &sku).await, (0, 0));
+
+    let created = client
+        .returns_create_order()
+        .body_map(|order| {
+            order
+                .rma("RMA-1")
+                .external_return_id("RET-1")
+                .source_address(Some(address().try_into().unwrap()))
+                .return_items(vec![
+                    return_item(ReturnItemType::LogisticsSku, &sku, 2.0),
+                    // The same product by its merchant SKU.
+                    return_item(ReturnItemType::Sku, "MUG-R", 1.0),
+                ])
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(created.status, ReturnOrderStatus::Created);
+    assert!(!created.shipping_label.tracking_code.is_empty());
+
+    let order = [
+        ReturnOrderStatus::Created,
+        ReturnOrderStatus::Shipped,
+        ReturnOrderStatus::ReceivedForProcessing,
+        ReturnOrderStatus::Processed,
+    ];
+    let mut last = 0;
+    let mut processed = None;
+    for _ in 0..GIVE_UP_AFTER_POLLS {
+        let now = client
+            .returns_get_order()
+            .return_id(created.id.to_string())
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        let position = order
+            .iter()
+            .position(|status| *status == now.status)
+            .unwrap();
+        assert!(position >= last, "went back to {}", now.status);
+        last = position;
+        if now.status == ReturnOrderStatus::Processed {
+            processed = Some(now);
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    let processed = processed.expect("the return was never processed");
+    assert!(processed.shipped_at.is_some() && processed.received_at.is_some());
+    assert!(processed.inspected_at.is_some());
+    assert!(
+        processed
+            .return_items
+            .iter()
+            .all(|item| !item.inspected_items.is_empty())
+    );
+    assert_eq!(units_on_hand(&client, &sku).await, (3, 3));
+
+    let events = events_until(&received, |events| {
+        events
+            .iter()
+            .any(|event| matches!(event, Event::ReturnInspected(_)))
+            && events
+                .iter()
+                .any(|event| matches!(event, Event::ReturnReceived(_)))
+    })
+    .await;
+    assert!(
+        events
+            .iter()
+            .any(|event| matches!(event, Event::ReturnShipped(_)))
+    );
+    assert!(
+        events
+            .iter()
+            .any(|event| matches!(event, Event::ReturnShipmentReceived(_)))
+    );
+    assert!(events.iter().any(|event| matches!(event,
+        Event::ReturnReceived(restocked) if restocked.logistics_sku == sku && restocked.amount == 3)));
+    assert!(events.iter().any(|event| matches!(event,
+        Event::ReturnUpdated(update) if update.status == ReturnOrderStatus::Processed)));
+
+    // A processed return cannot be cancelled.
+    let error = api_error(
+        client
+            .returns_cancel_order()
+            .return_id(created.id.to_string())
+            .send()
+            .await,
+    );
+    assert_eq!(error.kind, ErrorKind::Conflict);
+}
+
+#[tokio::test]
+async fn returns_are_listed_a_page_at_a_time_and_cancelled_before_shipping() {
+    let sandbox = Sandbox::start(Config {
+        return_step_after: Duration::from_secs(3600),
+        ..fast()
+    })
+    .await
+    .unwrap();
+    let client = client(&sandbox);
+    let sku = create_product(&client, "MUG-L").await;
+    for n in 0..5 {
+        client
+            .returns_create_order()
+            .body_map(|order| {
+                order
+                    .rma(format!("RMA-{}", n % 2))
+                    .external_return_id(format!("RET-{n}"))
+                    .return_items(vec![return_item(ReturnItemType::LogisticsSku, &sku, 1.0)])
+            })
+            .send()
+            .await
+            .unwrap();
+    }
+    // Pages of two, following the `Link: <?…page_info=…>; rel="next"` header.
+    let all: Vec<types::ReturnsApiOrder> =
+        flexport::pagination::cursor_stream(None, |cursor: Option<String>| {
+            let request = client.get_returns().limit(2);
+            let request = match cursor {
+                Some(cursor) => request.page_info(cursor),
+                None => request,
+            };
+            async move {
+                let page = request.send().await?;
+                let next = page
+                    .headers()
+                    .get("link")
+                    .and_then(|link| link.to_str().ok())
+                    .and_then(|link| link.split("page_info=").nth(1))
+                    .and_then(|rest| rest.split(['&', '>']).next())
+                    .map(str::to_owned);
+                Ok::<_, Error>((page.into_inner(), next))
+            }
+        })
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = all.iter().map(|r| r.external_return_id.as_str()).collect();
+    assert_eq!(ids, ["RET-0", "RET-1", "RET-2", "RET-3", "RET-4"]);
+    let by_rma = client
+        .get_returns()
+        .rma("RMA-1")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(by_rma.len(), 2);
+
+    client
+        .returns_cancel_order()
+        .return_id(all[0].id.to_string())
+        .send()
+        .await
+        .unwrap();
+    let cancelled = client
+        .get_returns()
+        .status("CANCELLED")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(cancelled.len(), 1);
+    assert_eq!(cancelled[0].external_return_id, "RET-0");
+    // Unknown returns are 404.
+    let error = api_error(client.returns_get_order().return_id("424242").send().await);
+    assert_eq!(error.kind, ErrorKind::NotFound);
+}
