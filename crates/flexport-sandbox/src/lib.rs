@@ -115,6 +115,12 @@ pub struct Config {
     /// Injected faults (5xx, slow answers, dropped connections); none by
     /// default.
     pub faults: Faults,
+    /// How long an inbound shipment's quote process and a channel's product
+    /// sync take to complete.
+    pub quote_after: Duration,
+    /// How long each step of a freight order's tracking takes (tendered,
+    /// picked up, delivered).
+    pub freight_step_after: Duration,
 }
 
 impl Default for Config {
@@ -138,6 +144,8 @@ impl Default for Config {
             oauth_apps: vec![PartnerApp::default()],
             oauth_code_ttl: Duration::from_secs(60),
             faults: Faults::default(),
+            quote_after: Duration::from_secs(1),
+            freight_step_after: Duration::from_secs(2),
         }
     }
 }
@@ -163,6 +171,8 @@ impl Config {
             ("return_step_after", self.return_step_after),
             ("oauth_code_ttl", self.oauth_code_ttl),
             ("faults.slow_delay", self.faults.slow_delay),
+            ("quote_after", self.quote_after),
+            ("freight_step_after", self.freight_step_after),
         ] {
             if duration > MAX_DURATION {
                 return Err(std::io::Error::new(

@@ -100,6 +100,12 @@ struct Args {
     /// Seed of the generator that picks faults.
     #[arg(long, default_value_t = 0)]
     fault_seed: u64,
+    /// Seconds an inbound quote process or a channel's product sync takes.
+    #[arg(long, default_value_t = 1.0)]
+    quote_after: f64,
+    /// Seconds each step of a freight order's tracking takes.
+    #[arg(long, default_value_t = 2.0)]
+    freight_step_after: f64,
 }
 
 fn scoped_token(text: &str) -> Result<ScopedToken, String> {
@@ -166,6 +172,8 @@ async fn main() -> ExitCode {
             slow_delay: seconds(args.fault_slow_delay, "fault-slow-delay"),
             seed: args.fault_seed,
         },
+        quote_after: seconds(args.quote_after, "quote-after"),
+        freight_step_after: seconds(args.freight_step_after, "freight-step-after"),
     };
     let config_client_id = config.oauth_apps[0].client_id.clone();
     let sandbox = match Sandbox::start(config).await {

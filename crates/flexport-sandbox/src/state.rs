@@ -14,7 +14,7 @@
 //! since the last good write is dropped, the working copy is rebuilt from the
 //! committed one, and the waiting writers get [`CommitError`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
@@ -98,6 +98,76 @@ pub struct ReturnRecord {
     pub next_at: Option<DateTime<Utc>>,
 }
 
+// inbound quotes, channels, freight, events (sandboxops)
+
+/// The quote process of one inbound shipment
+/// (`InitQuoteProcessForInboundingShipmentV2`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InboundQuotes {
+    pub shipment_id: u64,
+    /// When the process completes and `quotes` are filled in; `None` once it has.
+    pub ready_at: Option<DateTime<Utc>>,
+    /// The shipping option asked for; `None` quotes every option.
+    pub shipping_option: Option<types::InboundShippingOption>,
+    pub quotes: Vec<types::RateQuoteWithPurchased>,
+}
+
+/// A sales channel (`CreateChannel`) and its product sync.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Channel {
+    pub channel_id: String,
+    pub channel_type: String,
+    pub store_name: String,
+    pub location_id: String,
+    /// `PENDING` or `COMPLETE`; `None` before the first sync.
+    pub sync_status: Option<String>,
+    pub sync_updated_at: Option<DateTime<Utc>>,
+    /// When a pending sync completes.
+    pub sync_complete_at: Option<DateTime<Utc>>,
+}
+
+impl Channel {
+    /// Channels are found by type and store name, as the sync paths name them.
+    pub fn key(&self) -> String {
+        channel_key(&self.channel_type, &self.store_name)
+    }
+}
+
+/// Unambiguous for any two strings (a JSON array of both), so that no type
+/// and store name can pass for another pair.
+pub fn channel_key(channel_type: &str, store_name: &str) -> String {
+    serde_json::json!([channel_type, store_name]).to_string()
+}
+
+/// A freight order (`CreateContainersOrder`, `CreatePalletsOrder`,
+/// `CreateTrucksOrder`) with its tracking.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FreightOrder {
+    pub id: u64,
+    /// The order as answered (`DrayageOrderResponse`, `LtlOrderResponse` or
+    /// `FtlOrderResponse`).
+    pub order: serde_json::Value,
+    pub bol_id: String,
+    /// `FreightTrackingInfo` of the order's bill of lading.
+    pub tracking: serde_json::Value,
+    /// When tracking takes its next step; `None` once delivered or cancelled.
+    pub next_step_at: Option<DateTime<Utc>>,
+}
+
+/// How many emitted events `GetEvents` can list; older ones are forgotten.
+pub const MAX_LOGGED_EVENTS: usize = 10_000;
+
+/// An emitted webhook event, kept for `GetEvents`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoggedEvent {
+    /// Position in the order of emission, from 1.
+    pub seq: u64,
+    pub id: String,
+    pub event_type: String,
+    pub time: DateTime<Utc>,
+    pub payload: serde_json::Value,
+}
+
 /// A response kept for replay to a request with the same `idempotency-key`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredResponse {
@@ -163,6 +233,15 @@ pub enum Change {
         digest: String,
         token: crate::auth::IssuedToken,
     },
+    // inbound quotes, channels, freight, events (sandboxops)
+    InboundQuotes(Box<InboundQuotes>),
+    Channel(Box<Channel>),
+    FreightQuote {
+        id: u64,
+        quote: serde_json::Value,
+    },
+    FreightOrder(Box<FreightOrder>),
+    EventLogged(Box<LoggedEvent>),
 }
 
 #[derive(Debug, Default, Clone)]
@@ -185,6 +264,17 @@ pub struct Data {
     pub oauth_codes: HashMap<String, crate::auth::AuthorizationCode>,
     /// Access tokens issued by the OAuth flow, by digest.
     pub oauth_tokens: HashMap<String, crate::auth::IssuedToken>,
+    // inbound quotes, channels, freight, events (sandboxops)
+    /// Keyed by inbound shipment id.
+    pub inbound_quotes: BTreeMap<u64, InboundQuotes>,
+    /// Keyed by [`Channel::key`].
+    pub channels: BTreeMap<String, Channel>,
+    /// Freight quotes as answered (`DrayageQuoteResponse`, `LtlQuoteResponse`
+    /// or `FtlQuoteResponse`), keyed by id.
+    pub freight_quotes: BTreeMap<u64, serde_json::Value>,
+    pub freight_orders: BTreeMap<u64, FreightOrder>,
+    /// The most recent [`MAX_LOGGED_EVENTS`] emitted events, oldest first.
+    pub events: VecDeque<LoggedEvent>,
 }
 
 impl Data {
@@ -248,6 +338,24 @@ impl Data {
             }
             Change::OAuthToken { digest, token } => {
                 self.oauth_tokens.insert(digest, token);
+            }
+            Change::InboundQuotes(quotes) => {
+                self.inbound_quotes.insert(quotes.shipment_id, *quotes);
+            }
+            Change::Channel(channel) => {
+                self.channels.insert(channel.key(), *channel);
+            }
+            Change::FreightQuote { id, quote } => {
+                self.freight_quotes.insert(id, quote);
+            }
+            Change::FreightOrder(order) => {
+                self.freight_orders.insert(order.id, *order);
+            }
+            Change::EventLogged(event) => {
+                self.events.push_back(*event);
+                while self.events.len() > MAX_LOGGED_EVENTS {
+                    self.events.pop_front();
+                }
             }
         }
     }
@@ -325,6 +433,34 @@ impl Data {
                     digest: digest.clone(),
                     token: token.clone(),
                 }),
+        );
+        changes.extend(
+            self.inbound_quotes
+                .values()
+                .map(|quotes| Change::InboundQuotes(Box::new(quotes.clone()))),
+        );
+        changes.extend(
+            self.channels
+                .values()
+                .map(|channel| Change::Channel(Box::new(channel.clone()))),
+        );
+        changes.extend(
+            self.freight_quotes
+                .iter()
+                .map(|(id, quote)| Change::FreightQuote {
+                    id: *id,
+                    quote: quote.clone(),
+                }),
+        );
+        changes.extend(
+            self.freight_orders
+                .values()
+                .map(|order| Change::FreightOrder(Box::new(order.clone()))),
+        );
+        changes.extend(
+            self.events
+                .iter()
+                .map(|event| Change::EventLogged(Box::new(event.clone()))),
         );
         changes
     }

@@ -56,3 +56,85 @@ pub async fn get(
         .map(|inbound| axum::Json(inbound.shipment.clone()))
         .ok_or_else(|| Problem::not_found("inbound shipment", &shipment_id))
 }
+
+// Quotes, purchases, transfer documents and updates (sandboxops).
+
+/// The optional `shippingOption` query parameter; 400 for an undeclared value.
+fn shipping_option(uri: &Uri) -> Result<Option<types::InboundShippingOption>, Problem> {
+    QueryPairs::from_uri(uri)
+        .all("shippingOption")
+        .next()
+        .map(|text| {
+            text.parse().map_err(|_| {
+                Problem::invalid_field(
+                    "shippingOption",
+                    format!("`{text}` is not a shipping option"),
+                )
+            })
+        })
+        .transpose()
+}
+
+pub async fn init_quotes(
+    State(store): State<Arc<Store>>,
+    Extension(tx): Extension<Tx>,
+    Path(shipment_id): Path<String>,
+    uri: Uri,
+) -> Reply<types::InboundRateQuoteResult> {
+    let option = shipping_option(&uri)?;
+    tx.run(&store, |w| {
+        engine::inbounds::init_quotes(w, &shipment_id, option)
+    })
+}
+
+pub async fn quotes(
+    State(store): State<Arc<Store>>,
+    Path(shipment_id): Path<String>,
+    uri: Uri,
+) -> Reply<types::QuoteResultResponse> {
+    let option = shipping_option(&uri)?;
+    engine::inbounds::quotes(&store.read(), &shipment_id, option, false).map(axum::Json)
+}
+
+pub async fn buy_quotes(
+    State(store): State<Arc<Store>>,
+    Extension(tx): Extension<Tx>,
+    Path(shipment_id): Path<String>,
+    JsonBody(input): JsonBody<types::PurchaseQuotesRequest>,
+) -> Reply<types::InboundRateBuyResultV2> {
+    tx.run(&store, |w| engine::inbounds::buy(w, &shipment_id, input))
+}
+
+pub async fn bought_quotes(
+    State(store): State<Arc<Store>>,
+    Path(shipment_id): Path<String>,
+    uri: Uri,
+) -> Reply<types::QuoteResultResponse> {
+    let option = shipping_option(&uri)?;
+    engine::inbounds::quotes(&store.read(), &shipment_id, option, true).map(axum::Json)
+}
+
+pub async fn transfer_document(
+    State(store): State<Arc<Store>>,
+    Path(shipment_id): Path<String>,
+    uri: Uri,
+) -> Reply<types::DocumentResponse> {
+    let query = QueryPairs::from_uri(&uri);
+    engine::inbounds::transfer_document(
+        &store.read(),
+        &store.base_url,
+        &shipment_id,
+        query.all("documentOption").next(),
+        query.all("documentFormat").next(),
+    )
+    .map(axum::Json)
+}
+
+pub async fn update(
+    State(store): State<Arc<Store>>,
+    Extension(tx): Extension<Tx>,
+    Path(shipment_id): Path<String>,
+    JsonBody(input): JsonBody<types::UpdateInboundShipmentRequestV3>,
+) -> Reply<types::InboundShipmentResponseV3> {
+    tx.run(&store, |w| engine::inbounds::update(w, &shipment_id, input))
+}

@@ -9,6 +9,14 @@ pub mod products;
 pub mod reports;
 pub mod returns;
 pub mod webhooks;
+// sandboxops
+pub mod accounts;
+pub mod channels;
+pub mod events;
+pub mod freight;
+pub mod sandboxops;
+pub mod uploads;
+pub mod warehouse;
 
 use std::sync::Arc;
 
@@ -98,7 +106,8 @@ pub fn router(store: Arc<Store>) -> Router {
         )
         .route("/reports", post(reports::generate))
         .route("/reports/{report_reference}", get(reports::status))
-        .merge(parcels::routes().merge(returns::routes()));
+        .merge(parcels::routes().merge(returns::routes()))
+        .merge(sandboxops::routes());
     let mut versions = Router::new();
     for version in VERSIONS {
         versions = versions.nest(&format!("/logistics/api/{version}"), api.clone());
@@ -116,6 +125,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/sandbox/reports/{file}", get(reports::download))
         .merge(parcels::public_routes())
         .merge(oauth::routes())
+        .merge(sandboxops::public_routes())
         .merge(authenticated)
         .layer(from_fn(crate::contract::per_version))
         .layer(from_fn_with_state(store.clone(), crate::faults::inject))
@@ -200,5 +210,14 @@ impl QueryPairs {
         let offset = self.count("offset")?.unwrap_or(0);
         let limit = self.count("limit")?.unwrap_or(100);
         Ok(items.skip(offset).take(limit).collect())
+    }
+}
+
+impl QueryPairs {
+    /// Every pair, in order (sandboxops).
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()))
     }
 }

@@ -231,3 +231,494 @@ pub fn receive_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
         w.emit("InboundShipmentStatusChange", status_change);
     }
 }
+
+// Quotes, purchases, transfer documents and updates of inbound shipments (sandboxops).
+
+use types::{
+    InboundShippingOption as ShippingOption, NetworkInboundShippingOption as NetworkOption,
+};
+
+/// The shipment of `shipment_id`, or 404.
+fn shipment<'a>(data: &'a Data, shipment_id: &str) -> Result<&'a Inbound, Problem> {
+    data.inbounds
+        .get(&crate::state::numeric_id(shipment_id))
+        .ok_or_else(|| Problem::not_found("inbound shipment", shipment_id))
+}
+
+/// Refuses a shipping option the document does not declare (the generated
+/// enum is open for decoding responses).
+pub fn declared_option(option: &Option<ShippingOption>) -> Result<(), Problem> {
+    if let Some(ShippingOption::UnknownValue(value)) = option {
+        return Err(Problem::invalid_field(
+            "shippingOption",
+            format!("`{value}` is not a shipping option"),
+        ));
+    }
+    Ok(())
+}
+
+const ALL_OPTIONS: [ShippingOption; 6] = [
+    ShippingOption::SpdExternal,
+    ShippingOption::FreightExternal,
+    ShippingOption::LtlExternal,
+    ShippingOption::LtlInternal,
+    ShippingOption::FtlInternal,
+    ShippingOption::SpdInternal,
+];
+
+/// The same option as the network (quote and purchase) responses name it.
+fn network_option(option: &ShippingOption) -> NetworkOption {
+    match option {
+        ShippingOption::SpdExternal => NetworkOption::SpdExternal,
+        ShippingOption::FreightExternal => NetworkOption::FtlExternal,
+        ShippingOption::LtlExternal => NetworkOption::LtlExternal,
+        ShippingOption::LtlInternal => NetworkOption::LtlDeliverr,
+        ShippingOption::FtlInternal => NetworkOption::FtlDeliverr,
+        ShippingOption::SpdInternal => NetworkOption::Spd,
+        ShippingOption::UnknownValue(value) => NetworkOption::UnknownValue(value.clone()),
+    }
+}
+
+/// Starts (or restarts) the quote process of a shipment that has not been
+/// received; its quotes are ready [`crate::Config::quote_after`] later
+/// (`GetInboundingShipmentQuoteResult`), so this answers no quotes yet.
+/// 404 for an unknown shipment, 409 once it is received or a quote of it was
+/// bought.
+pub fn init_quotes(
+    w: &mut Writer<'_>,
+    shipment_id: &str,
+    option: Option<ShippingOption>,
+) -> Result<types::InboundRateQuoteResult, Problem> {
+    declared_option(&option)?;
+    let inbound = shipment(w.data(), shipment_id)?;
+    let id = crate::state::numeric_id(&inbound.shipment.id);
+    if inbound.receive_at.is_none() {
+        return Err(Problem::conflict(format!(
+            "inbound shipment {id} is {}: only a shipment not yet received can be quoted",
+            inbound.shipment.status
+        )));
+    }
+    if let Some(process) = w.data().inbound_quotes.get(&id)
+        && process.quotes.iter().any(|quote| quote.purchased)
+    {
+        return Err(Problem::conflict(format!(
+            "a quote of inbound shipment {id} was already bought"
+        )));
+    }
+    let ready_at = later(Utc::now(), w.config().quote_after);
+    w.apply(Change::InboundQuotes(Box::new(
+        crate::state::InboundQuotes {
+            shipment_id: id,
+            ready_at: Some(ready_at),
+            shipping_option: option,
+            quotes: Vec::new(),
+        },
+    )));
+    Ok(types::InboundRateQuoteResult {
+        error: None,
+        quotes: Vec::new(),
+    })
+}
+
+/// The quotes of a shipment's process (none while it runs), of one shipping
+/// option if given. 404 for an unknown shipment or one never quoted.
+pub fn quotes(
+    data: &Data,
+    shipment_id: &str,
+    option: Option<ShippingOption>,
+    purchased_only: bool,
+) -> Result<types::QuoteResultResponse, Problem> {
+    declared_option(&option)?;
+    let inbound = shipment(data, shipment_id)?;
+    let process = data
+        .inbound_quotes
+        .get(&crate::state::numeric_id(&inbound.shipment.id))
+        .ok_or_else(|| Problem::not_found("quote process for inbound shipment", shipment_id))?;
+    Ok(types::QuoteResultResponse {
+        error: None,
+        quotes: process
+            .quotes
+            .iter()
+            .filter(|quote| option.as_ref().is_none_or(|o| *o == quote.shipping_option))
+            .filter(|quote| !purchased_only || quote.purchased)
+            .cloned()
+            .collect(),
+    })
+}
+
+/// Buys quotes of the shipment's completed process. 404 for an unknown
+/// shipment or a quote id that is not one of its quotes (all such ids named),
+/// 409 while the process runs, once the shipment is received, or for a quote
+/// already bought. Nothing changes unless every id can be bought.
+pub fn buy(
+    w: &mut Writer<'_>,
+    shipment_id: &str,
+    input: types::PurchaseQuotesRequest,
+) -> Result<types::InboundRateBuyResultV2, Problem> {
+    let inbound = shipment(w.data(), shipment_id)?;
+    let id = crate::state::numeric_id(&inbound.shipment.id);
+    if input.quote_ids.is_empty() {
+        return Err(Problem::invalid_field(
+            "quoteIds",
+            "at least one quote id is required",
+        ));
+    }
+    if inbound.receive_at.is_none() {
+        return Err(Problem::conflict(format!(
+            "inbound shipment {id} is {}: its quotes can no longer be bought",
+            inbound.shipment.status
+        )));
+    }
+    let mut process = w
+        .data()
+        .inbound_quotes
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| Problem::not_found("quote process for inbound shipment", shipment_id))?;
+    if process.ready_at.is_some() {
+        return Err(Problem::conflict(format!(
+            "the quote process of inbound shipment {id} has not completed yet"
+        )));
+    }
+    let unknown: Vec<String> = input
+        .quote_ids
+        .iter()
+        .filter(|quote_id| !process.quotes.iter().any(|q| q.id == f64::from(**quote_id)))
+        .map(|quote_id| quote_id.to_string())
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Problem::new(
+            axum::http::StatusCode::NOT_FOUND,
+            format!(
+                "inbound shipment {id} has no quote with id {}",
+                unknown.join(", ")
+            ),
+        ));
+    }
+    let now = Utc::now();
+    let mut transactions = Vec::new();
+    for quote_id in &input.quote_ids {
+        let quote = process
+            .quotes
+            .iter_mut()
+            .find(|q| q.id == f64::from(*quote_id))
+            .expect("every id was found above");
+        if quote.purchased {
+            return Err(Problem::conflict(format!(
+                "quote {quote_id} was already bought"
+            )));
+        }
+        quote.purchased = true;
+        transactions.push(types::InboundRateTransactionNetwork {
+            amount: quote.amount,
+            currency: quote.currency.clone(),
+            external_estimate_days: ((quote.estimated_time_of_arrival - now).num_hours() as f64
+                / 24.0)
+                .ceil()
+                .max(0.0),
+            external_eta: quote.estimated_time_of_arrival,
+            provider_method: quote.provider_method.clone(),
+            quote_id: quote.id,
+            rate_shopping_method: quote.rate_shopping_method.clone(),
+            shipping_option: network_option(&quote.shipping_option),
+            shipping_provider: quote.shipping_provider.clone(),
+        });
+    }
+    w.apply(Change::InboundQuotes(Box::new(process)));
+    Ok(types::InboundRateBuyResultV2 {
+        error: None,
+        transactions,
+    })
+}
+
+/// Completes the quote processes whose time has come: one quote per shipping
+/// option asked for (every option when none was), priced by the shipment's
+/// units.
+pub fn quotes_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
+    let due: Vec<crate::state::InboundQuotes> = w
+        .data()
+        .inbound_quotes
+        .values()
+        .filter(|process| process.ready_at.is_some_and(|at| at <= now))
+        .cloned()
+        .collect();
+    let mut next_id = w
+        .data()
+        .inbound_quotes
+        .values()
+        .flat_map(|process| &process.quotes)
+        .map(|quote| quote.id as i64)
+        .max()
+        .map_or(5001, |last| last + 1);
+    for mut process in due {
+        let units: f64 = w
+            .data()
+            .inbounds
+            .get(&process.shipment_id)
+            .map(|inbound| {
+                inbound
+                    .shipment
+                    .items
+                    .iter()
+                    .map(|item| item.counts.expected)
+                    .sum()
+            })
+            .unwrap_or(0.0);
+        let options: Vec<ShippingOption> = match &process.shipping_option {
+            Some(option) => vec![option.clone()],
+            None => ALL_OPTIONS.to_vec(),
+        };
+        process.quotes = options
+            .into_iter()
+            .map(|option| {
+                let (provider, method, base, per_unit, days) = match option {
+                    ShippingOption::SpdExternal | ShippingOption::SpdInternal => {
+                        ("UPS", "GROUND", 12.0, 0.35, 5)
+                    }
+                    ShippingOption::LtlExternal | ShippingOption::LtlInternal => {
+                        ("ESTES", "LTL_STANDARD", 180.0, 0.08, 7)
+                    }
+                    _ => ("FLEXPORT", "FTL_STANDARD", 950.0, 0.02, 4),
+                };
+                let amount = ((base + per_unit * units) * 100.0).round() / 100.0;
+                let quote = types::RateQuoteWithPurchased {
+                    amount,
+                    currency: "USD".to_owned(),
+                    estimated_time_of_arrival: now + chrono::Duration::days(days),
+                    full_amount: Some(amount),
+                    id: next_id as f64,
+                    provider_method: method.to_owned(),
+                    purchased: false,
+                    rate_shopping_method: types::InboundRateShoppingMethod::Cheapest,
+                    shipping_option: option,
+                    shipping_provider: provider.to_owned(),
+                };
+                next_id += 1;
+                quote
+            })
+            .collect();
+        process.ready_at = None;
+        w.apply(Change::InboundQuotes(Box::new(process)));
+    }
+}
+
+/// `DocumentResponse` for a shipment's transfer document: a PDF the sandbox
+/// serves at `/sandbox/documents/`. `documentOption` and `documentFormat`
+/// are open strings, required but not interpreted.
+pub fn transfer_document(
+    data: &Data,
+    base_url: &str,
+    shipment_id: &str,
+    document_option: Option<&str>,
+    document_format: Option<&str>,
+) -> Result<types::DocumentResponse, Problem> {
+    for (name, value) in [
+        ("documentOption", document_option),
+        ("documentFormat", document_format),
+    ] {
+        if value.is_none_or(|value| value.trim().is_empty()) {
+            return Err(Problem::invalid_field(name, "is required"));
+        }
+    }
+    let inbound = shipment(data, shipment_id)?;
+    Ok(types::DocumentResponse {
+        ready: true,
+        url: format!(
+            "{base_url}/sandbox/documents/inbound-{}.pdf",
+            inbound.shipment.id
+        ),
+    })
+}
+
+/// Updates a shipment not yet received (`READY_TO_SHIP`): its `from`
+/// address, prep, packages (by id), new packages (their units join the
+/// expected items, checked like a creation's) and freight. 404 for an
+/// unknown shipment, 422 once it is received, 400 for an invalid field;
+/// any error changes nothing.
+pub fn update(
+    w: &mut Writer<'_>,
+    shipment_id: &str,
+    input: types::UpdateInboundShipmentRequestV3,
+) -> Result<types::InboundShipmentResponseV3, Problem> {
+    declared_option(&input.shipping_option)?;
+    let mut inbound = shipment(w.data(), shipment_id)?.clone();
+    if inbound.receive_at.is_none() {
+        return Err(Problem::unprocessable(format!(
+            "inbound shipment {} is {}: only a shipment not yet received can be updated",
+            inbound.shipment.id, inbound.shipment.status
+        )));
+    }
+    let id = crate::state::numeric_id(&inbound.shipment.id);
+    let shipment = &mut inbound.shipment;
+    for (p, package) in input.packages.iter().enumerate() {
+        if package.ids.is_empty() {
+            return Err(Problem::invalid_field(
+                &format!("packages[{p}].ids"),
+                "at least one package id is required",
+            ));
+        }
+        for (field, value) in [
+            ("length", package.length),
+            ("width", package.width),
+            ("height", package.height),
+            ("weight", package.weight),
+        ] {
+            if value.is_some_and(|value| value < 0.01) {
+                return Err(Problem::invalid_field(
+                    &format!("packages[{p}].{field}"),
+                    "must be at least 0.01",
+                ));
+            }
+        }
+        for (i, package_id) in package.ids.iter().enumerate() {
+            let Some(target) = shipment.packages.iter_mut().find(|pk| &pk.id == package_id) else {
+                return Err(Problem::invalid_field(
+                    &format!("packages[{p}].ids[{i}]"),
+                    format!("inbound shipment {id} has no package `{package_id}`"),
+                ));
+            };
+            target.length = package.length.or(target.length);
+            target.width = package.width.or(target.width);
+            target.height = package.height.or(target.height);
+            target.weight = package.weight.or(target.weight);
+            target.dimension_unit = package
+                .dimension_unit
+                .clone()
+                .or(target.dimension_unit.clone());
+            target.weight_unit = package.weight_unit.clone().or(target.weight_unit.clone());
+        }
+    }
+    if !input.create_packages.is_empty() {
+        for (p, package) in input.create_packages.iter().enumerate() {
+            for (field, value) in [
+                ("length", package.length),
+                ("width", package.width),
+                ("height", package.height),
+                ("weight", package.weight),
+            ] {
+                if value.is_some_and(|value| value < 0.01) {
+                    return Err(Problem::invalid_field(
+                        &format!("createPackages[{p}].{field}"),
+                        "must be at least 0.01",
+                    ));
+                }
+            }
+        }
+        let check = types::CreateInboundShipmentRequestV4 {
+            from: shipment.addresses.from.clone(),
+            items: Vec::new(),
+            packages: input.create_packages.clone(),
+            prep: shipment.prep.clone(),
+            shipping_plan_external_id: None,
+            shipping_plan_name: None,
+        };
+        let added = expected_units(w.data(), &check).map_err(|problem| Problem {
+            detail: problem.detail.replacen("`packages", "`createPackages", 1),
+            ..problem
+        })?;
+        let first = shipment.packages.len();
+        for (index, package) in input.create_packages.iter().enumerate() {
+            shipment.packages.push(types::PackageOutputUnstable {
+                dimension_unit: package.dimension_unit.clone(),
+                height: package.height,
+                id: format!("{id}-{}", first + index + 1),
+                identical_package_config_identifer: None,
+                items: package.items.clone(),
+                length: package.length,
+                weight: package.weight,
+                weight_unit: package.weight_unit.clone(),
+                width: package.width,
+            });
+        }
+        for (sku, units) in added {
+            match shipment
+                .items
+                .iter_mut()
+                .find(|item| item.logistics_sku == sku)
+            {
+                Some(item) => item.counts.expected += units as f64,
+                None => {
+                    let index = shipment.items.len();
+                    shipment.items.push(types::ItemOutputUnstable {
+                        counts: types::CountsOutput {
+                            damaged: 0.0,
+                            expected: units as f64,
+                            sellable: 0.0,
+                        },
+                        logistics_sku: sku,
+                        shipment_item_id: (id * 100 + index as u64 + 1).to_string(),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(freight) = &input.freight_details {
+        for (p, pallet) in freight.pallets.iter().enumerate() {
+            if pallet.number_of_identical_pallets < 1 {
+                return Err(Problem::invalid_field(
+                    &format!("freightDetails.pallets[{p}].numberOfIdenticalPallets"),
+                    "must be ≥ 1",
+                ));
+            }
+        }
+        let mut current = shipment
+            .freight
+            .clone()
+            .unwrap_or(types::ShopifyFreightResponse {
+                pallets: Vec::new(),
+                pickup: None,
+            });
+        if !freight.pallets.is_empty() {
+            current.pallets = freight
+                .pallets
+                .iter()
+                .flat_map(|pallet| (0..pallet.number_of_identical_pallets).map(move |_| pallet))
+                .take(10_000)
+                .enumerate()
+                .map(|(index, pallet)| types::FreightPalletResponse {
+                    dimension_unit: pallet.dimension_unit.clone(),
+                    height: pallet.height,
+                    id: (id * 1000 + index as u64 + 1) as f64,
+                    length: pallet.length,
+                    pallet_config_id: None,
+                    weight: pallet.weight,
+                    weight_unit: pallet.weight_unit.clone(),
+                    width: pallet.width,
+                })
+                .collect();
+        }
+        if let Some(pickup) = &freight.pickup {
+            current.pickup = Some(types::FreightPickupResponse {
+                contact_email: pickup.contact_email.clone(),
+                contact_name: pickup.contact_name.clone(),
+                contact_phone: pickup.contact_phone.clone(),
+                customer_reference_number: pickup.customer_reference_number.clone(),
+                facility_operating_hours: match (
+                    &pickup.facility_hours_start,
+                    &pickup.facility_hours_end,
+                ) {
+                    (Some(start), Some(end)) => Some(types::TimeWindow {
+                        start_time: start.clone(),
+                        end_time: end.clone(),
+                    }),
+                    _ => None,
+                },
+                id: id as f64,
+                lift_gate: Some(pickup.lift_gate),
+                pickup_date: pickup.ready_date,
+            });
+        }
+        shipment.freight = Some(current);
+    }
+    if let Some(from) = input.from {
+        shipment.addresses.from = from;
+    }
+    if let Some(prep) = input.prep {
+        shipment.prep = prep;
+    }
+    let answer = serde_json::to_value(&inbound.shipment)
+        .and_then(serde_json::from_value)
+        .expect("an InboundShipmentResponseV4 has every field of an InboundShipmentResponseV3");
+    w.apply(Change::Inbound(Box::new(inbound)));
+    Ok(answer)
+}

@@ -13,6 +13,13 @@ pub mod products;
 pub mod reports;
 pub mod returns;
 pub mod webhooks;
+// sandboxops
+pub mod accounts;
+pub mod channels;
+pub mod events;
+pub mod freight;
+pub mod uploads;
+pub mod warehouse;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -48,6 +55,7 @@ impl Writer<'_> {
         payload["logisticsEventId"] = uuid::Uuid::new_v4().to_string().into();
         payload["logisticsEventType"] = event_type.into();
         payload["logisticsEventTime"] = Utc::now().to_rfc3339().into();
+        events::log(self, event_type, &payload);
         self.tx.push_event(Event {
             event_type,
             payload,
@@ -119,6 +127,7 @@ pub fn tick(w: &mut Writer<'_>, now: DateTime<Utc>, expire_keys: bool) {
     parcels::tick(w, now);
     returns::advance_due(w, now);
     oauth::expire_codes(w, now);
+    sandboxops_due(w, now);
     if expire_keys {
         let before = expired_before(now, w.config().idempotency_ttl);
         if w.data()
@@ -149,4 +158,12 @@ pub fn quantity(field: &str, value: f64) -> Result<i32, Problem> {
             format!("{value} is not a whole number from 1 to {}", i32::MAX),
         ))
     }
+}
+
+/// Time-driven progress of the inbound quote processes, product syncs and
+/// freight tracking (sandboxops).
+fn sandboxops_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
+    inbounds::quotes_due(w, now);
+    channels::syncs_due(w, now);
+    freight::tracking_due(w, now);
 }

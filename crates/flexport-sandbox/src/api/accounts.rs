@@ -1,0 +1,14 @@
+use std::sync::Arc;
+
+use axum::extract::State;
+
+use super::Reply;
+use crate::engine;
+use crate::state::Store;
+
+pub async fn status(State(store): State<Arc<Store>>) -> Reply<serde_json::Value> {
+    Ok(axum::Json(engine::accounts::standing(
+        &store.read(),
+        &store.account_id,
+    )))
+}

@@ -1,0 +1,37 @@
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use super::{JsonBody, Reply, Tx};
+use crate::engine;
+use crate::engine::channels::ChannelInput;
+use crate::problem::Problem;
+use crate::state::Store;
+
+pub async fn create(
+    State(store): State<Arc<Store>>,
+    Extension(tx): Extension<Tx>,
+    JsonBody(input): JsonBody<ChannelInput>,
+) -> Reply<serde_json::Value> {
+    tx.run(&store, |w| engine::channels::create(w, input))
+}
+
+pub async fn sync(
+    State(store): State<Arc<Store>>,
+    Extension(tx): Extension<Tx>,
+    Path((channel_type, store_name)): Path<(String, String)>,
+) -> Result<StatusCode, Problem> {
+    tx.run_raw(&store, |w| {
+        engine::channels::sync(w, &channel_type, &store_name)
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn sync_status(
+    State(store): State<Arc<Store>>,
+    Path((channel_type, store_name)): Path<(String, String)>,
+) -> Reply<serde_json::Value> {
+    engine::channels::sync_status(&store.read(), &channel_type, &store_name).map(axum::Json)
+}

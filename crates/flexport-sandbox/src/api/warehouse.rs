@@ -1,0 +1,25 @@
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::Uri;
+use flexport_logistics_2024_04::types;
+
+use super::{JsonBody, QueryPairs, Reply};
+use crate::engine;
+use crate::problem::Problem;
+use crate::state::Store;
+
+/// `GetWarehouseDetails`: a POST that changes nothing.
+pub async fn details(
+    State(store): State<Arc<Store>>,
+    uri: Uri,
+    JsonBody(input): JsonBody<types::LogisticsSkus>,
+) -> Reply<Vec<types::WarehouseDetailsResponse>> {
+    let pool = match QueryPairs::from_uri(&uri).all("poolName").next() {
+        Some(text) => text.parse().map_err(|_| {
+            Problem::invalid_field("poolName", format!("`{text}` is not an inventory pool"))
+        })?,
+        None => types::InventoryPool::Default,
+    };
+    engine::warehouse::details(&store.read(), &input, pool).map(axum::Json)
+}

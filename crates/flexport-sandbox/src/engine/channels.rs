@@ -1,0 +1,140 @@
+//! Sales channels and their product syncs (`unstable`).
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Writer, later, required};
+use crate::problem::Problem;
+use crate::state::{Change, Channel, channel_key};
+
+/// `CreateChannelInput`. `channelType` is an open string: a type the
+/// sandbox has not heard of is accepted as it is.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelInput {
+    pub channel_type: String,
+    pub access_token: String,
+    pub store_name: String,
+    pub location_id: String,
+}
+
+/// Creates the channel of `channelType` and `storeName`, or updates its
+/// location when it exists (keeping its id and sync). The access token is
+/// checked for presence and not kept.
+pub fn create(w: &mut Writer<'_>, input: ChannelInput) -> Result<serde_json::Value, Problem> {
+    required("channelType", &input.channel_type)?;
+    required("accessToken", &input.access_token)?;
+    required("storeName", &input.store_name)?;
+    required("locationId", &input.location_id)?;
+    let key = channel_key(&input.channel_type, &input.store_name);
+    let channel = match w.data().channels.get(&key) {
+        Some(existing) => Channel {
+            location_id: input.location_id,
+            ..existing.clone()
+        },
+        None => Channel {
+            channel_id: format!("CH-{}", w.data().channels.len() + 1001),
+            channel_type: input.channel_type,
+            store_name: input.store_name,
+            location_id: input.location_id,
+            sync_status: None,
+            sync_updated_at: None,
+            sync_complete_at: None,
+        },
+    };
+    let output = output(w, &channel);
+    w.apply(Change::Channel(Box::new(channel)));
+    Ok(output)
+}
+
+fn output(w: &Writer<'_>, channel: &Channel) -> serde_json::Value {
+    let base = format!(
+        "{}/sandbox/channels/{}",
+        w.store.base_url, channel.channel_id
+    );
+    json!({
+        "channelId": channel.channel_id,
+        "storeName": channel.store_name,
+        "channelType": channel.channel_type,
+        "fulfillmentServiceCallbackUrl": format!("{base}/fulfillment"),
+        "webhookCallbackUrl": format!("{base}/webhooks"),
+    })
+}
+
+/// Starts a product sync, which completes [`crate::Config::quote_after`]
+/// later: 404 for an unknown channel, 409 while a sync is pending.
+pub fn sync(w: &mut Writer<'_>, channel_type: &str, store_name: &str) -> Result<(), Problem> {
+    let mut channel = find(w, channel_type, store_name)?.clone();
+    if channel.sync_status.as_deref() == Some("PENDING") {
+        return Err(Problem::conflict(format!(
+            "a product sync of channel {} is already pending",
+            channel.channel_id
+        )));
+    }
+    let now = Utc::now();
+    channel.sync_status = Some("PENDING".to_owned());
+    channel.sync_updated_at = Some(now);
+    channel.sync_complete_at = Some(later(now, w.config().quote_after));
+    w.apply(Change::Channel(Box::new(channel)));
+    Ok(())
+}
+
+fn find<'a>(
+    w: &'a Writer<'_>,
+    channel_type: &str,
+    store_name: &str,
+) -> Result<&'a Channel, Problem> {
+    w.data()
+        .channels
+        .get(&channel_key(channel_type, store_name))
+        .ok_or_else(|| {
+            Problem::new(
+                axum::http::StatusCode::NOT_FOUND,
+                format!("no {channel_type} channel for store `{store_name}`"),
+            )
+        })
+}
+
+/// `ProductSyncStatus`: 404 for an unknown channel or one never synced.
+pub fn sync_status(
+    data: &crate::state::Data,
+    channel_type: &str,
+    store_name: &str,
+) -> Result<serde_json::Value, Problem> {
+    let not_found = |what: &str| {
+        Problem::new(
+            axum::http::StatusCode::NOT_FOUND,
+            format!("{what} {channel_type} channel for store `{store_name}`"),
+        )
+    };
+    let channel = data
+        .channels
+        .get(&channel_key(channel_type, store_name))
+        .ok_or_else(|| not_found("no"))?;
+    let (Some(status), Some(updated_at)) = (&channel.sync_status, channel.sync_updated_at) else {
+        return Err(not_found("no product sync was started for the"));
+    };
+    Ok(json!({
+        "channelId": channel.channel_id,
+        "productSyncStatus": status,
+        "updatedAt": updated_at.to_rfc3339(),
+    }))
+}
+
+/// Completes the product syncs whose time has come.
+pub fn syncs_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
+    let due: Vec<Channel> = w
+        .data()
+        .channels
+        .values()
+        .filter(|channel| channel.sync_complete_at.is_some_and(|at| at <= now))
+        .cloned()
+        .collect();
+    for mut channel in due {
+        channel.sync_status = Some("COMPLETE".to_owned());
+        channel.sync_updated_at = Some(now);
+        channel.sync_complete_at = None;
+        w.apply(Change::Channel(Box::new(channel)));
+    }
+}
