@@ -25,6 +25,8 @@ pub async fn run(store: Arc<Store>) {
         config.parcel_step_after,
         config.parcel_job_after,
         config.return_step_after,
+        config.quote_after,
+        config.freight_step_after,
     ]
     .into_iter()
     .min()
