@@ -27,6 +27,13 @@ ADDRESS = {
 }
 
 
+def plain(value):
+    """`1001.0` (a number-typed id) as `1001`."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def call(method, version, path, body=None):
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
@@ -64,6 +71,8 @@ def inbounds():
         "items": [{"logisticsSku": values["logisticsSku"][0], "quantity": 50}],
     })
     values["shipmentId"] = [shipment["id"]]
+    # A quote process, so that the quote and purchase reads find one.
+    call("POST", "2024-04", f"/inbounds/shipments/{shipment['id']}/quotes", {})
 
 
 def orders():
@@ -138,6 +147,48 @@ def returns():
     values["returnId"] = [created["id"]]
 
 
+def location(zip_code):
+    return {"zip": zip_code, "locationType": "COMMERCIAL", "liftGateRequired": False}
+
+
+def details(street, city, zip_code, state, first):
+    return {
+        "cargoReadyDate": "2030-12-01T08:00:00Z",
+        "address": {"street1": street, "city": city, "zip": zip_code, "state": state, "country": "US"},
+        "contact": {"firstName": first, "lastName": "Seed", "phone": "555-0100", "email": "seed@example.com"},
+    }
+
+
+def freight():
+    # unstable only; `orderId` of the freight paths names freight orders,
+    # bound per operation below.
+    quote = call("POST", "unstable", "/freight/quotes/pallets", {
+        "palletCount": 2, "pickupDetails": location("94607"), "deliveryDetails": location("89501"),
+    })
+    values["quoteId"] = [quote["id"]]
+    second = call("POST", "unstable", "/freight/quotes/pallets", {
+        "palletCount": 2, "pickupDetails": location("94607"), "deliveryDetails": location("89501"),
+    })
+    order = call("POST", "unstable", "/freight/orders/pallets", {
+        "quoteId": second["id"],
+        "deliveryDetails": details("1 Dock Rd", "Reno", "89501", "NV", "Ada"),
+        "pickupDetails": details("2 Mill St", "Oakland", "94607", "CA", "Bo"),
+        "pallets": [{"palletCount": 2, "length": 48, "width": 40, "height": 50, "weight": 400}],
+    })
+    freight_orders.append(order["id"])
+    values["bolId"] = [f"SBX-BOL-{plain(order['id'])}"]
+
+
+def channels():
+    call("POST", "unstable", "/channels", {
+        "channelType": "SHOPIFY", "accessToken": "seed", "storeName": "seed-store", "locationId": "L1",
+    })
+    values["channelType"] = ["SHOPIFY"]
+    values["storeName"] = ["seed-store"]
+
+
+freight_orders = []
+
 for kind, create in [
     ("products", products),
     ("inbound shipments", inbounds),
@@ -148,15 +199,10 @@ for kind, create in [
     ("parcels", parcels),
     ("bulk parcel jobs", parcel_jobs),
     ("returns", returns),
+    ("freight quotes and orders", freight),
+    ("channels", channels),
 ]:
     seed(kind, create)
-
-
-def plain(value):
-    """`1001.0` (a number-typed id) as `1001`."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def toml_list(items):
@@ -174,6 +220,8 @@ print("# Written by scripts/schemathesis-seed.py for one sandbox run.")
 print(f'headers = {{ Authorization = "Bearer {TOKEN}" }}')
 for name, ids in sorted(values.items()):
     print(f"\n[dictionaries.{name}]\nvalues = {toml_list(ids)}")
+if freight_orders:
+    print(f"\n[dictionaries.freightOrderId]\nvalues = {toml_list(freight_orders)}")
 print("\n[parameters]")
 for name in sorted(values):
     print(f'"path.{name}" = {{ dictionary = "{name}", probability = 0.9 }}')
@@ -188,3 +236,11 @@ parameters = { "query.client_id" = "sandbox-app", "query.response_type" = "code"
 [[operations]]
 include-operation-id = "TokenExchange"
 headers = { Authorization = "Basic c2FuZGJveC1hcHA6c2FuZGJveC1hcHAtc2VjcmV0" }''')
+
+# Freight paths' `orderId` names a freight order, not a fulfillment one.
+if freight_orders:
+    for operation in ["GetFreightOrder", "GetOrderDocuments", "Cancel"]:
+        print(f'''
+[[operations]]
+include-operation-id = "{operation}"
+parameters = {{ "path.orderId" = {{ dictionary = "freightOrderId", probability = 0.9 }} }}''')

@@ -44,18 +44,42 @@ done
 
 "$venv/bin/python" scripts/schemathesis-seed.py "$url" "$token" >"$work/schemathesis.toml"
 
-failed=()
-for version in "${versions[@]}"; do
-  printf '\n== schemathesis: %s\n' "$version"
-  log="$work/$version.log"
-  if "$venv/bin/st" --config-file "$work/schemathesis.toml" run "specs/$version.json" \
+# One schemathesis process per version, two at a time, each with one
+# worker: hypothesis 6 on CPython 3.11 can fail with "AST constructor
+# recursion depth mismatch" when two threads of one process describe
+# lambdas at once (seen with --workers 2 on POST /inbounds/shipments), an
+# error of the tool, not of the sandbox; processes share no such state.
+run_version() {
+  local status=0
+  "$venv/bin/st" --config-file "$work/schemathesis.toml" run "specs/$1.json" \
     --url "$url" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing,stateful \
-    --max-examples "$MAX_EXAMPLES" --seed 1 --workers 2 --no-color >"$log" 2>&1; then
-    sed -n '/Missing test data/,/^$/p;/^=* SUMMARY/,$p' "$log"
+    --max-examples "$MAX_EXAMPLES" --seed 1 --workers 1 --no-color >"$work/$1.log" 2>&1 || status=$?
+  echo "$status" >"$work/$1.status"
+}
+# `wait -n` and a bare `wait` would also wait for the sandbox: wait for
+# the runs by their process ids.
+runs=()
+for version in "${versions[@]}"; do
+  if [ ${#runs[@]} -ge 2 ]; then
+    wait "${runs[0]}" || true
+    runs=("${runs[@]:1}")
+  fi
+  run_version "$version" &
+  runs+=($!)
+done
+for run in "${runs[@]}"; do
+  wait "$run" || true
+done
+
+failed=()
+for version in "${versions[@]}"; do
+  printf '\n== schemathesis: %s\n' "$version"
+  if [ "$(cat "$work/$version.status" 2>/dev/null)" = 0 ]; then
+    sed -n '/^Missing test data/,/^Schema validation mismatch/p;/^=* SUMMARY/,$p' "$work/$version.log" | grep -v '^Schema validation mismatch'
   else
-    cat "$log"
+    cat "$work/$version.log"
     failed+=("$version")
   fi
 done
