@@ -24,6 +24,9 @@
 //!
 //! With both on, the builder uses `rustls` (aws-lc-rs).
 //!
+//! `schemars` (off by default) derives `schemars::JsonSchema` (schemars 0.8)
+//! on every type of every enabled version's `types`.
+//!
 //! What this crate adds to a bare generated client, the same way for every
 //! version:
 //! - [`ClientBuilder`]: token (or `FLEXPORT_API_TOKEN`), base URL, timeouts,

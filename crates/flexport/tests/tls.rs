@@ -83,6 +83,7 @@ async fn rustls_offers_the_post_quantum_hybrid() {
     // reqwest turns off rustls's `prefer-post-quantum`: X25519 stays first
     assert_eq!(groups.first(), Some(&X25519), "{groups:x?}");
     assert!(groups.contains(&X25519MLKEM768), "{groups:x?}");
+    assert!(groups.contains(&SECP256R1), "{groups:x?}");
 }
 
 #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
