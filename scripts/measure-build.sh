@@ -3,6 +3,8 @@
 # crate that reads the 2024-04 document, three ways, in one run:
 #
 #   facade       depends on `flexport` by path, default features
+#   facade-ring  the same with `default-features = false, features =
+#                ["v2024-04", "rustls-ring"]` (rustls with ring, no aws-lc-sys)
 #   progenitor   bare progenitor 0.15 in the user's own build.rs
 #                (builder interface, separate tags) on specs/2024-04.json
 #   openapi-gen  openapi-generator's `-g rust` client of specs/2024-04.json
@@ -26,7 +28,7 @@
 #   2. `models::models::GrantTypes` -> `models::GrantTypes` in the generated
 #      sources (a path the generator writes that does not exist).
 #
-# Usage: scripts/measure-build.sh [facade|facade@CHECKOUT|progenitor|openapi-gen]...
+# Usage: scripts/measure-build.sh [facade|facade-ring|facade@CHECKOUT|progenitor|openapi-gen]...
 #   (no argument: all three; `facade@/path/to/other/checkout` builds the
 #   facade of another checkout, to compare two commits in one run). Keeps its work dir (printed) for inspection;
 #   `cargo build --timings` reports are in each case's dir.
@@ -57,7 +59,7 @@ uuid = { version = "1", features = ["serde", "v4"] }
 regress = "0.10"'
 
 setup_facade() {
-  local d=$1 repo=$2
+  local d=$1 repo=$2 features=${3:-}
   cat >"$d/Cargo.toml" <<EOF
 [package]
 name = "user-facade"
@@ -65,7 +67,7 @@ version = "0.1.0"
 edition = "2024"
 
 [dependencies]
-flexport = { path = "$repo/crates/flexport" }
+flexport = { path = "$repo/crates/flexport"$features }
 EOF
   cat >"$d/src/main.rs" <<'EOF'
 use flexport::v2024_04::{Client, prelude::*};
@@ -172,6 +174,7 @@ for c in "${cases[@]}"; do
   mkdir -p "$d/src"
   case $c in
     facade) setup_facade "$d" "$repo" ;;
+    facade-ring) setup_facade "$d" "$repo" ', default-features = false, features = ["v2024-04", "rustls-ring"]' ;;
     facade@*) setup_facade "$d" "$(cd "${c#facade@}" && pwd)" ;;
     progenitor) setup_progenitor "$d" ;;
     openapi-gen) setup_openapi_gen "$d" ;;

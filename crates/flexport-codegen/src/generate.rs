@@ -44,7 +44,9 @@ pub struct Generated {
 ///   tag (`ClientOrdersExt`, `ClientParcelsExt`, ...), mirroring the sections
 ///   of Flexport's documentation; `use <crate>::prelude::*` brings them all in.
 /// - **`schemars::JsonSchema`** on every type, as Oxide's SDK does, so users
-///   can emit or check the schema of what they send and store.
+///   can emit or check the schema of what they send and store; after
+///   generation [`crate::schemars_feature`] puts it behind the version
+///   crate's `schemars` feature, so a build without it does not compile it.
 /// - **`flexport_runtime::Pipeline` as the inner type, hooks expected**: every
 ///   request goes through the pipeline (token, idempotency key, retries,
 ///   tracing) by the `ClientHooks` impl that [`crate::extensions`] appends;
@@ -99,6 +101,13 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
                 crate::open_enums::CATCH_ALL,
                 opened.join(", ")
             ),
+        });
+    }
+    let gated = crate::schemars_feature::gate_json_schema(&mut file);
+    if gated > 0 {
+        changes.push(Change {
+            pass: crate::schemars_feature::PASS,
+            detail: format!("{gated} JsonSchema derive(s)/impl(s) behind `feature = \"schemars\"`"),
         });
     }
     Ok(Generated {

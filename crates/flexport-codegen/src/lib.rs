@@ -10,7 +10,8 @@
 //! self-contained?) → [`normalize::normalize`] (named passes for constructs the
 //! published documents contain and progenitor does not accept as they are) →
 //! progenitor with [`settings`] → [`open_enums`] (catch-all variants for
-//! enums decoded from responses) → prettyplease.
+//! enums decoded from responses) → [`schemars_feature`] (`JsonSchema` only
+//! with the version crate's `schemars` feature) → prettyplease.
 
 pub mod build_script;
 pub mod extensions;
@@ -19,6 +20,7 @@ pub mod normalize;
 pub mod open_enums;
 pub mod operations;
 pub mod refs;
+pub mod schemars_feature;
 pub mod validate;
 
 pub use generate::{Error, Generated, generate, generate_from_value, settings};

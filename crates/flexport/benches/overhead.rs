@@ -3,7 +3,11 @@
 //! the same generated type. Prints microseconds per call and the ratio.
 //!
 //! `cargo bench -p flexport --bench overhead` (`-- --calls N` to change the
-//! number of calls per round; the median of 7 rounds is reported).
+//! number of calls per round). Plain and facade rounds alternate, and each
+//! round pair gives a ratio; the median and the minimum of the 15 ratios are
+//! printed. `-- --only facade-get` (or `plain-get`, `facade-post`,
+//! `plain-post`) makes `--calls` calls of one side for an instruction count:
+//! see `scripts/overhead-instructions.sh`.
 
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -15,7 +19,7 @@ use hyper::{Request, Response};
 use tokio::net::TcpListener;
 
 const TOKEN: &str = "bench-token";
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 15;
 const PRODUCT: &str =
     r#"{"name":"Mug","logisticsSku":"SKU-1","merchantSku":"M-1","barcodes":[],"dimsLocked":false}"#;
 
@@ -89,25 +93,66 @@ async fn facade_post(client: &Client) {
     std::hint::black_box(product.into_inner());
 }
 
-/// Median time per call over [`ROUNDS`] rounds of `calls` calls.
-async fn per_call<F, Fut>(calls: usize, mut call: F) -> Duration
+/// Time per call of `calls` calls of `call`.
+async fn round<F, Fut>(calls: usize, call: &mut F) -> Duration
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = ()>,
 {
-    for _ in 0..calls / 10 {
+    let start = Instant::now();
+    for _ in 0..calls {
         call().await;
     }
-    let mut rounds = Vec::with_capacity(ROUNDS);
-    for _ in 0..ROUNDS {
-        let start = Instant::now();
-        for _ in 0..calls {
-            call().await;
-        }
-        rounds.push(start.elapsed() / calls as u32);
+    start.elapsed() / calls as u32
+}
+
+/// Plain and facade rounds interleaved (plain first in even rounds, facade
+/// first in odd ones), so that a burst of load on a shared machine hits
+/// both sides alike: returns the median per-call time of each side and the
+/// median and minimum of the per-round ratios facade/plain.
+async fn compare<P, PF, F, FF>(calls: usize, mut plain: P, mut facade: F) -> [f64; 4]
+where
+    P: FnMut() -> PF,
+    PF: Future<Output = ()>,
+    F: FnMut() -> FF,
+    FF: Future<Output = ()>,
+{
+    round(calls / 10, &mut plain).await;
+    round(calls / 10, &mut facade).await;
+    let (mut plains, mut facades, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..ROUNDS {
+        let (p, f) = if r % 2 == 0 {
+            let p = round(calls, &mut plain).await;
+            (p, round(calls, &mut facade).await)
+        } else {
+            let f = round(calls, &mut facade).await;
+            (round(calls, &mut plain).await, f)
+        };
+        plains.push(p.as_secs_f64() * 1e6);
+        facades.push(f.as_secs_f64() * 1e6);
+        ratios.push(f.as_secs_f64() / p.as_secs_f64());
     }
-    rounds.sort();
-    rounds[ROUNDS / 2]
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let median_ratio = median(&mut ratios);
+    let min_ratio = ratios[0]; // sorted by `median`
+    [
+        median(&mut plains),
+        median(&mut facades),
+        median_ratio,
+        min_ratio,
+    ]
+}
+
+/// `--only NAME`: `calls` calls of one side, untimed, for an instruction
+/// count (`valgrind --tool=callgrind`); `scripts/overhead-instructions.sh`
+/// subtracts two runs of different lengths to cancel the setup.
+fn only_from_args() -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|arg| arg == "--only")?;
+    Some(args.get(at + 1).expect("--only takes a name").clone())
 }
 
 fn calls_from_args() -> usize {
@@ -134,35 +179,37 @@ fn main() {
             .build()
             .unwrap();
 
+        let get_url = format!("{base}/logistics/api/2024-04/products/SKU-1");
+        let post_url = format!("{base}/logistics/api/2024-04/products");
+        let plain_get = || plain(http.get(&get_url));
+        let plain_post = || plain(http.post(&post_url).json(&new_product()));
+        let get = || facade_get(&client);
+        let post = || facade_post(&client);
+        if let Some(only) = only_from_args() {
+            let mut done = 0;
+            for _ in 0..calls {
+                match only.as_str() {
+                    "plain-get" => plain_get().await,
+                    "plain-post" => plain_post().await,
+                    "facade-get" => get().await,
+                    "facade-post" => post().await,
+                    other => panic!("--only {other}: plain-get, plain-post, facade-get or facade-post"),
+                }
+                done += 1;
+            }
+            println!("{done} calls of {only}");
+            return;
+        }
         println!(
-            "{calls} sequential calls per round, median of {ROUNDS} rounds, one connection each"
+            "{calls} sequential calls per round, {ROUNDS} rounds of each side interleaved, one connection each"
         );
-        for (name, plain, facade) in [
-            (
-                "GET  /products/{sku}",
-                per_call(calls, || {
-                    plain(http.get(format!("{base}/logistics/api/2024-04/products/SKU-1")))
-                })
-                .await,
-                per_call(calls, || facade_get(&client)).await,
-            ),
-            (
-                "POST /products",
-                per_call(calls, || {
-                    plain(
-                        http.post(format!("{base}/logistics/api/2024-04/products"))
-                            .json(&new_product()),
-                    )
-                })
-                .await,
-                per_call(calls, || facade_post(&client)).await,
-            ),
+        for (name, [plain, facade, median, min]) in [
+            ("GET  /products/{sku}", compare(calls, plain_get, get).await),
+            ("POST /products", compare(calls, plain_post, post).await),
         ] {
             println!(
-                "{name}: plain reqwest {:.1} µs, flexport facade {:.1} µs, ratio {:.2}",
-                plain.as_secs_f64() * 1e6,
-                facade.as_secs_f64() * 1e6,
-                facade.as_secs_f64() / plain.as_secs_f64(),
+                "{name}: plain reqwest {plain:.1} µs, flexport facade {facade:.1} µs (medians); \
+                 ratio per round: median {median:.3}, min {min:.3}"
             );
         }
     });

@@ -40,6 +40,10 @@ pub enum ConfigError {
     InsecureBaseUrl { url: String },
     #[error("could not build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    /// The TLS configuration of the `rustls-ring` feature could not be made
+    /// (for example, the OS's certificate store could not be read).
+    #[error("could not set up TLS: {0}")]
+    Tls(String),
 }
 
 /// Configures a client of any enabled API version.
@@ -223,6 +227,10 @@ impl ClientBuilder {
                     // a plain-http base URL directly.
                     http = http.no_proxy();
                 }
+                #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+                {
+                    http = http.tls_backend_preconfigured(ring_tls_config()?);
+                }
                 http.build()?
             }
         };
@@ -256,4 +264,22 @@ impl ClientBuilder {
         }
         Ok(url.as_str().trim_end_matches('/').to_owned())
     }
+}
+
+/// The TLS configuration of the `rustls-ring` feature: rustls's safe default
+/// protocol versions (1.2 and 1.3) with the ring provider, the OS's
+/// certificate verifier, and ALPN `http/1.1` (the HTTP version the client
+/// speaks). The provider belongs to this configuration only; nothing is
+/// installed process-wide.
+#[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+fn ring_tls_config() -> Result<rustls::ClientConfig, ConfigError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_platform_verifier())
+        .map_err(|error| ConfigError::Tls(error.to_string()))?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
 }

@@ -13,6 +13,20 @@
 //! | `v2024-04` (default) | `v2024_04` | `flexport-logistics-2024-04` |
 //! | `unstable` | `unstable` | `flexport-logistics-unstable` |
 //!
+//! TLS for the client [`ClientBuilder::build`] makes is a feature too (with
+//! neither, that client speaks plain `http` only; bring your own with
+//! [`ClientBuilder::reqwest_client`]):
+//!
+//! | feature | provider | gives | lacks |
+//! |---|---|---|---|
+//! | `rustls` (default) | aws-lc-rs (reqwest's default) | TLS 1.2/1.3, the OS's certificate verifier, the post-quantum hybrid key exchange X25519MLKEM768 offered next to X25519, P-256, P-384 | a fast cold build: aws-lc-sys is a C build (cmake, a C compiler) |
+//! | `rustls-ring` | ring, set on the builder's client only (nothing installed process-wide) | TLS 1.2/1.3, the OS's certificate verifier, X25519, P-256, P-384; a shorter cold build | post-quantum key exchange |
+//!
+//! With both on, the builder uses `rustls` (aws-lc-rs).
+//!
+//! `schemars` (off by default) derives `schemars::JsonSchema` (schemars 0.8)
+//! on every type of every enabled version's `types`.
+//!
 //! What this crate adds to a bare generated client, the same way for every
 //! version:
 //! - [`ClientBuilder`]: token (or `FLEXPORT_API_TOKEN`), base URL, timeouts,
