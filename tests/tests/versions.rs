@@ -45,6 +45,10 @@ fn every_place_that_lists_versions_by_hand_lists_exactly_the_one_list() {
                 }),
             ),
             (
+                "crates/flexport/Cargo.toml `schemars`",
+                facade_manifest.contains(&format!("\"{krate}?/schemars\"")),
+            ),
+            (
                 "crates/flexport/Cargo.toml dependency",
                 facade_manifest.contains(&format!("{krate} = {{ path = \"../{krate}\"")),
             ),
