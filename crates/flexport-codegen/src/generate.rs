@@ -82,6 +82,10 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
                 .collect()
         })
         .unwrap_or_default();
+    let always_open: Vec<String> = normalize::always_open_schemas(&document)
+        .iter()
+        .map(|s| s.to_upper_camel_case())
+        .collect();
     let spec: openapiv3::OpenAPI = serde_json::from_value(document).map_err(Error::Normalized)?;
     let mut generator = Generator::new(&settings());
     // progenitor reports some unsupported constructs with `todo!`/`assert!`;
@@ -91,7 +95,7 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
     let tokens = crate::extensions::decode_through_runtime(tokens);
     let mut file: syn::File = syn::parse2(quote::quote! { #tokens #extensions })?;
     let mut changes = changes;
-    let opened = crate::open_enums::open_response_enums(&mut file, &webhook_schemas);
+    let opened = crate::open_enums::open_response_enums(&mut file, &webhook_schemas, &always_open);
     if !opened.is_empty() {
         changes.push(Change {
             pass: crate::open_enums::PASS,

@@ -73,6 +73,11 @@ pub const PASSES: &[Pass] = &[
         apply: alias_schemas,
     },
     Pass {
+        name: "known-strings",
+        summary: "turns `anyOf`/`oneOf` of a string enum and a plain string (TypeScript's `\"A\" | \"B\" | string`) into a string enum of the known values that is always open: it gets the `UnknownValue(String)` variant for requests and responses alike. A construct outside `components/schemas` is first moved there under a name of its own",
+        apply: known_strings,
+    },
+    Pass {
         name: "request-media-types",
         summary: "keeps only the JSON media type of a request body that offers several",
         apply: request_media_types,
@@ -770,4 +775,285 @@ fn path_parameter_strings(document: &mut Value) -> Result<Vec<String>, Unsupport
         .into_iter()
         .map(|(label, n)| format!("{label} is now a string ({n}×)"))
         .collect())
+}
+
+/// The root extension where `known-strings` lists the schemas it made: their
+/// enums are open wherever they are used (see [`always_open_schemas`]).
+pub const OPEN_SCHEMAS_EXTENSION: &str = "x-flexport-open-enums";
+
+/// The schemas whose generated enums must be open on the request side too,
+/// as recorded by the `known-strings` pass.
+pub fn always_open_schemas(document: &Value) -> Vec<String> {
+    document
+        .get(OPEN_SCHEMAS_EXTENSION)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|name| Some(name.as_str()?.to_owned()))
+        .collect()
+}
+
+/// What a member of an `anyOf`/`oneOf` is, for `known-strings`.
+enum StringBranch {
+    /// A string enum with these values (and `null` among them when true).
+    Known(Vec<String>, bool),
+    /// A string without `enum`, `format`, `pattern` or length limits: any string.
+    Any,
+}
+
+/// Keys a plain string may carry and still accept any string.
+const PLAIN_STRING_KEYS: [&str; 10] = [
+    "type",
+    "nullable",
+    "description",
+    "title",
+    "example",
+    "default",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "enum",
+];
+
+fn string_branch(schemas: &Map<String, Value>, member: &Value) -> Option<StringBranch> {
+    let mut member = member;
+    let mut hops = 0;
+    while let Some(reference) = member.get("$ref").and_then(Value::as_str) {
+        member = schemas.get(&refs::schema_name(reference)?)?;
+        hops += 1;
+        if hops > 16 {
+            return None;
+        }
+    }
+    let object = member.as_object()?;
+    if object.get("type").and_then(Value::as_str) != Some("string")
+        || !object
+            .keys()
+            .all(|key| PLAIN_STRING_KEYS.contains(&key.as_str()))
+    {
+        return None;
+    }
+    match object.get("enum") {
+        None => Some(StringBranch::Any),
+        Some(Value::Array(values)) => {
+            let mut known = Vec::new();
+            let mut null = false;
+            for value in values {
+                match value {
+                    Value::String(text) => known.push(text.clone()),
+                    Value::Null => null = true,
+                    _ => return None,
+                }
+            }
+            Some(StringBranch::Known(known, null))
+        }
+        Some(_) => None,
+    }
+}
+
+/// The open enum schema that replaces `schema`, if it is the construct: an
+/// `anyOf` or `oneOf` whose members are string enums and at least one plain
+/// string (directly or through `$ref`), beside annotations only.
+fn known_strings_schema(schemas: &Map<String, Value>, schema: &Value) -> Option<Value> {
+    let object = schema.as_object()?;
+    let (key, members) = ["anyOf", "oneOf"]
+        .iter()
+        .find_map(|key| Some((*key, object.get(*key)?.as_array()?)))?;
+    if !object
+        .keys()
+        .all(|k| k == key || ANNOTATION_KEYS.contains(&k.as_str()))
+    {
+        return None;
+    }
+    let mut known: Vec<String> = Vec::new();
+    let mut any = false;
+    let mut nullable = object.get("nullable") == Some(&Value::Bool(true));
+    for member in members {
+        match string_branch(schemas, member)? {
+            StringBranch::Known(values, null) => {
+                nullable |= null;
+                for value in values {
+                    if !known.contains(&value) {
+                        known.push(value);
+                    }
+                }
+            }
+            StringBranch::Any => any = true,
+        }
+    }
+    if !any || known.is_empty() {
+        return None;
+    }
+    let mut open = Map::new();
+    open.insert("type".into(), json!("string"));
+    open.insert("enum".into(), json!(known));
+    for (k, annotation) in object {
+        if k != key && k != "nullable" {
+            open.insert(k.clone(), annotation.clone());
+        }
+    }
+    if nullable {
+        open.insert("nullable".into(), json!(true));
+    }
+    Some(Value::Object(open))
+}
+
+/// Finds the construct outside `components/schemas`' top level, replacing each
+/// by a `$ref` to a placeholder name (its position in `found`, from 1). `hint`
+/// names the place: the component, then each property on the way.
+fn hoist_known_strings(
+    value: &mut Value,
+    schemas: &Map<String, Value>,
+    hint: &str,
+    properties: bool,
+    found: &mut Vec<(String, Value)>,
+) {
+    match value {
+        Value::Object(object) => {
+            // A parameter is named by its name.
+            let parameter = match (object.get("in"), object.get("name")) {
+                (Some(Value::String(_)), Some(Value::String(name))) if !properties => {
+                    Some(format!("{hint} {name}"))
+                }
+                _ => None,
+            };
+            let hint = parameter.as_deref().unwrap_or(hint);
+            for (key, child) in object.iter_mut() {
+                if !properties && (key.starts_with("x-") || key == "example" || key == "enum") {
+                    continue;
+                }
+                let hint = if properties {
+                    format!("{hint} {key}")
+                } else {
+                    hint.to_owned()
+                };
+                let inner = !properties && key == "properties";
+                hoist_known_strings(child, schemas, &hint, inner, found);
+            }
+            if properties {
+                return;
+            }
+            if let Some(mut open) = known_strings_schema(schemas, value) {
+                // Where it is used says whether it may be null; the enum does not.
+                let nullable = open.as_object_mut().and_then(|o| o.remove("nullable"))
+                    == Some(Value::Bool(true));
+                found.push((hint.to_owned(), open));
+                let reference = json!({"$ref": refs::schema_ref(&found.len().to_string())});
+                *value = if nullable {
+                    json!({"anyOf": [reference], "nullable": true})
+                } else {
+                    reference
+                };
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|child| hoist_known_strings(child, schemas, hint, false, found)),
+        _ => {}
+    }
+}
+
+fn known_strings(document: &mut Value) -> Result<Vec<String>, Unsupported> {
+    let schemas: Map<String, Value> = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut changes = Vec::new();
+    let mut opened: Vec<String> = always_open_schemas(document);
+    // Components that are the construct themselves become the open enum in place.
+    let mut replaced: Vec<(String, Value)> = Vec::new();
+    for (name, schema) in &schemas {
+        if let Some(open) = known_strings_schema(&schemas, schema) {
+            replaced.push((name.clone(), open));
+        }
+    }
+    // Everywhere else, including inside component schemas, the construct is
+    // moved into a component of its own first: only a named schema's enum can
+    // be found again in the generated code.
+    let mut found = Vec::new();
+    if let Some(object) = document.as_object_mut() {
+        for (key, value) in object.iter_mut() {
+            match key.as_str() {
+                "paths" => hoist_known_strings(value, &schemas, "", false, &mut found),
+                "components" => {
+                    for (section, members) in value.as_object_mut().into_iter().flatten() {
+                        for (name, member) in members.as_object_mut().into_iter().flatten() {
+                            if section == "schemas" {
+                                if replaced.iter().any(|(n, _)| n == name) {
+                                    continue;
+                                }
+                                // The member itself is handled above; look inside it.
+                                for (key, child) in member.as_object_mut().into_iter().flatten() {
+                                    let properties = key == "properties";
+                                    hoist_known_strings(
+                                        child, &schemas, name, properties, &mut found,
+                                    );
+                                }
+                            } else {
+                                hoist_known_strings(member, &schemas, name, false, &mut found);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut taken: BTreeSet<String> = schemas.keys().map(|n| n.to_upper_camel_case()).collect();
+    let mut hoisted: BTreeMap<String, String> = BTreeMap::new();
+    for (index, (hint, open)) in found.into_iter().enumerate() {
+        let base = match hint.to_upper_camel_case() {
+            base if base.starts_with(|c: char| c.is_ascii_alphabetic()) => base,
+            base => format!("KnownStrings{base}"),
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.contains(&name) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        taken.insert(name.clone());
+        changes.push(format!(
+            "{hint:?}: string enum or any string is now the open enum {name:?}"
+        ));
+        hoisted.insert((index + 1).to_string(), name.clone());
+        replaced.push((name, open));
+    }
+    if !hoisted.is_empty() {
+        refs::for_each_ref_mut(document, &mut |object| {
+            let target = object["$ref"].as_str().and_then(refs::schema_name);
+            if let Some(name) = target.and_then(|t| hoisted.get(&t)) {
+                object.insert("$ref".into(), Value::String(refs::schema_ref(name)));
+            }
+        });
+    }
+    if replaced.is_empty() {
+        return Ok(changes);
+    }
+    let components = document
+        .as_object_mut()
+        .expect("a document is an object")
+        .entry("components")
+        .or_insert_with(|| json!({}));
+    let target = components
+        .as_object_mut()
+        .expect("components is an object")
+        .entry("schemas")
+        .or_insert_with(|| json!({}));
+    for (name, open) in replaced {
+        if !hoisted.values().any(|h| *h == name) {
+            changes.push(format!(
+                "schema {name:?}: string enum or any string is now an open enum of {}",
+                open["enum"]
+            ));
+        }
+        target[&name] = open;
+        if !opened.contains(&name) {
+            opened.push(name);
+        }
+    }
+    opened.sort();
+    document[OPEN_SCHEMAS_EXTENSION] = json!(opened);
+    Ok(changes)
 }

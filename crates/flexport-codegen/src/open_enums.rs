@@ -22,6 +22,10 @@
 //!   carries an undeclared value only when the caller passes one that came
 //!   from the server, or writes the catch-all variant out on purpose; it is
 //!   serialized back as the same string, so a value read can be echoed.
+//! - An enum the `known-strings` normalization pass made (the document says
+//!   "one of these values, or any string") is opened wherever it is used,
+//!   requests included: there `UnknownValue(s)` is how a caller sends any
+//!   string `s`, as the document allows.
 //! - The catch-all is not `Copy`, so an opened enum (and any type deriving
 //!   `Copy` that holds one) loses its `Copy` derive.
 
@@ -41,8 +45,14 @@ pub const CATCH_ALL: &str = "UnknownValue";
 /// Opens the response-side string enums of a generated client.
 ///
 /// `extra_response_types` are types decoded outside any operation (the
-/// webhook event schemas). Returns the names of the enums it opened, sorted.
-pub fn open_response_enums(file: &mut syn::File, extra_response_types: &[String]) -> Vec<String> {
+/// webhook event schemas). `always_open` are enums opened wherever they are
+/// used (those of the `known-strings` pass). Returns the names of the enums it
+/// opened, sorted.
+pub fn open_response_enums(
+    file: &mut syn::File,
+    extra_response_types: &[String],
+    always_open: &[String],
+) -> Vec<String> {
     let Some(types) = module_items(&file.items, "types").map(<[Item]>::to_vec) else {
         return Vec::new();
     };
@@ -71,13 +81,23 @@ pub fn open_response_enums(file: &mut syn::File, extra_response_types: &[String]
         }
     }
     let response = closure(response_roots, &edges);
+    // A nullable schema is generated as a newtype of `Option<..Inner>`: the
+    // enum to open is the one it holds.
+    let always_open: BTreeSet<String> = always_open
+        .iter()
+        .flat_map(|name| {
+            let held = edges.get(name).into_iter().flatten().cloned();
+            std::iter::once(name.clone()).chain(held)
+        })
+        .collect();
 
     let mut opened = Vec::new();
     let types_mod = module_mut(&mut file.items, "types").expect("found above");
     let items = &mut types_mod.content.as_mut().expect("inline module").1;
     for item in items.iter_mut() {
         if let Item::Enum(enumeration) = item
-            && response.contains(&enumeration.ident.to_string())
+            && (response.contains(&enumeration.ident.to_string())
+                || always_open.contains(&enumeration.ident.to_string()))
             && is_string_enum(enumeration)
         {
             opened.push(enumeration.ident.to_string());

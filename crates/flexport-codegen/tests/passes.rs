@@ -684,3 +684,98 @@ fn committed_documents() -> Vec<(String, Vec<u8>)> {
     assert!(!found.is_empty());
     found
 }
+
+/// TypeScript's `"PNG" | "ZPL203" | string` as the documents spell it: a
+/// component that is the construct (reached only from a request body), one
+/// written inline and nullable inside a property, and look-alikes that are not
+/// "any string" (an integer, a string with a format).
+fn known_strings_document() -> Value {
+    let string = json!({"type": "string"});
+    document(
+        json!({"/logistics/api/v1/things": {"post": {
+            "operationId": "CreateThing",
+            "requestBody": {"content": {"application/json": {"schema": schema_ref("ThingInput")}}},
+            "responses": {"200": json_response(schema_ref("Thing"))},
+        }}}),
+        json!({
+            "LabelFormat": {"type": "string", "enum": ["PNG", "ZPL203"]},
+            "LabelFormatParcel": {"anyOf": [schema_ref("LabelFormat"), string]},
+            "ThingInput": {"type": "object", "properties": {
+                "labelFormat": schema_ref("LabelFormatParcel"),
+                "carrier": {"nullable": true, "oneOf": [
+                    {"type": "string", "enum": ["UPS", "FEDEX"]}, string,
+                ]},
+                "count": {"anyOf": [schema_ref("LabelFormat"), {"type": "integer"}]},
+                "when": {"anyOf": [schema_ref("LabelFormat"), {"type": "string", "format": "date-time"}]},
+            }},
+            "Thing": {"type": "object", "properties": {"id": string}},
+        }),
+    )
+}
+
+#[test]
+fn known_values_or_any_string_become_open_enums() {
+    let mut doc = known_strings_document();
+    let changes = run("known-strings", &mut doc).unwrap();
+    assert_eq!(
+        changes,
+        [
+            r#""ThingInput carrier": string enum or any string is now the open enum "ThingInputCarrier""#,
+            r#"schema "LabelFormatParcel": string enum or any string is now an open enum of ["PNG","ZPL203"]"#,
+        ]
+    );
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["LabelFormatParcel"],
+        json!({"type": "string", "enum": ["PNG", "ZPL203"]})
+    );
+    assert_eq!(
+        schemas["ThingInputCarrier"],
+        json!({"type": "string", "enum": ["UPS", "FEDEX"]})
+    );
+    assert_eq!(
+        schemas["ThingInput"]["properties"]["carrier"],
+        json!({"anyOf": [schema_ref("ThingInputCarrier")], "nullable": true})
+    );
+    // Not "any string": left as they are.
+    let before = known_strings_document();
+    for field in ["count", "when"] {
+        assert_eq!(
+            schemas["ThingInput"]["properties"][field],
+            before["components"]["schemas"]["ThingInput"]["properties"][field]
+        );
+    }
+    assert_eq!(
+        doc["x-flexport-open-enums"],
+        json!(["LabelFormatParcel", "ThingInputCarrier"])
+    );
+    // Running it again finds nothing more and keeps the list.
+    let again = doc.clone();
+    assert_eq!(
+        run("known-strings", &mut doc).unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(doc, again);
+}
+
+#[test]
+fn known_strings_enums_are_open_although_only_sent() {
+    let generated = flexport_codegen::generate_from_value(known_strings_document()).unwrap();
+    let code = &generated.code;
+    for name in ["LabelFormatParcel", "ThingInputCarrier"] {
+        assert!(
+            enum_source(code, name)
+                .contains("#[serde(untagged)]\n        UnknownValue(::std::string::String),"),
+            "{name} accepts any string, so it is open in requests too:\n{}",
+            enum_source(code, name)
+        );
+    }
+    // A request-only enum that is not the construct stays closed.
+    assert!(!enum_source(code, "LabelFormat").contains("(::std::string::String)"));
+    assert!(code.contains("pub label_format: ::std::option::Option<LabelFormatParcel>"));
+    assert!(code.contains("pub carrier: ::std::option::Option<ThingInputCarrier>"));
+    assert!(
+        !code.contains("pub struct LabelFormatParcel {"),
+        "no struct of flattened scalars"
+    );
+}

@@ -128,23 +128,6 @@ async fn no_parcel(uri: axum::http::Uri) -> Problem {
     Problem::not_found("parcel", &id)
 }
 
-/// Takes `labelFormat` out of a parcel request: the document allows any
-/// string there (`anyOf: [ShippingLabelFormat, string]`), which the
-/// generated type cannot decode.
-fn take_label_format(request: &mut Value, field: &str) -> Result<Option<String>, Problem> {
-    match request
-        .as_object_mut()
-        .and_then(|object| object.remove("labelFormat"))
-    {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(format)) => Ok(Some(format)),
-        Some(other) => Err(Problem::invalid_field(
-            field,
-            format!("{other} is not a string"),
-        )),
-    }
-}
-
 /// The typed request in `value`; a value that does not fit gets a 400
 /// naming the offending field, as [`JsonBody`] does.
 fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Problem> {
@@ -158,10 +141,11 @@ fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Problem> {
 async fn create(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(mut request): JsonBody<Value>,
+    JsonBody(request): JsonBody<Value>,
 ) -> Reply<types::Parcel> {
-    let format = take_label_format(&mut request, "labelFormat")?;
-    let input = parcels::ParcelInput::single(typed(request)?, format);
+    let request: types::CreateParcelRequestUnstable = typed(request)?;
+    let format = parcels::label_format(request.label_format.as_ref());
+    let input = parcels::ParcelInput::single(request, format);
     tx.run(&store, |w| parcels::create(w, input))
 }
 
@@ -213,19 +197,10 @@ async fn tracking_url(
 async fn create_job(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(mut request): JsonBody<Value>,
+    JsonBody(request): JsonBody<Value>,
 ) -> Reply<types::BulkParcelJobResponse> {
-    let mut formats = Vec::new();
-    if let Some(parcels) = request.get_mut("parcels").and_then(Value::as_array_mut) {
-        for (i, parcel) in parcels.iter_mut().enumerate() {
-            formats.push(take_label_format(
-                parcel,
-                &format!("parcels[{i}].labelFormat"),
-            )?);
-        }
-    }
     let input: types::BulkParcelJobRequest = typed(request)?;
-    tx.run(&store, |w| parcels::create_job(w, input, formats))
+    tx.run(&store, |w| parcels::create_job(w, input))
 }
 
 async fn get_job(

@@ -20,11 +20,14 @@ pub const CARRIER: &str = "SANDBOX_POST";
 const MAX_SIDE_INCHES: f64 = 1_000.0;
 const MAX_WEIGHT_LBS: f64 = 10_000.0;
 
+/// The `labelFormat` of a typed parcel request as the string it was sent as:
+/// the document allows any string there, which decodes as `UnknownValue` and
+/// is checked (case-insensitively) by [`check`].
+pub fn label_format(format: Option<&types::ShippingLabelFormatParcel>) -> Option<String> {
+    format.map(ToString::to_string)
+}
+
 /// The parts of a parcel request that creation and bulk jobs share.
-///
-/// `labelFormat` comes apart from the typed request: the document declares
-/// it as `anyOf: [ShippingLabelFormat, string]`, which the generated type
-/// cannot decode from the plain string a request carries.
 pub struct ParcelInput {
     pub customer_parcel_id: Option<String>,
     pub customer_custom_field: Option<String>,
@@ -425,7 +428,6 @@ pub fn advance_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
 pub fn create_job(
     w: &mut Writer<'_>,
     input: types::BulkParcelJobRequest,
-    label_formats: Vec<Option<String>>,
 ) -> Result<types::BulkParcelJobResponse, Problem> {
     if input.parcels.is_empty() {
         return Err(Problem::invalid_field(
@@ -434,7 +436,8 @@ pub fn create_job(
         ));
     }
     let mut requests = Vec::with_capacity(input.parcels.len());
-    for (i, (parcel, format)) in input.parcels.into_iter().zip(label_formats).enumerate() {
+    for (i, parcel) in input.parcels.into_iter().enumerate() {
+        let format = label_format(parcel.label_format.as_ref());
         check(
             &format!("parcels[{i}]."),
             ParcelInput::bulk(parcel.clone(), format.clone()),
