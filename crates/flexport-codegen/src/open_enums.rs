@@ -104,7 +104,7 @@ pub fn open_response_enums(
         }
     }
     for name in &opened {
-        open(items, name);
+        open(items, name, always_open.contains(name));
     }
     // A type may derive `Copy` only while everything it holds is `Copy`.
     let mut not_copy: BTreeSet<String> = opened.iter().cloned().collect();
@@ -151,7 +151,9 @@ fn is_string_enum(enumeration: &syn::ItemEnum) -> bool {
             .all(|variant| matches!(variant.fields, Fields::Unit))
 }
 
-fn open(items: &mut [Item], name: &str) {
+/// Adds the catch-all variant to enum `name`; `any_string` when the
+/// document allows any string there (so callers build the variant too).
+fn open(items: &mut [Item], name: &str, any_string: bool) {
     let mut catch_all = String::new();
     for item in items.iter_mut() {
         match item {
@@ -169,12 +171,23 @@ fn open(items: &mut [Item], name: &str) {
                     n += 1;
                 }
                 let variant = Ident::new(&catch_all, Span::call_site());
-                enumeration.variants.push(parse_quote! {
-                    /// A value this API version's document does not declare, kept exactly
-                    /// as received and serialized back unchanged. Only decoding produces it:
-                    /// `FromStr` and `TryFrom` accept declared values only.
-                    #[serde(untagged)]
-                    #variant(::std::string::String)
+                enumeration.variants.push(if any_string {
+                    parse_quote! {
+                        /// A value other than the declared ones, which the document allows
+                        /// here (any string): build it to send such a value; decoding one
+                        /// gives it, kept exactly. `FromStr` and `TryFrom` accept declared
+                        /// values only.
+                        #[serde(untagged)]
+                        #variant(::std::string::String)
+                    }
+                } else {
+                    parse_quote! {
+                        /// A value this API version's document does not declare, kept exactly
+                        /// as received and serialized back unchanged. Only decoding produces it:
+                        /// `FromStr` and `TryFrom` accept declared values only.
+                        #[serde(untagged)]
+                        #variant(::std::string::String)
+                    }
                 });
             }
             _ => {}
