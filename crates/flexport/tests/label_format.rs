@@ -3,6 +3,8 @@
 //! normalization pass makes it an open string enum: a known value travels as
 //! its string, `UnknownValue(s)` as the plain string `s`, in requests too.
 
+#![cfg(feature = "v2024-04")]
+
 use flexport::v2024_04::types::{self, LengthUnit, ShippingLabelFormatParcel, WeightUnit};
 use flexport::v2024_04::{Client, prelude::*};
 use flexport::{ClientBuilder, Error, RetryPolicy};

@@ -2,6 +2,8 @@
 //! writes it: typed builders, `flexport::ClientBuilder`, polling until time
 //! moves them along, and the webhook events they send on the way.
 
+#![cfg(feature = "v2024-04")]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
