@@ -1,36 +1,12 @@
 //! The command line's flags for scoped tokens, locked accounts, the OAuth
 //! app and faults, through the binary.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod binary;
 
-/// The sandbox binary, killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(args: &[&str]) -> (Running, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flexport-sandbox"))
-        .args(["--port", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (Running(child), url)
+fn start(args: &[&str]) -> (binary::Running, String) {
+    let mut command = binary::command();
+    command.args(["--port", "0"]).args(args);
+    binary::start(command)
 }
 
 async fn status(request: reqwest::RequestBuilder) -> u16 {
@@ -106,7 +82,7 @@ async fn a_fault_flag_takes_effect_and_an_impossible_share_stops_the_start() {
         &["--scoped-token", "t=orders:admin"][..],
         &["--scoped-token", "no-equals-sign"][..],
     ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_flexport-sandbox"))
+        let output = binary::command()
             .args(["--port", "0"])
             .args(flags)
             .output()

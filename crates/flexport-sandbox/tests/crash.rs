@@ -1,35 +1,20 @@
 //! The sandbox binary killed (SIGKILL) while orders are being created: after
 //! a restart on the same state file, every order it confirmed is there.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
 
+mod binary;
+
 const TOKEN: &str = "crash-test-token";
 
-/// The sandbox process, killed when dropped (also when an assertion fails).
-struct Running(Child);
-
-impl Running {
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 /// Starts the binary on a free port; returns it and its base URL.
-fn start(state_file: &Path) -> (Running, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flexport-sandbox"))
+fn start(state_file: &Path) -> (binary::Running, String) {
+    let mut command = binary::command();
+    command
         .args([
             "--port",
             "0",
@@ -39,21 +24,8 @@ fn start(state_file: &Path) -> (Running, String) {
             "3600",
             "--state",
         ])
-        .arg(state_file)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    // Keep reading, so the sandbox never writes to a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (Running(child), url)
+        .arg(state_file);
+    binary::start(command)
 }
 
 async fn post(http: &reqwest::Client, url: String, body: Value) -> reqwest::Result<Value> {

@@ -3,52 +3,37 @@
 //! line that does not parse, compaction, key expiry; and stock arithmetic
 //! that must not overflow.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use flexport_sandbox::{Config, Sandbox};
 use serde_json::{Value, json};
 
+mod binary;
+
 const TOKEN: &str = "durability-token";
-
-/// The sandbox binary, killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Starts the binary through `sh` with a file-size limit of `blocks`
 /// (`ulimit -f`) and SIGXFSZ ignored, so that a write past the limit fails
 /// with EFBIG instead of killing the process; no limit with `None`.
-fn start_binary(state_file: &Path, blocks: Option<u32>, extra: &[&str]) -> (Running, String) {
+fn start_binary(
+    state_file: &Path,
+    blocks: Option<u32>,
+    extra: &[&str],
+) -> (binary::Running, String) {
     let limit = blocks.map_or(String::new(), |blocks| format!("ulimit -f {blocks}; "));
-    let mut child = Command::new("sh")
+    let mut command = Command::new("sh");
+    command
         .arg("-c")
         .arg(format!("trap '' XFSZ; {limit}exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_flexport-sandbox"))
+        .arg(binary::command().get_program())
         .args(["--port", "0", "--token", TOKEN, "--ship-after", "3600"])
         .args(extra)
         .arg("--state")
-        .arg(state_file)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (Running(child), format!("{url}/logistics/api/2024-04"))
+        .arg(state_file);
+    let (running, url) = binary::start(command);
+    (running, format!("{url}/logistics/api/2024-04"))
 }
 
 async fn create_product(
