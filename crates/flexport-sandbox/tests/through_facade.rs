@@ -752,6 +752,16 @@ async fn each_version_answers_its_own_shapes_and_checks_its_own_request_schema()
         problem["detail"].as_str().unwrap().starts_with("`source`"),
         "{problem}"
     );
+    // A `Content-Type` other than JSON does not let the body past the check.
+    let disguised = http
+        .post(url("2023-04", "/orders"))
+        .bearer_auth(sandbox.token())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(order.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disguised.status(), 400);
     let new = http
         .post(url("2024-04", "/orders"))
         .bearer_auth(sandbox.token())
