@@ -7,7 +7,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use reqwest::{Response, ResponseBuilderExt, Url};
 use serde::de::DeserializeOwned;
 
-use crate::headers::{BODY_TRUNCATED, EARLIER_ATTEMPT_MAY_HAVE_ACTED, IDEMPOTENCY_KEY};
+use crate::headers::name::{BODY_TRUNCATED, EARLIER_ATTEMPT_MAY_HAVE_ACTED, IDEMPOTENCY_KEY};
 
 /// At most this much of a failed response's body is kept.
 pub const FAILURE_BODY_LIMIT: usize = 64 * 1024;
@@ -37,20 +37,23 @@ fn buffered(response: &Response) -> bool {
     let Some(content_type) = response.headers().get(CONTENT_TYPE) else {
         return true;
     };
+    // Compared as bytes: this runs on every response, and needs no `String`.
     let essence = content_type
-        .to_str()
-        .unwrap_or_default()
-        .split(';')
+        .as_bytes()
+        .split(|&byte| byte == b';')
         .next()
         .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json" || essence.ends_with("+json")
+        .trim_ascii();
+    essence.eq_ignore_ascii_case(b"application/json")
+        || essence
+            .len()
+            .checked_sub(b"+json".len())
+            .is_some_and(|start| essence[start..].eq_ignore_ascii_case(b"+json"))
 }
 
 /// Reads the body into memory, within its limit. A body that breaks off is
 /// an error (retried like a dropped connection); one longer than the limit
-/// is cut there and marked with [`BODY_TRUNCATED`].
+/// is cut there and marked with [`crate::headers::BODY_TRUNCATED`].
 pub(crate) async fn read(mut response: Response, limits: &Limits) -> reqwest::Result<Response> {
     // Only the pipeline may mark a body as cut.
     response.headers_mut().remove(BODY_TRUNCATED);
@@ -62,6 +65,28 @@ pub(crate) async fn read(mut response: Response, limits: &Limits) -> reqwest::Re
     } else {
         limits.success
     };
+    let (body, truncated) = read_to_limit(&mut response, limit).await?;
+    let mut rebuilt = http::Response::builder()
+        .status(response.status())
+        .version(response.version())
+        .url(response.url().clone());
+    if let Some(headers) = rebuilt.headers_mut() {
+        *headers = std::mem::take(response.headers_mut());
+        if truncated {
+            headers.insert(BODY_TRUNCATED, HeaderValue::from(limit));
+        }
+    }
+    // Dropping a cut response closes its connection rather than reading on.
+    drop(response);
+    Ok(Response::from(
+        rebuilt
+            .body(body)
+            .expect("status and headers came from a response"),
+    ))
+}
+
+/// The body of `response`, up to `limit` bytes, and whether it was longer.
+async fn read_to_limit(response: &mut Response, limit: usize) -> reqwest::Result<(Bytes, bool)> {
     let expected = response.content_length().unwrap_or(0);
     // Most bodies arrive as one chunk: keep it as it is, and copy only when a
     // second one comes.
@@ -82,9 +107,13 @@ pub(crate) async fn read(mut response: Response, limits: &Limits) -> reqwest::Re
             None if joined.is_empty() => first = Some(chunk),
             previous => {
                 if let Some(previous) = previous {
+                    // The announced length, trusted only up to 8 MiB: a
+                    // hostile Content-Length must not reserve gigabytes.
                     let capacity = usize::try_from(expected)
                         .unwrap_or(limit)
-                        .clamp(length, limit);
+                        .min(limit)
+                        .min(8 << 20)
+                        .max(length);
                     joined.reserve(capacity);
                     joined.extend_from_slice(&previous);
                 }
@@ -95,24 +124,7 @@ pub(crate) async fn read(mut response: Response, limits: &Limits) -> reqwest::Re
             break;
         }
     }
-    let body = first.unwrap_or_else(|| Bytes::from(joined));
-    let mut rebuilt = http::Response::builder()
-        .status(response.status())
-        .version(response.version())
-        .url(response.url().clone());
-    if let Some(headers) = rebuilt.headers_mut() {
-        *headers = std::mem::take(response.headers_mut());
-        if truncated {
-            headers.insert(BODY_TRUNCATED, HeaderValue::from(limit));
-        }
-    }
-    // Dropping a cut response closes its connection rather than reading on.
-    drop(response);
-    Ok(Response::from(
-        rebuilt
-            .body(body)
-            .expect("status and headers came from a response"),
-    ))
+    Ok((first.unwrap_or_else(|| Bytes::from(joined)), truncated))
 }
 
 /// What the pipeline writes on the response or error it hands back: the key
@@ -128,10 +140,9 @@ const ACTED_IN_FRAGMENT: &str = "earlier-attempt-may-have-acted";
 impl Trail<'_> {
     /// Sets `idempotency-key` to the key sent, replacing any the server sent
     /// (an error must name the key that was really used), and marks
-    /// [`EARLIER_ATTEMPT_MAY_HAVE_ACTED`].
+    /// [`crate::headers::EARLIER_ATTEMPT_MAY_HAVE_ACTED`].
     pub(crate) fn on_response(&self, mut response: Response) -> Response {
         let headers = response.headers_mut();
-        headers.remove(EARLIER_ATTEMPT_MAY_HAVE_ACTED);
         match self.key {
             Some(key) => headers.insert(IDEMPOTENCY_KEY, key.clone()),
             None => headers.remove(IDEMPOTENCY_KEY),
@@ -141,6 +152,8 @@ impl Trail<'_> {
                 EARLIER_ATTEMPT_MAY_HAVE_ACTED,
                 HeaderValue::from_static("true"),
             );
+        } else {
+            headers.remove(EARLIER_ATTEMPT_MAY_HAVE_ACTED);
         }
         response
     }
@@ -200,12 +213,10 @@ pub async fn decode<T: DeserializeOwned, E>(
     response: Response,
 ) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
     let mut response = response;
-    let status = response.status();
-    let version = response.version();
-    let url = response.url().clone();
     let headers = std::mem::take(response.headers_mut());
-    let body = response
-        .bytes()
+    // Read in place (no collecting buffer, and the URL stays on the response
+    // for the failure case); the pipeline hands over the body as one chunk.
+    let (body, _) = read_to_limit(&mut response, usize::MAX)
         .await
         .map_err(progenitor_client::Error::ResponseBodyError)?;
     let reason = match headers.get(BODY_TRUNCATED) {
@@ -216,16 +227,18 @@ pub async fn decode<T: DeserializeOwned, E>(
         None => match serde_json::from_slice(&body) {
             Ok(inner) => {
                 return Ok(progenitor_client::ResponseValue::new(
-                    inner, status, headers,
+                    inner,
+                    response.status(),
+                    headers,
                 ));
             }
             Err(error) => error.to_string(),
         },
     };
     let mut rebuilt = http::Response::builder()
-        .status(status)
-        .version(version)
-        .url(url)
+        .status(response.status())
+        .version(response.version())
+        .url(response.url().clone())
         .extension(DecodeFailure(reason));
     if let Some(slot) = rebuilt.headers_mut() {
         *slot = headers;
@@ -236,4 +249,49 @@ pub async fn decode<T: DeserializeOwned, E>(
     Err(progenitor_client::Error::UnexpectedResponse(
         Response::from(response),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn success_with(content_type: &[u8]) -> Response {
+        Response::from(
+            http::Response::builder()
+                .header(CONTENT_TYPE, HeaderValue::from_bytes(content_type).unwrap())
+                .body(Vec::new())
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn json_of_any_spelling_is_read_and_other_media_types_are_streamed() {
+        for json in [
+            &b"application/json"[..],
+            b"Application/JSON; charset=utf-8",
+            b" application/json ;q=1",
+            b"application/problem+json",
+            b"application/vnd.flexport+JSON",
+            b"application/json; charset=\x80",
+        ] {
+            assert!(
+                buffered(&success_with(json)),
+                "{}",
+                String::from_utf8_lossy(json)
+            );
+        }
+        for other in [
+            &b"text/csv"[..],
+            b"application/pdf",
+            b"json",
+            b"application/jsonx",
+            b"application/json+zip",
+        ] {
+            assert!(
+                !buffered(&success_with(other)),
+                "{}",
+                String::from_utf8_lossy(other)
+            );
+        }
+    }
 }

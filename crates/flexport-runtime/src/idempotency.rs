@@ -72,8 +72,15 @@ pub(crate) fn key_for(request: &Request) -> Result<HeaderValue, String> {
     });
     match scoped {
         Ok(key) => header_value(&key?),
-        Err(_) => Ok(HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-            .expect("a UUID is a valid header value")),
+        Err(_) => {
+            // Drawn from the OS on every call rather than from a faster
+            // in-process generator: a forked process or a restored VM
+            // snapshot would repeat that generator's keys, and a repeated key
+            // makes Flexport replay another request's result instead of acting.
+            let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+            let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
+            Ok(HeaderValue::from_str(text).expect("a UUID is a valid header value"))
+        }
     }
 }
 

@@ -78,4 +78,19 @@ pub mod headers {
     /// been carried out (it got a 5xx, or was sent and got no clear answer).
     pub const EARLIER_ATTEMPT_MAY_HAVE_ACTED: &str =
         "x-flexport-sdk-earlier-attempt-may-have-acted";
+
+    /// The same names as `HeaderName`s, for the pipeline: a lookup by `&str`
+    /// parses the name again on every call.
+    pub(crate) mod name {
+        use reqwest::header::HeaderName;
+
+        pub(crate) const IDEMPOTENCY_KEY: HeaderName =
+            HeaderName::from_static(super::IDEMPOTENCY_KEY);
+        pub(crate) const CORRELATION_ID: HeaderName =
+            HeaderName::from_static(super::CORRELATION_ID);
+        pub(crate) const BODY_TRUNCATED: HeaderName =
+            HeaderName::from_static(super::BODY_TRUNCATED);
+        pub(crate) const EARLIER_ATTEMPT_MAY_HAVE_ACTED: HeaderName =
+            HeaderName::from_static(super::EARLIER_ATTEMPT_MAY_HAVE_ACTED);
+    }
 }

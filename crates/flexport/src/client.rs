@@ -218,8 +218,12 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
+                // The attempt timeout lives in the client, so that a first
+                // attempt needs no per-request timeout of its own.
+                pipeline = pipeline.client_timeout(self.timeout);
                 let mut http = reqwest::Client::builder()
                     .user_agent(&self.user_agent)
+                    .timeout(self.timeout)
                     .connect_timeout(self.connect_timeout);
                 if base_url.starts_with("http:") {
                     // A proxy from the environment (HTTP_PROXY, ALL_PROXY)
