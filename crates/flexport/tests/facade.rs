@@ -507,6 +507,32 @@ async fn the_deadline_bounds_a_call_across_its_retries() {
     );
 }
 
+/// The client the builder makes carries the attempt timeout itself, and an
+/// attempt gets a timeout of its own only when the deadline is nearer: this
+/// one must be cut by the deadline, long before the server's answer.
+#[tokio::test]
+async fn a_deadline_nearer_than_the_attempt_timeout_cuts_the_attempt() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(product("N"))
+                .set_delay(Duration::from_secs(3)),
+        )
+        .mount(&server)
+        .await;
+    let client: Client = builder(&server)
+        .timeout(Duration::from_secs(30))
+        .retry_policy(RetryPolicy {
+            deadline: Some(Duration::from_millis(300)),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let error = product_error(&client, "N").await;
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+}
+
 #[tokio::test]
 async fn partner_oauth_builds_the_authorization_url_and_exchanges_a_code() {
     let server = MockServer::start().await;
