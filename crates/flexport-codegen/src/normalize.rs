@@ -259,19 +259,10 @@ fn schema_names(document: &mut Value) -> Result<Vec<String>, Unsupported> {
         .collect())
 }
 
-/// Keys a schema may carry and still be a plain alias of a scalar type.
-const SCALAR_ALIAS_KEYS: [&str; 10] = [
-    "type",
-    "format",
-    "nullable",
-    "description",
-    "title",
-    "example",
-    "default",
-    "readOnly",
-    "writeOnly",
-    "deprecated",
-];
+/// Whether a schema may carry `key` and still be a plain alias of a scalar type.
+fn scalar_alias_key(key: &str) -> bool {
+    matches!(key, "type" | "format") || ANNOTATION_KEYS.contains(&key)
+}
 
 /// A plain scalar (`{"type": "string", "nullable": true}`) or a nullable
 /// reference (`{"anyOf": [{"$ref": ...}], "nullable": true}`, which is what
@@ -292,7 +283,7 @@ fn is_alias(schema: &Value) -> bool {
     (scalar || nullable_ref)
         && object
             .keys()
-            .all(|key| key == "anyOf" && nullable_ref || SCALAR_ALIAS_KEYS.contains(&key.as_str()))
+            .all(|key| key == "anyOf" && nullable_ref || scalar_alias_key(key))
 }
 
 fn alias_schemas(document: &mut Value) -> Result<Vec<String>, Unsupported> {
@@ -325,7 +316,8 @@ fn alias_schemas(document: &mut Value) -> Result<Vec<String>, Unsupported> {
         .collect())
 }
 
-/// Keys that may stand beside a one-member `allOf` without changing its type.
+/// Keys that describe a schema without changing its type: they may stand
+/// beside a one-member `allOf`, a scalar alias or a plain string.
 const ANNOTATION_KEYS: [&str; 8] = [
     "nullable",
     "description",
@@ -801,19 +793,11 @@ enum StringBranch {
     Any,
 }
 
-/// Keys a plain string may carry and still accept any string.
-const PLAIN_STRING_KEYS: [&str; 10] = [
-    "type",
-    "nullable",
-    "description",
-    "title",
-    "example",
-    "default",
-    "readOnly",
-    "writeOnly",
-    "deprecated",
-    "enum",
-];
+/// Whether a plain string may carry `key` and still accept any string
+/// (`enum` is read by the caller).
+fn plain_string_key(key: &str) -> bool {
+    matches!(key, "type" | "enum") || ANNOTATION_KEYS.contains(&key)
+}
 
 fn string_branch(schemas: &Map<String, Value>, member: &Value) -> Option<StringBranch> {
     let mut member = member;
@@ -827,9 +811,7 @@ fn string_branch(schemas: &Map<String, Value>, member: &Value) -> Option<StringB
     }
     let object = member.as_object()?;
     if object.get("type").and_then(Value::as_str) != Some("string")
-        || !object
-            .keys()
-            .all(|key| PLAIN_STRING_KEYS.contains(&key.as_str()))
+        || !object.keys().all(|key| plain_string_key(key))
     {
         return None;
     }

@@ -632,17 +632,21 @@ fn enum_source<'a>(code: &'a str, name: &str) -> &'a str {
     &code[start..end]
 }
 
+/// Enum `name` in `code` ends with the `UnknownValue(String)` catch-all.
+fn assert_open(code: &str, name: &str, why: &str) {
+    let source = enum_source(code, name);
+    assert!(
+        source.contains("#[serde(untagged)]\n        UnknownValue(::std::string::String),"),
+        "{name} {why}:\n{source}"
+    );
+}
+
 #[test]
 fn response_enums_get_a_catch_all_and_request_only_enums_stay_closed() {
     let generated = flexport_codegen::generate_from_value(enums_on_each_side()).unwrap();
     let code = &generated.code;
     for name in ["Source", "Phase"] {
-        assert!(
-            enum_source(code, name)
-                .contains("#[serde(untagged)]\n        UnknownValue(::std::string::String),"),
-            "{name} is decoded, so it is open:\n{}",
-            enum_source(code, name)
-        );
+        assert_open(code, name, "is decoded, so it is open");
     }
     // `UNKNOWN_VALUE` is a declared value: the catch-all takes the next name.
     assert!(enum_source(code, "Status").contains("UnknownValue2(::std::string::String)"));
@@ -763,11 +767,10 @@ fn known_strings_enums_are_open_although_only_sent() {
     let generated = flexport_codegen::generate_from_value(known_strings_document()).unwrap();
     let code = &generated.code;
     for name in ["LabelFormatParcel", "ThingInputCarrier"] {
-        assert!(
-            enum_source(code, name)
-                .contains("#[serde(untagged)]\n        UnknownValue(::std::string::String),"),
-            "{name} accepts any string, so it is open in requests too:\n{}",
-            enum_source(code, name)
+        assert_open(
+            code,
+            name,
+            "accepts any string, so it is open in requests too",
         );
     }
     // A request-only enum that is not the construct stays closed.
