@@ -30,18 +30,24 @@
 //! body keeps its real status and headers.
 
 mod body;
+mod config;
+mod error;
 mod idempotency;
 mod pagination;
 mod pipeline;
+mod response;
 mod retry;
 pub mod webhooks;
 
 pub use body::{
     DecodeFailure, FAILURE_BODY_LIMIT, decode, earlier_attempt_may_have_acted, idempotency_key_of,
 };
+pub use config::{ConfigError, TOKEN_ENV_VAR};
+pub use error::{ApiError, Error, ErrorCode, ErrorKind, InvalidResponse, Problem};
 pub use idempotency::{current_idempotency_key, with_idempotency_key};
 pub use pagination::{OffsetPaged, offset_stream};
 pub use pipeline::{InvalidToken, Pipeline, PipelineBuilder};
+pub use response::ResponseMetadata;
 pub use retry::{RetryPolicy, parse_retry_after};
 
 /// The API versions this SDK ships a client crate for, oldest first: the one

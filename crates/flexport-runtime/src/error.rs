@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
-use flexport_runtime::DecodeFailure;
-use flexport_runtime::headers::{
+use crate::DecodeFailure;
+use crate::headers::{
     BODY_TRUNCATED, CORRELATION_ID, EARLIER_ATTEMPT_MAY_HAVE_ACTED, IDEMPOTENCY_KEY,
 };
 
@@ -371,7 +371,7 @@ impl ApiError {
             // The pipeline copies the request's key onto the failed response.
             idempotency_key: header(IDEMPOTENCY_KEY),
             idempotent_replayed: crate::response::replayed(headers),
-            retry_after: flexport_runtime::parse_retry_after(headers),
+            retry_after: crate::parse_retry_after(headers),
             body,
             body_truncated: headers.contains_key(BODY_TRUNCATED),
             earlier_attempt_may_have_acted: header_text(headers, EARLIER_ATTEMPT_MAY_HAVE_ACTED)
@@ -528,9 +528,8 @@ impl Error {
     }
 
     fn from_transport(mut source: reqwest::Error) -> Self {
-        let idempotency_key = flexport_runtime::idempotency_key_of(&source);
-        let earlier_attempt_may_have_acted =
-            flexport_runtime::earlier_attempt_may_have_acted(&source);
+        let idempotency_key = crate::idempotency_key_of(&source);
+        let earlier_attempt_may_have_acted = crate::earlier_attempt_may_have_acted(&source);
         if let Some(url) = source.url_mut() {
             // The pipeline's notes are fields of this error, not URL noise.
             url.set_fragment(None);
