@@ -109,7 +109,10 @@ pub mod webhooks;
 
 pub use client::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, TOKEN_ENV_VAR, VersionClient};
 pub use error::{ApiError, Error, ErrorCode, ErrorKind, InvalidResponse, Problem};
-pub use flexport_runtime::{RetryPolicy, headers, with_idempotency_key};
+pub use flexport_runtime::{
+    AttemptOutcome, RetryClassifier, RetryClassifiers, RetryDecision, RetryPolicy, headers,
+    with_idempotency_key,
+};
 pub use response::ResponseMetadata;
 pub use secrecy::SecretString;
 
