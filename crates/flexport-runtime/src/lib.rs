@@ -32,9 +32,12 @@
 
 mod body;
 mod classify;
+mod config;
+mod error;
 mod idempotency;
 mod pagination;
 mod pipeline;
+mod response;
 mod retry;
 pub mod webhooks;
 
@@ -43,11 +46,13 @@ pub use body::{
 };
 pub use classify::{
     AttemptOutcome, RetryClassifier, RetryClassifiers, RetryDecision, default_decision,
-    problem_code,
 };
+pub use config::{ConfigError, TOKEN_ENV_VAR};
+pub use error::{ApiError, Error, ErrorCode, ErrorKind, InvalidResponse, Problem};
 pub use idempotency::{current_idempotency_key, with_idempotency_key};
 pub use pagination::{OffsetPaged, offset_stream};
 pub use pipeline::{InvalidToken, Pipeline, PipelineBuilder};
+pub use response::ResponseMetadata;
 pub use retry::{RetryPolicy, parse_retry_after};
 
 /// The API versions this SDK ships a client crate for, oldest first: the one

@@ -8,8 +8,7 @@ use flexport_runtime::{Pipeline, RetryClassifiers, RetryPolicy};
 /// Production and sandbox share this endpoint; the token picks the account.
 pub const DEFAULT_BASE_URL: &str = "https://logistics-api.flexport.com";
 
-/// The environment variable [`ClientBuilder::from_env`] reads the token from.
-pub const TOKEN_ENV_VAR: &str = "FLEXPORT_API_TOKEN";
+pub use flexport_runtime::{ConfigError, TOKEN_ENV_VAR};
 
 /// The environment variable [`ClientBuilder::from_env`] reads a base URL
 /// from, if set (a local sandbox, say).
@@ -21,29 +20,6 @@ pub trait VersionClient: Sized {
     const API_VERSION: &'static str;
 
     fn from_parts(base_url: &str, http: reqwest::Client, pipeline: Pipeline) -> Self;
-}
-
-/// Why a client could not be built.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    #[error("no API token: set {TOKEN_ENV_VAR} or call ClientBuilder::token")]
-    MissingToken,
-    #[error(transparent)]
-    InvalidToken(#[from] flexport_runtime::InvalidToken),
-    #[error("invalid base URL {url:?}: {reason}")]
-    InvalidBaseUrl { url: String, reason: String },
-    #[error(
-        "refusing to send the API token over plain http to {url}; use https, a loopback address, \
-         or ClientBuilder::allow_insecure_http"
-    )]
-    InsecureBaseUrl { url: String },
-    #[error("could not build the HTTP client: {0}")]
-    Http(#[from] reqwest::Error),
-    /// The TLS configuration of the `rustls-ring` feature could not be made
-    /// (for example, the OS's certificate store could not be read).
-    #[error("could not set up TLS: {0}")]
-    Tls(String),
 }
 
 /// Configures a client of any enabled API version.
