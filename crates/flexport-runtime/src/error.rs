@@ -232,6 +232,15 @@ pub struct Problem {
     pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
+impl Problem {
+    /// `body` as a problem, if it is JSON with a `title`, `type` or `detail`.
+    pub(crate) fn parse(body: &[u8]) -> Option<Self> {
+        serde_json::from_slice(body)
+            .ok()
+            .filter(|p: &Problem| p.title.is_some() || p.type_.is_some() || p.detail.is_some())
+    }
+}
+
 /// Flexport's six-digit error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -275,6 +284,12 @@ impl ErrorCode {
             Self::InvalidOrderStatus => 407001,
             Self::Unknown(code) => code,
         }
+    }
+
+    /// The code of a problem+json body, if it is one and carries a code (see
+    /// [`Self::find`]); what retry classifiers match on.
+    pub(crate) fn of_body(body: &[u8]) -> Option<Self> {
+        Self::find(&Problem::parse(body)?)
     }
 
     /// The code a problem carries: its `code` member, else the last segment
@@ -359,9 +374,7 @@ impl ApiError {
     /// Reads a failed response whose body is already in memory.
     pub fn from_parts(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Self {
         let header = |name| header_text(headers, name).map(str::to_owned);
-        let problem: Option<Problem> = serde_json::from_slice(&body)
-            .ok()
-            .filter(|p: &Problem| p.title.is_some() || p.type_.is_some() || p.detail.is_some());
+        let problem = Problem::parse(&body);
         Self {
             status,
             kind: ErrorKind::from_status(status),

@@ -107,8 +107,9 @@ pub mod webhooks;
 
 pub use client::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, TOKEN_ENV_VAR, VersionClient};
 pub use flexport_runtime::{
-    ApiError, Error, ErrorCode, ErrorKind, InvalidResponse, Problem, ResponseMetadata, RetryPolicy,
-    headers, with_idempotency_key,
+    ApiError, AttemptOutcome, Error, ErrorCode, ErrorKind, InvalidResponse, Problem,
+    ResponseMetadata, RetryClassifier, RetryClassifiers, RetryDecision, RetryPolicy, headers,
+    with_idempotency_key,
 };
 pub use secrecy::SecretString;
 
