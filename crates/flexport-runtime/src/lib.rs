@@ -31,6 +31,7 @@
 
 mod body;
 mod idempotency;
+mod operation;
 mod pagination;
 mod pipeline;
 mod retry;
@@ -40,6 +41,7 @@ pub use body::{
     DecodeFailure, FAILURE_BODY_LIMIT, decode, earlier_attempt_may_have_acted, idempotency_key_of,
 };
 pub use idempotency::{current_idempotency_key, with_idempotency_key};
+pub use operation::Operation;
 pub use pagination::{OffsetPaged, offset_stream};
 pub use pipeline::{InvalidToken, Pipeline, PipelineBuilder};
 pub use retry::{RetryPolicy, parse_retry_after};
