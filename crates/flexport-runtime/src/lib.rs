@@ -35,6 +35,7 @@ mod classify;
 mod config;
 mod error;
 mod idempotency;
+mod operation;
 mod pagination;
 mod pipeline;
 mod response;
@@ -50,6 +51,7 @@ pub use classify::{
 pub use config::{ConfigError, TOKEN_ENV_VAR};
 pub use error::{ApiError, Error, ErrorCode, ErrorKind, InvalidResponse, Problem};
 pub use idempotency::{current_idempotency_key, with_idempotency_key};
+pub use operation::Operation;
 pub use pagination::{OffsetPaged, offset_stream};
 pub use pipeline::{InvalidToken, Pipeline, PipelineBuilder};
 pub use response::ResponseMetadata;
