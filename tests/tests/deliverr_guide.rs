@@ -126,7 +126,7 @@ fn the_guide_compiles(
     product: flexport_logistics_2023_04::types::ApiProductResponse,
     model: flexport_logistics_2023_04::types::CreateProductModel,
     order: flexport_logistics_2023_04::types::OrderModel,
-    input: flexport_logistics_2023_04::types::CreateOrderInput202307,
+    input: flexport_logistics_2023_04::types::CreateOrderInput,
     client: &flexport_logistics_2023_04::Client,
 ) {
     use flexport_logistics_2023_04::prelude::*;
