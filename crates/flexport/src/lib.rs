@@ -42,6 +42,8 @@
 //! - one [`Error`] type with the parsed problem+json, the six-digit
 //!   [`ErrorCode`], the correlation id, `Retry-After`, the idempotency key the
 //!   request carried and whether Flexport may have acted;
+//! - [`waiters`] that poll until an inbound is received, an order ships, a
+//!   parcel is delivered, a job, report or return is done;
 //! - [`oauth`] for partner apps, [`pagination`] streams, [`webhooks`] parsing
 //!   and [`ResponseMetadata`] (`x-correlation-id`, `idempotent-replayed`).
 //!
@@ -100,17 +102,18 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
-mod error;
 pub mod oauth;
 pub mod pagination;
-mod response;
 mod versions;
+pub mod waiters;
 pub mod webhooks;
 
 pub use client::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, TOKEN_ENV_VAR, VersionClient};
-pub use error::{ApiError, Error, ErrorCode, ErrorKind, InvalidResponse, Problem};
-pub use flexport_runtime::{RetryPolicy, headers, with_idempotency_key};
-pub use response::ResponseMetadata;
+pub use flexport_runtime::{
+    ApiError, AttemptOutcome, Error, ErrorCode, ErrorKind, InvalidResponse, Problem,
+    ResponseMetadata, RetryClassifier, RetryClassifiers, RetryDecision, RetryPolicy, headers,
+    with_idempotency_key,
+};
 pub use secrecy::SecretString;
 
 #[cfg(feature = "v2023-04")]

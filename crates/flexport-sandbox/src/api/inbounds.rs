@@ -57,7 +57,7 @@ pub async fn get(
         .ok_or_else(|| Problem::not_found("inbound shipment", &shipment_id))
 }
 
-// Quotes, purchases, transfer documents and updates (sandboxops).
+// Quotes, purchases, transfer documents and updates.
 
 /// The optional `shippingOption` query parameter; 400 for an undeclared value.
 fn shipping_option(uri: &Uri) -> Result<Option<types::InboundShippingOption>, Problem> {

@@ -230,7 +230,7 @@ pub fn receive_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
     }
 }
 
-// Quotes, purchases, transfer documents and updates of inbound shipments (sandboxops).
+// Quotes, purchases, transfer documents and updates of inbound shipments.
 
 use types::{
     InboundShippingOption as ShippingOption, NetworkInboundShippingOption as NetworkOption,

@@ -9,7 +9,7 @@ use crate::problem::Problem;
 use crate::state::{Change, Data, Order, numeric_id};
 
 /// Flexport's code for an order action its status does not allow.
-const INVALID_ORDER_STATUS: u32 = 407001;
+use flexport_runtime::ErrorCode;
 
 pub fn create(
     w: &mut Writer<'_>,
@@ -182,7 +182,7 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, P
             return Err(Problem::conflict(format!(
                 "order {order_id} has shipped and cannot be cancelled"
             ))
-            .with_code(INVALID_ORDER_STATUS));
+            .with_code(ErrorCode::InvalidOrderStatus));
         }
         InternalOrderStatus::Cancelled => return Ok(order),
         InternalOrderStatus::Created => {
@@ -213,7 +213,7 @@ pub fn retry(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, Pr
             "order {order_id} is {}, not failed; only a failed order can be retried",
             order.state.internal_status
         ))
-        .with_code(INVALID_ORDER_STATUS));
+        .with_code(ErrorCode::InvalidOrderStatus));
     }
     Ok(allocate(w, order, Utc::now()))
 }

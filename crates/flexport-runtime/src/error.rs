@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
-use flexport_runtime::DecodeFailure;
-use flexport_runtime::headers::{
+use crate::DecodeFailure;
+use crate::headers::{
     BODY_TRUNCATED, CORRELATION_ID, EARLIER_ATTEMPT_MAY_HAVE_ACTED, IDEMPOTENCY_KEY,
 };
 
@@ -232,6 +232,15 @@ pub struct Problem {
     pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
+impl Problem {
+    /// `body` as a problem, if it is JSON with a `title`, `type` or `detail`.
+    pub(crate) fn parse(body: &[u8]) -> Option<Self> {
+        serde_json::from_slice(body)
+            .ok()
+            .filter(|p: &Problem| p.title.is_some() || p.type_.is_some() || p.detail.is_some())
+    }
+}
+
 /// Flexport's six-digit error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -275,6 +284,12 @@ impl ErrorCode {
             Self::InvalidOrderStatus => 407001,
             Self::Unknown(code) => code,
         }
+    }
+
+    /// The code of a problem+json body, if it is one and carries a code (see
+    /// [`Self::find`]); what retry classifiers match on.
+    pub(crate) fn of_body(body: &[u8]) -> Option<Self> {
+        Self::find(&Problem::parse(body)?)
     }
 
     /// The code a problem carries: its `code` member, else the last segment
@@ -359,9 +374,7 @@ impl ApiError {
     /// Reads a failed response whose body is already in memory.
     pub fn from_parts(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Self {
         let header = |name| header_text(headers, name).map(str::to_owned);
-        let problem: Option<Problem> = serde_json::from_slice(&body)
-            .ok()
-            .filter(|p: &Problem| p.title.is_some() || p.type_.is_some() || p.detail.is_some());
+        let problem = Problem::parse(&body);
         Self {
             status,
             kind: ErrorKind::from_status(status),
@@ -371,7 +384,7 @@ impl ApiError {
             // The pipeline copies the request's key onto the failed response.
             idempotency_key: header(IDEMPOTENCY_KEY),
             idempotent_replayed: crate::response::replayed(headers),
-            retry_after: flexport_runtime::parse_retry_after(headers),
+            retry_after: crate::parse_retry_after(headers),
             body,
             body_truncated: headers.contains_key(BODY_TRUNCATED),
             earlier_attempt_may_have_acted: header_text(headers, EARLIER_ATTEMPT_MAY_HAVE_ACTED)
@@ -528,9 +541,8 @@ impl Error {
     }
 
     fn from_transport(mut source: reqwest::Error) -> Self {
-        let idempotency_key = flexport_runtime::idempotency_key_of(&source);
-        let earlier_attempt_may_have_acted =
-            flexport_runtime::earlier_attempt_may_have_acted(&source);
+        let idempotency_key = crate::idempotency_key_of(&source);
+        let earlier_attempt_may_have_acted = crate::earlier_attempt_may_have_acted(&source);
         if let Some(url) = source.url_mut() {
             // The pipeline's notes are fields of this error, not URL noise.
             url.set_fragment(None);
