@@ -30,6 +30,7 @@
 //! body keeps its real status and headers.
 
 mod body;
+pub mod gateway;
 mod idempotency;
 mod pagination;
 mod pipeline;
