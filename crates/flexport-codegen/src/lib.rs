@@ -19,6 +19,7 @@ mod generate;
 pub mod normalize;
 pub mod open_enums;
 pub mod operations;
+pub mod paging;
 pub mod refs;
 pub mod schemars_feature;
 pub mod validate;

@@ -32,7 +32,7 @@
 mod body;
 pub mod gateway;
 mod idempotency;
-mod pagination;
+pub mod pagination;
 mod pipeline;
 mod retry;
 pub mod webhooks;
@@ -41,7 +41,6 @@ pub use body::{
     DecodeFailure, FAILURE_BODY_LIMIT, decode, earlier_attempt_may_have_acted, idempotency_key_of,
 };
 pub use idempotency::{current_idempotency_key, with_idempotency_key};
-pub use pagination::{OffsetPaged, offset_stream};
 pub use pipeline::{InvalidToken, Pipeline, PipelineBuilder};
 pub use retry::{RetryPolicy, parse_retry_after};
 

@@ -258,6 +258,13 @@ impl Pipeline {
                 Err(error) => Err(error),
             };
             let retry_after = match &outcome {
+                // A list page that the stream asks again with a smaller page.
+                Ok(response)
+                    if crate::gateway::is_gateway_timeout(response.status())
+                        && crate::pagination::gateway_timeout_shrinks_page() =>
+                {
+                    None
+                }
                 Ok(response) => retryable_status(response.status())
                     .then(|| parse_retry_after(response.headers())),
                 Err(error) => retryable_error(error).then_some(None),
