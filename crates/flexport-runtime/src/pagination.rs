@@ -154,6 +154,13 @@ impl<E: std::error::Error + 'static, P: fmt::Debug> std::error::Error for Stream
     }
 }
 
+/// `?` on a stream's item gives the plain [`crate::Error`].
+impl<P> From<StreamError<crate::Error, P>> for crate::Error {
+    fn from(error: StreamError<crate::Error, P>) -> Self {
+        error.error
+    }
+}
+
 tokio::task_local! {
     /// Set while a stream fetches a page it could still shrink.
     static PAGE_CAN_SHRINK: ();

@@ -77,8 +77,13 @@ pub struct Config {
     pub ship_after: Duration,
     /// How long a report takes to generate.
     pub report_after: Duration,
-    /// Requests per second allowed per token; above it, 429 with `Retry-After`.
+    /// Requests per second allowed per token, as a token bucket that refills
+    /// at this rate; a request that finds it empty gets 429 with a
+    /// `Retry-After` of the seconds until the next permit (rounded up).
     pub rate_limit: Option<u32>,
+    /// How many requests the bucket of [`Self::rate_limit`] holds, the most
+    /// that can come at once after a pause (default: one second's worth).
+    pub rate_burst: Option<u32>,
     /// Journal file that keeps state across restarts; `None` keeps it in memory.
     pub state_file: Option<PathBuf>,
     /// How long a stored answer is replayed for a repeated `idempotency-key`;
@@ -132,6 +137,7 @@ impl Default for Config {
             ship_after: Duration::from_secs(2),
             report_after: Duration::from_secs(1),
             rate_limit: None,
+            rate_burst: None,
             state_file: None,
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             compact_after: 64 << 20,

@@ -100,17 +100,17 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
-mod error;
 pub mod oauth;
 pub mod pagination;
-mod response;
 mod versions;
 pub mod webhooks;
 
 pub use client::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, TOKEN_ENV_VAR, VersionClient};
-pub use error::{ApiError, Error, ErrorCode, ErrorKind, InvalidResponse, Problem};
-pub use flexport_runtime::{RetryPolicy, headers, with_idempotency_key};
-pub use response::ResponseMetadata;
+pub use flexport_runtime::{
+    ApiError, AttemptOutcome, Error, ErrorCode, ErrorKind, InvalidResponse, Problem,
+    ResponseMetadata, RetryClassifier, RetryClassifiers, RetryDecision, RetryPolicy, headers,
+    with_idempotency_key,
+};
 pub use secrecy::SecretString;
 
 #[cfg(feature = "v2023-04")]

@@ -52,12 +52,6 @@ pub use flexport_runtime::pagination::{PAGE_SIZE_FLOOR, Paged};
 /// cursor, `Option<f64>` for a freight cursor).
 pub type StreamError<P> = flexport_runtime::pagination::StreamError<crate::Error, P>;
 
-impl<P> From<StreamError<P>> for crate::Error {
-    fn from(error: StreamError<P>) -> Self {
-        error.error
-    }
-}
-
 /// [`Self::stream_all`] on the builder of every paged list operation (the
 /// version crates implement [`Paged`] for each).
 pub trait StreamAll: Paged {

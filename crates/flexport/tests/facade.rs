@@ -8,7 +8,8 @@ use std::time::Duration;
 use flexport::pagination::StreamAll;
 use flexport::v2024_04::{Client, prelude::*, types};
 use flexport::{
-    ClientBuilder, ConfigError, Error, ErrorCode, ErrorKind, ResponseMetadata, RetryPolicy,
+    ClientBuilder, ConfigError, Error, ErrorCode, ErrorKind, ResponseMetadata, RetryClassifiers,
+    RetryDecision, RetryPolicy,
 };
 use futures::TryStreamExt;
 use serde_json::{Value, json};
@@ -373,6 +374,62 @@ async fn retry_after_is_honoured() {
         (api.kind, api.retry_after),
         (ErrorKind::TooManyRequests, Some(Duration::from_secs(3600))),
         "a wait past the deadline is not attempted"
+    );
+}
+
+#[tokio::test]
+async fn a_users_retry_rules_make_a_status_final_and_a_code_retryable() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{PREFIX}/products/GONE")))
+        .respond_with(problem(502, "Bad Gateway", None))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{PREFIX}/products/BUSY")))
+        .respond_with(problem(409, "Busy", Some(499001)))
+        .mount(&server)
+        .await;
+    let client: Client = builder(&server)
+        .retry_classifiers(
+            RetryClassifiers::new()
+                .status(reqwest::StatusCode::BAD_GATEWAY, RetryDecision::Final)
+                .code(499001, RetryDecision::Retry),
+        )
+        .build()
+        .unwrap();
+    product_error(&client, "GONE").await;
+    product_error(&client, "BUSY").await;
+    // Without the rules, the 502 would be sent three times and the 409 once.
+    assert_eq!(
+        requests_to(&server, &format!("{PREFIX}/products/GONE"))
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        requests_to(&server, &format!("{PREFIX}/products/BUSY"))
+            .await
+            .len(),
+        3
+    );
+
+    // No rule makes a POST without a key retryable.
+    let unkeyed: Client = builder(&server)
+        .idempotency_keys(false)
+        .retry_classifiers(RetryClassifiers::new().code(499001, RetryDecision::Retry))
+        .build()
+        .unwrap();
+    Mock::given(method("POST"))
+        .respond_with(problem(409, "Busy", Some(499001)))
+        .mount(&server)
+        .await;
+    create_error(&unkeyed).await;
+    assert_eq!(
+        requests_to(&server, &format!("{PREFIX}/products"))
+            .await
+            .len(),
+        1
     );
 }
 

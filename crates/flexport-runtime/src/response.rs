@@ -1,7 +1,7 @@
 use progenitor_client::ResponseValue;
 use reqwest::header::HeaderMap;
 
-use flexport_runtime::headers::{CORRELATION_ID, IDEMPOTENT_REPLAYED};
+use crate::headers::{CORRELATION_ID, IDEMPOTENT_REPLAYED};
 
 /// The headers Flexport adds to every response but its documents do not
 /// declare, on any generated method's successful result.

@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
-use flexport_runtime::DecodeFailure;
-use flexport_runtime::headers::{
+use crate::DecodeFailure;
+use crate::headers::{
     BODY_TRUNCATED, CORRELATION_ID, EARLIER_ATTEMPT_MAY_HAVE_ACTED, IDEMPOTENCY_KEY,
 };
 
@@ -156,13 +156,13 @@ pub struct ApiError {
     /// The `message` of a JSON body that is not problem+json, such as the
     /// API gateway's `{"message": "Endpoint request timed out"}`, made safe
     /// to print (control characters removed, at most
-    /// [`flexport_runtime::gateway::MESSAGE_LIMIT`] characters); shown by
+    /// [`crate::gateway::MESSAGE_LIMIT`] characters); shown by
     /// `Display`.
     pub message: Option<String>,
     /// Whether the API gateway in front of Flexport answered, rather than
     /// Flexport's service: the answer carries `x-amzn-errortype`, or
     /// `x-amz-apigw-id` with a body that is not problem+json (see
-    /// [`flexport_runtime::gateway::answered_by_gateway`]).
+    /// [`crate::gateway::answered_by_gateway`]).
     pub from_gateway: bool,
 }
 
@@ -245,6 +245,15 @@ pub struct Problem {
     pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
+impl Problem {
+    /// `body` as a problem, if it is JSON with a `title`, `type` or `detail`.
+    pub(crate) fn parse(body: &[u8]) -> Option<Self> {
+        serde_json::from_slice(body)
+            .ok()
+            .filter(|p: &Problem| p.title.is_some() || p.type_.is_some() || p.detail.is_some())
+    }
+}
+
 /// Flexport's six-digit error codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -288,6 +297,12 @@ impl ErrorCode {
             Self::InvalidOrderStatus => 407001,
             Self::Unknown(code) => code,
         }
+    }
+
+    /// The code of a problem+json body, if it is one and carries a code (see
+    /// [`Self::find`]); what retry classifiers match on.
+    pub(crate) fn of_body(body: &[u8]) -> Option<Self> {
+        Self::find(&Problem::parse(body)?)
     }
 
     /// The code a problem carries: its `code` member, else the last segment
@@ -372,12 +387,10 @@ impl ApiError {
     /// Reads a failed response whose body is already in memory.
     pub fn from_parts(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Self {
         let header = |name| header_text(headers, name).map(str::to_owned);
-        let problem: Option<Problem> = serde_json::from_slice(&body)
-            .ok()
-            .filter(|p: &Problem| p.title.is_some() || p.type_.is_some() || p.detail.is_some());
+        let problem = Problem::parse(&body);
         let message = match problem {
             Some(_) => None,
-            None => flexport_runtime::gateway::message(&body),
+            None => crate::gateway::message(&body),
         };
         Self {
             status,
@@ -385,12 +398,12 @@ impl ApiError {
             code: problem.as_ref().and_then(ErrorCode::find),
             problem,
             message,
-            from_gateway: flexport_runtime::gateway::answered_by_gateway(headers, &body),
+            from_gateway: crate::gateway::answered_by_gateway(headers, &body),
             correlation_id: header(CORRELATION_ID),
             // The pipeline copies the request's key onto the failed response.
             idempotency_key: header(IDEMPOTENCY_KEY),
             idempotent_replayed: crate::response::replayed(headers),
-            retry_after: flexport_runtime::parse_retry_after(headers),
+            retry_after: crate::parse_retry_after(headers),
             body,
             body_truncated: headers.contains_key(BODY_TRUNCATED),
             earlier_attempt_may_have_acted: header_text(headers, EARLIER_ATTEMPT_MAY_HAVE_ACTED)
@@ -460,7 +473,7 @@ impl ApiError {
     /// a smaller page may succeed, which the pagination streams do on their
     /// own.
     pub fn is_gateway_timeout(&self) -> bool {
-        flexport_runtime::gateway::is_gateway_timeout(self.status)
+        crate::gateway::is_gateway_timeout(self.status)
     }
 }
 
@@ -586,9 +599,8 @@ impl Error {
     }
 
     fn from_transport(mut source: reqwest::Error) -> Self {
-        let idempotency_key = flexport_runtime::idempotency_key_of(&source);
-        let earlier_attempt_may_have_acted =
-            flexport_runtime::earlier_attempt_may_have_acted(&source);
+        let idempotency_key = crate::idempotency_key_of(&source);
+        let earlier_attempt_may_have_acted = crate::earlier_attempt_may_have_acted(&source);
         if let Some(url) = source.url_mut() {
             // The pipeline's notes are fields of this error, not URL noise.
             url.set_fragment(None);
