@@ -43,6 +43,7 @@ mod layers;
 mod problem;
 mod state;
 mod ticker;
+mod transaction;
 mod webhooks;
 
 use std::net::SocketAddr;

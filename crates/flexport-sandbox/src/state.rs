@@ -98,7 +98,7 @@ pub struct ReturnRecord {
     pub next_at: Option<DateTime<Utc>>,
 }
 
-// inbound quotes, channels, freight, events (sandboxops)
+// inbound quotes, channels, freight, events
 
 /// The quote process of one inbound shipment
 /// (`InitQuoteProcessForInboundingShipmentV2`).
@@ -233,7 +233,7 @@ pub enum Change {
         digest: String,
         token: crate::auth::IssuedToken,
     },
-    // inbound quotes, channels, freight, events (sandboxops)
+    // inbound quotes, channels, freight, events
     InboundQuotes(Box<InboundQuotes>),
     Channel(Box<Channel>),
     FreightQuote {
@@ -264,7 +264,7 @@ pub struct Data {
     pub oauth_codes: HashMap<String, crate::auth::AuthorizationCode>,
     /// Access tokens issued by the OAuth flow, by digest.
     pub oauth_tokens: HashMap<String, crate::auth::IssuedToken>,
-    // inbound quotes, channels, freight, events (sandboxops)
+    // inbound quotes, channels, freight, events
     /// Keyed by inbound shipment id.
     pub inbound_quotes: BTreeMap<u64, InboundQuotes>,
     /// Keyed by [`Channel::key`].

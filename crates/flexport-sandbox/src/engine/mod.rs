@@ -4,7 +4,11 @@
 //! answer never leaves a change behind. The HTTP handlers in `api` only
 //! extract the input and call these.
 
+pub mod accounts;
 pub mod bundles;
+pub mod channels;
+pub mod events;
+pub mod freight;
 pub mod inbounds;
 pub mod oauth;
 pub mod orders;
@@ -12,14 +16,9 @@ pub mod parcels;
 pub mod products;
 pub mod reports;
 pub mod returns;
-pub mod webhooks;
-// sandboxops
-pub mod accounts;
-pub mod channels;
-pub mod events;
-pub mod freight;
 pub mod uploads;
 pub mod warehouse;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -127,7 +126,7 @@ pub fn tick(w: &mut Writer<'_>, now: DateTime<Utc>, expire_keys: bool) {
     parcels::tick(w, now);
     returns::advance_due(w, now);
     oauth::expire_codes(w, now);
-    sandboxops_due(w, now);
+    quotes_syncs_and_freight_due(w, now);
     if expire_keys {
         let before = expired_before(now, w.config().idempotency_ttl);
         if w.data()
@@ -161,8 +160,8 @@ pub fn quantity(field: &str, value: f64) -> Result<i32, Problem> {
 }
 
 /// Time-driven progress of the inbound quote processes, product syncs and
-/// freight tracking (sandboxops).
-fn sandboxops_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
+/// freight tracking.
+fn quotes_syncs_and_freight_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
     inbounds::quotes_due(w, now);
     channels::syncs_due(w, now);
     freight::tracking_due(w, now);
