@@ -22,6 +22,7 @@ pub mod names;
 pub mod normalize;
 pub mod open_enums;
 pub mod operations;
+pub mod paging;
 pub mod refs;
 pub mod schemars_feature;
 pub mod validate;

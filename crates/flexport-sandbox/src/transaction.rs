@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::engine::Writer;
 use crate::problem::Problem;
-use crate::state::{Store, Transaction};
+use crate::store::{Store, Transaction};
 
 #[derive(Clone)]
 pub struct Tx(Arc<Mutex<Option<Transaction>>>);

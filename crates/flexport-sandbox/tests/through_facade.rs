@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use flexport::pagination::OffsetPaged;
+use flexport::pagination::StreamAll;
 use flexport::v2024_04::types::{self, InternalOrderStatus, LogisticsInboundShipmentStatus};
 use flexport::v2024_04::{Client, ResponseValue, prelude::*, webhooks::Event};
 use flexport::{ClientBuilder, Error, ErrorCode, ErrorKind, ResponseMetadata, RetryPolicy};

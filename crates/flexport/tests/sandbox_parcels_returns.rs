@@ -12,6 +12,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use flexport::pagination::StreamAll;
 use flexport::v2024_04::types::{
     self, LengthUnit, ReturnItemType, ReturnOrderStatus, ShippingLabelFormatParcel, WeightUnit,
 };
@@ -590,25 +591,9 @@ async fn returns_are_listed_a_page_at_a_time_and_cancelled_before_shipping() {
             .unwrap();
     }
     // Pages of two, following the `Link: <?…page_info=…>; rel="next"` header.
-    let all: Vec<types::ReturnsApiOrder> =
-        flexport::pagination::cursor_stream(None, |cursor: Option<String>| {
-            let request = client.get_returns().limit(2);
-            let request = match cursor {
-                Some(cursor) => request.page_info(cursor),
-                None => request,
-            };
-            async move {
-                let page = request.send().await?;
-                let next = page
-                    .headers()
-                    .get("link")
-                    .and_then(|link| link.to_str().ok())
-                    .and_then(|link| link.split("page_info=").nth(1))
-                    .and_then(|rest| rest.split(['&', '>']).next())
-                    .map(str::to_owned);
-                Ok::<_, Error>((page.into_inner(), next))
-            }
-        })
+    let all: Vec<types::ReturnsApiOrder> = client
+        .get_returns()
+        .stream_all(2)
         .try_collect()
         .await
         .unwrap();

@@ -11,7 +11,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 use crate::problem::Problem;
-use crate::state::{Store, numeric_id};
+use crate::state::numeric_id;
+use crate::store::Store;
 
 /// Routes outside the API, without a token: the documents whose URLs the
 /// sandbox hands out, and the upload target of `CreateUploadTarget`.

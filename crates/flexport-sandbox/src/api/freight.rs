@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{JsonBody, QueryPairs, Reply, Tx};
 use crate::engine::freight::{self, Mode};
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::store::Store;
 
 pub(super) async fn ports() -> Reply<Value> {
     Ok(axum::Json(freight::ports()))

@@ -35,9 +35,10 @@ use flexport_runtime::Operation;
 use serde::de::DeserializeOwned;
 
 use crate::contract::{DOCUMENTS, prefix};
+use crate::faults::FaultDice;
 use crate::layers::{self, RateLimiter};
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::store::Store;
 pub use crate::transaction::Tx;
 
 pub type Reply<T> = Result<axum::Json<T>, Problem>;
@@ -255,7 +256,10 @@ pub fn router(store: Arc<Store>) -> Router {
         .merge(public_versions)
         .merge(authenticated)
         .layer(from_fn(crate::contract::per_version))
-        .layer(from_fn_with_state(store.clone(), crate::faults::inject))
+        .layer(from_fn_with_state(
+            Arc::new(FaultDice::new(store.config.faults.clone())),
+            crate::faults::inject,
+        ))
         .layer(from_fn(layers::correlation_id))
         .with_state(store)
 }

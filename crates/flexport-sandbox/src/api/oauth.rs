@@ -19,7 +19,7 @@ use crate::engine::Writer;
 use crate::engine::oauth::{self, AuthorizeRequest, ExchangeRequest};
 use crate::layers::not_written;
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::store::Store;
 
 /// The sandbox's own landing page for redirects (the API's OAuth
 /// operations are routed from the `OPERATIONS` tables like the others).

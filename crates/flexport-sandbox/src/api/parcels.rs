@@ -13,7 +13,8 @@ use serde_json::Value;
 use super::{JsonBody, Reply, Tx};
 use crate::engine::{self, parcels};
 use crate::problem::Problem;
-use crate::state::{ParcelStage, Store};
+use crate::state::ParcelStage;
+use crate::store::Store;
 
 /// The documents the sandbox hands out URLs for, outside the API (no token
 /// needed, like a carrier's links):

@@ -11,7 +11,7 @@ use flexport_logistics_2024_04::types;
 use super::{JsonBody, QueryPairs, Reply, Tx};
 use crate::engine::returns::{self, Filter};
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::store::Store;
 
 /// Returns per page when `limit` is not given, and the most `limit` takes.
 pub const DEFAULT_LIMIT: usize = 50;

@@ -21,13 +21,13 @@ pub mod warehouse;
 pub mod webhooks;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::Config;
 use crate::problem::Problem;
-use crate::state::{Change, Data, Event, Stock, Store, Transaction};
+use crate::state::{Change, Data, Event, Stock};
+use crate::store::{Store, Transaction};
 
 /// One transaction's view of the state, and the way to change it.
 pub struct Writer<'a> {
@@ -101,21 +101,7 @@ impl Writer<'_> {
     }
 }
 
-/// `now` plus `duration`, or the latest time there is.
-pub fn later(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(duration)
-        .ok()
-        .and_then(|duration| now.checked_add_signed(duration))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
-}
-
-/// Responses stored before this time have expired.
-pub fn expired_before(now: DateTime<Utc>, ttl: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(ttl)
-        .ok()
-        .and_then(|ttl| now.checked_sub_signed(ttl))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
+pub use crate::clock::{expired_before, later};
 
 /// Moves time-driven state along: inbound shipments are received, orders
 /// ship, reports finish, and expired idempotency keys are forgotten.
