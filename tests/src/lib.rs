@@ -168,3 +168,22 @@ pub fn unstable_document_as(version: &str) -> Vec<u8> {
     document["info"]["version"] = version.into();
     serde_json::to_vec_pretty(&document).expect("serializes")
 }
+
+/// The paths whose entries differ between two [`tree_fingerprint`]s.
+pub fn tree_differences(
+    before: &std::collections::BTreeMap<String, String>,
+    after: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut paths: Vec<&String> = before.keys().chain(after.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .filter(|path| before.get(*path) != after.get(*path))
+        .map(|path| match (before.get(path), after.get(path)) {
+            (None, _) => format!("{path}: new"),
+            (_, None) => format!("{path}: gone"),
+            _ => format!("{path}: changed"),
+        })
+        .collect()
+}

@@ -136,6 +136,7 @@ pub const RUNTIME_LIB: &str = "crates/flexport-runtime/src/lib.rs";
 const FACADE_MANIFEST: &str = "crates/flexport/Cargo.toml";
 const FACADE_VERSIONS: &str = "crates/flexport/src/versions.rs";
 const FACADE_LIB: &str = "crates/flexport/src/lib.rs";
+const SANDBOX_MANIFEST: &str = "crates/flexport-sandbox/Cargo.toml";
 const EXAMPLE: &str = "tests/examples/generated_clients.rs";
 const README: &str = "README.md";
 const NOTES_DIR: &str = "docs/migrations";
@@ -261,17 +262,6 @@ impl Places {
                 }),
             ),
             (
-                FACADE_VERSIONS,
-                "the `version!` lines",
-                Self::each(move |v| {
-                    format!(
-                        "version!(\"{}\", flexport_logistics_{}, \"{v}\");\n",
-                        feature(v),
-                        snake(v)
-                    )
-                }),
-            ),
-            (
                 FACADE_LIB,
                 "the version modules",
                 Self::each(move |v| {
@@ -306,6 +296,11 @@ impl Places {
                 }),
             ),
             (
+                SANDBOX_MANIFEST,
+                "the version crate dependencies (each crate's `OPERATIONS`)",
+                Self::each(move |v| format!("{} = {{ path = \"../{}\" }}\n", krate(v), krate(v))),
+            ),
+            (
                 EXAMPLE,
                 "the `exercise!` lines",
                 Self::each(move |v| format!("    exercise!({}, \"{v}\", &base_url);\n", module(v))),
@@ -334,6 +329,53 @@ fn replace_rendered(
         )),
         _ => Err(edit_error(file, format!("{what} appear more than once"))),
     }
+}
+
+/// Edits a file with one line per version, each starting with `prefix(v)`
+/// and going on as that version needs (the facade's `version!` lines name
+/// each version's waiters): the line of a version leaving is removed, and a
+/// new version's line is its predecessor's (or, first, its successor's) with
+/// the prefix changed, placed after it.
+fn edit_lines(
+    text: &str,
+    file: &str,
+    old: &[String],
+    new: &[String],
+    prefix: impl Fn(&str) -> String,
+) -> Result<String, VersionError> {
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_owned).collect();
+    let find = |lines: &[String], version: &str| {
+        let prefix = prefix(version);
+        let found: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].starts_with(&prefix))
+            .collect();
+        match found.as_slice() {
+            [index] => Ok(*index),
+            [] => Err(edit_error(file, format!("no line starts with {prefix:?}"))),
+            _ => Err(edit_error(
+                file,
+                format!("more than one line starts with {prefix:?}"),
+            )),
+        }
+    };
+    for version in old.iter().filter(|v| !new.contains(v)) {
+        let index = find(&lines, version)?;
+        lines.remove(index);
+    }
+    for (position, version) in new.iter().enumerate() {
+        if old.contains(version) {
+            continue;
+        }
+        let (neighbour, after) = match position {
+            0 => (new.get(1), false),
+            _ => (new.get(position - 1), true),
+        };
+        let neighbour = neighbour.ok_or_else(|| edit_error(file, "no version to follow"))?;
+        let index = find(&lines, neighbour)?;
+        let line = lines[index].replacen(&prefix(neighbour), &prefix(version), 1);
+        lines.insert(if after { index + 1 } else { index }, line);
+    }
+    Ok(lines.concat())
 }
 
 /// The README's table of versions with `rows` (version, row) for the new
@@ -493,6 +535,7 @@ fn list_changes(
         FACADE_MANIFEST,
         FACADE_VERSIONS,
         FACADE_LIB,
+        SANDBOX_MANIFEST,
         EXAMPLE,
         README,
     ] {
@@ -514,6 +557,14 @@ fn list_changes(
         let edited = replace_rendered(&texts[file], file, what, &render, old, new)?;
         texts.insert(file, edited);
     }
+    let versions_rs = edit_lines(&texts[FACADE_VERSIONS], FACADE_VERSIONS, old, new, |v| {
+        format!(
+            "version!(\"{}\", flexport_logistics_{}, \"{v}\",",
+            flexport_runtime::version_feature(v),
+            snake(v)
+        )
+    })?;
+    texts.insert(FACADE_VERSIONS, versions_rs);
     let readme = readme_table(&texts[README], new, new_row)?;
     texts.insert(README, readme);
     Ok(texts
@@ -690,15 +741,15 @@ pub fn remove_version(root: &Path, version: &str) -> Result<Outcome, VersionErro
     if default_features(&manifest).contains(&feature) {
         return Err(VersionError::Default(version.to_owned()));
     }
-    let users = other_manifests_naming(root, version)?;
+    let new: Vec<String> = old.iter().filter(|v| *v != version).cloned().collect();
+    let edits = list_changes(root, &old, &new, None)?;
+    let users = other_manifests_naming(root, version, &edits)?;
     if !users.is_empty() {
         return Err(VersionError::StillUsed {
             version: version.to_owned(),
             places: users,
         });
     }
-    let new: Vec<String> = old.iter().filter(|v| *v != version).cloned().collect();
-
     let mut changes = Vec::new();
     let mut lock = crate::lock::Lock::read(&root.join("specs"))
         .map_err(|error| edit_error("specs/specs.lock", error.to_string()))?;
@@ -720,7 +771,7 @@ pub fn remove_version(root: &Path, version: &str) -> Result<Outcome, VersionErro
         path,
         content: Content::Absent,
     }));
-    changes.extend(list_changes(root, &old, &new, None)?);
+    changes.extend(edits);
     let (documents, release_notes) = committed_inputs(root, &new)?;
     changes.extend(notes_changes(root, &new, &documents, &release_notes)?);
     swap_and_refresh_lock(root, changes)
@@ -759,9 +810,13 @@ fn files_below(root: &Path, dir: &Path) -> Result<Vec<PathBuf>, VersionError> {
     Ok(files)
 }
 
-/// The manifests other than the facade's and the version's own that name
-/// the version's crate or facade feature.
-fn other_manifests_naming(root: &Path, version: &str) -> Result<Vec<String>, VersionError> {
+/// The manifests other than the facade's and the version's own that still
+/// name the version's crate or facade feature once `edits` are made.
+fn other_manifests_naming(
+    root: &Path,
+    version: &str,
+    edits: &[Change],
+) -> Result<Vec<String>, VersionError> {
     let krate = format!("flexport-logistics-{version}");
     let feature = format!("\"{}\"", flexport_runtime::version_feature(version));
     let mut manifests = vec![
@@ -783,8 +838,15 @@ fn other_manifests_naming(root: &Path, version: &str) -> Result<Vec<String>, Ver
     Ok(manifests
         .into_iter()
         .filter(|manifest| {
-            std::fs::read_to_string(root.join(manifest))
-                .is_ok_and(|text| text.contains(&krate) || text.contains(&feature))
+            let edited = edits.iter().find_map(|edit| match &edit.content {
+                Content::File(bytes) if edit.path == *manifest => {
+                    Some(String::from_utf8_lossy(bytes).into_owned())
+                }
+                _ => None,
+            });
+            edited
+                .or_else(|| std::fs::read_to_string(root.join(manifest)).ok())
+                .is_some_and(|text| text.contains(&krate) || text.contains(&feature))
         })
         .map(|manifest| manifest.display().to_string())
         .collect())
@@ -866,4 +928,5 @@ Review before committing:
   - the generated code: cargo insta review (the two snapshots of {version} are pending, never accepted by this command);
   - docs/migrations/release-notes/{version}.json: add the facts of Flexport's {version} release notes that the document cannot show, then cargo xtask migration-notes;
   - the new page of docs/migrations/ and the README row;
+  - the version!(...) line in crates/flexport/src/versions.rs: its waiters are copied from the version before it; keep those its document supports;
   - then cargo test -p flexport-tests (and cargo clippy -p flexport --no-default-features --features v{version}).";
