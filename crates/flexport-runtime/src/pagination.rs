@@ -1,7 +1,7 @@
 use std::future::Future;
 
+use crate::Error;
 use futures::{Stream, StreamExt, TryStreamExt, stream};
-use progenitor_client::{ByteStream, Error};
 
 /// A list operation paged with `offset` and `limit` query parameters.
 ///
@@ -17,7 +17,7 @@ pub trait OffsetPaged: Clone + Sized {
         self,
         offset: u64,
         limit: u64,
-    ) -> impl Future<Output = Result<Vec<Self::Item>, Error<ByteStream>>> + Send;
+    ) -> impl Future<Output = Result<Vec<Self::Item>, Error>> + Send;
 }
 
 /// Every item of an [`OffsetPaged`] list, fetched `page_size` at a time
@@ -26,12 +26,12 @@ pub trait OffsetPaged: Clone + Sized {
 /// more than it has pages.
 ///
 /// The first failed page ends the stream: its error, converted into `E`, is
-/// the last item. `E` is the caller's error type, such as
-/// `progenitor_client::Error<ByteStream>` itself or `flexport::Error`:
+/// the last item. `E` is the caller's error type, such as [`Error`]
+/// (`flexport::Error`) itself:
 ///
 /// ```ignore
 /// use futures::TryStreamExt;
-/// let mut products = flexport_runtime::offset_stream::<_, progenitor_client::Error<_>>(
+/// let mut products = flexport_runtime::offset_stream::<_, flexport_runtime::Error>(
 ///     client.get_products(),
 ///     100,
 /// );
@@ -40,7 +40,7 @@ pub trait OffsetPaged: Clone + Sized {
 pub fn offset_stream<P, E>(builder: P, page_size: u64) -> impl Stream<Item = Result<P::Item, E>>
 where
     P: OffsetPaged,
-    E: From<Error<ByteStream>>,
+    E: From<Error>,
 {
     let page_size = page_size.max(1);
     stream::try_unfold((builder, 0u64), move |(builder, offset)| async move {
