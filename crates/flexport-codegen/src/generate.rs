@@ -20,6 +20,8 @@ pub enum Error {
     Progenitor(#[from] progenitor::Error),
     #[error("progenitor gave up on the document: {0}")]
     GeneratorPanicked(String),
+    #[error("the generated client does not match the document's operations: {0}")]
+    Operations(String),
     #[error("progenitor produced code that does not parse: {0}")]
     Syntax(#[from] syn::Error),
     /// A rewrite of progenitor's output found fewer places than it must:
@@ -42,6 +44,8 @@ pub struct Generated {
     pub code: String,
     /// What normalization changed in the document before generation.
     pub changes: Vec<Change>,
+    /// The crate's `OPERATIONS` table, as data.
+    pub operations: Vec<crate::operations::Row>,
 }
 
 /// The progenitor settings every version crate is generated with.
@@ -81,7 +85,9 @@ pub fn generate(document: &[u8]) -> Result<Generated, Error> {
 
 /// Normalizes and generates the client for an already validated document.
 pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
+    let documented = crate::operations::operations(&document);
     let changes = normalize::normalize(&mut document)?;
+    let normalized = document.clone();
     let extensions = crate::extensions::tokens(&document);
     let webhook_schemas: Vec<String> = crate::extensions::webhook_events(&document)
         .map(|events| {
@@ -105,6 +111,10 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
         .map_err(|panic| Error::GeneratorPanicked(panic_message(&panic)))??;
     let tokens = crate::extensions::decode_through_runtime(tokens);
     let mut file: syn::File = syn::parse2(quote::quote! { #tokens #extensions })?;
+    let operations =
+        crate::operations::table(&documented, &normalized, &file).map_err(Error::Operations)?;
+    file.items
+        .push(syn::parse2(crate::operations::tokens(&operations))?);
     let mut changes = changes;
     let sends = crate::extensions::send_returns_runtime_error(&mut file);
     if sends != operation_count {
@@ -142,6 +152,7 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
     Ok(Generated {
         code: prettyplease::unparse(&file),
         changes,
+        operations,
     })
 }
 

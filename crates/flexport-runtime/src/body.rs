@@ -51,14 +51,19 @@ fn buffered(response: &Response) -> bool {
             .is_some_and(|start| essence[start..].eq_ignore_ascii_case(b"+json"))
 }
 
-/// Reads the body into memory, within its limit. A body that breaks off is
-/// an error (retried like a dropped connection); one longer than the limit
-/// is cut there and marked with [`crate::headers::BODY_TRUNCATED`].
-pub(crate) async fn read(mut response: Response, limits: &Limits) -> reqwest::Result<Response> {
+/// Reads the body into memory, within its limit, and hands it back beside
+/// the response (which carries it too) for the classifiers to see; `None`
+/// for a body left as a stream. A body that breaks off is an error (retried
+/// like a dropped connection); one longer than the limit is cut there and
+/// marked with [`crate::headers::BODY_TRUNCATED`].
+pub(crate) async fn read(
+    mut response: Response,
+    limits: &Limits,
+) -> reqwest::Result<(Response, Option<Bytes>)> {
     // Only the pipeline may mark a body as cut.
     response.headers_mut().remove(BODY_TRUNCATED);
     if !buffered(&response) {
-        return Ok(response);
+        return Ok((response, None));
     }
     let limit = if response.status().as_u16() >= 400 {
         limits.failure
@@ -78,10 +83,14 @@ pub(crate) async fn read(mut response: Response, limits: &Limits) -> reqwest::Re
     }
     // Dropping a cut response closes its connection rather than reading on.
     drop(response);
-    Ok(Response::from(
-        rebuilt
-            .body(body)
-            .expect("status and headers came from a response"),
+    let kept = body.clone();
+    Ok((
+        Response::from(
+            rebuilt
+                .body(body)
+                .expect("status and headers came from a response"),
+        ),
+        Some(kept),
     ))
 }
 

@@ -23,7 +23,8 @@
 //!   with [`with_idempotency_key`]), reused by every retry of that call;
 //! - retries of 429, 5xx, timeouts and connection failures, for idempotent
 //!   methods and for requests that carry an idempotency key, with exponential
-//!   backoff and jitter that honours `Retry-After` ([`RetryPolicy`]);
+//!   backoff and jitter that honours `Retry-After` ([`RetryPolicy`]), as
+//!   classified by rules the user can extend ([`RetryClassifiers`]);
 //! - a `tracing` span per call (`flexport.request`) with operation, method,
 //!   path, attempt, status and correlation id.
 //!
@@ -36,10 +37,13 @@
 //! body keeps its real status and headers.
 
 mod body;
+mod classify;
 mod config;
 mod error;
+pub mod gateway;
 mod idempotency;
-mod pagination;
+mod operation;
+pub mod pagination;
 mod pipeline;
 mod response;
 mod retry;
@@ -48,10 +52,13 @@ pub mod webhooks;
 pub use body::{
     DecodeFailure, FAILURE_BODY_LIMIT, decode, earlier_attempt_may_have_acted, idempotency_key_of,
 };
+pub use classify::{
+    AttemptOutcome, RetryClassifier, RetryClassifiers, RetryDecision, default_decision,
+};
 pub use config::{ConfigError, TOKEN_ENV_VAR};
 pub use error::{ApiError, Error, ErrorCode, ErrorKind, InvalidResponse, Problem};
 pub use idempotency::{current_idempotency_key, with_idempotency_key};
-pub use pagination::{OffsetPaged, offset_stream};
+pub use operation::Operation;
 pub use pipeline::{InvalidToken, Pipeline, PipelineBuilder};
 pub use response::ResponseMetadata;
 pub use retry::{RetryPolicy, parse_retry_after};

@@ -6,9 +6,12 @@ use reqwest::{Method, Request, Response};
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use bytes::Bytes;
+
 use crate::body::{self, Limits};
+use crate::classify::{AttemptOutcome, RetryClassifiers};
 use crate::headers::name::{CORRELATION_ID, IDEMPOTENCY_KEY};
-use crate::retry::{RetryPolicy, parse_retry_after, retryable_error, retryable_status};
+use crate::retry::{Next, RetryPolicy, Schedule, Stop, parse_retry_after};
 
 /// What every request of a generated client goes through: see the crate docs.
 ///
@@ -24,6 +27,7 @@ struct Settings {
     authorization: Option<HeaderValue>,
     idempotency_keys: bool,
     retry: RetryPolicy,
+    classifiers: RetryClassifiers,
     attempt_timeout: Option<Duration>,
     /// The total timeout the `reqwest::Client` itself applies, if known.
     client_timeout: Option<Duration>,
@@ -36,6 +40,7 @@ impl Default for Settings {
             authorization: None,
             idempotency_keys: true,
             retry: RetryPolicy::default(),
+            classifiers: RetryClassifiers::default(),
             attempt_timeout: None,
             client_timeout: None,
             limits: Limits::default(),
@@ -85,6 +90,13 @@ impl PipelineBuilder {
 
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.settings.retry = policy;
+        self
+    }
+
+    /// The rules that say which outcomes are final and which are worth
+    /// another attempt, before the default ones (see [`RetryClassifiers`]).
+    pub fn retry_classifiers(mut self, classifiers: RetryClassifiers) -> Self {
+        self.settings.classifiers = classifiers;
         self
     }
 
@@ -206,70 +218,46 @@ impl Pipeline {
 
     /// The last attempt's outcome, and whether an earlier attempt may have
     /// been carried out (a 5xx, or a request sent without a clear answer).
+    ///
+    /// The loop is three parts: [`Self::attempt`] sends once,
+    /// [`RetryClassifiers::classify`] says what the outcome means, and
+    /// [`Schedule::next`] says whether and when to send again.
     async fn send_with_retries(
         &self,
         http: &reqwest::Client,
         mut request: Request,
     ) -> (reqwest::Result<Response>, bool) {
-        let policy = &self.settings.retry;
         let may_repeat =
             request.method().is_idempotent() || request.headers().contains_key(IDEMPOTENCY_KEY);
-        let started = Instant::now();
+        let mut schedule = Schedule::new(&self.settings.retry, Instant::now());
         let span = tracing::Span::current();
-        let mut attempt = 0;
         let mut earlier_may_have_acted = false;
         loop {
-            attempt += 1;
-            let remaining = policy
-                .deadline
-                .map(|deadline| deadline.saturating_sub(started.elapsed()));
-            let limit = [self.settings.attempt_timeout, remaining]
-                .into_iter()
-                .flatten()
-                .min();
-            // The limit only shrinks from one attempt to the next, so once an
-            // attempt has its own timeout, every later one gets one too.
-            if let Some(limit) = limit
-                && self
-                    .settings
-                    .client_timeout
-                    .is_none_or(|client| limit < client)
-            {
-                *request.timeout_mut() = Some(limit);
-            }
-            let again = if may_repeat && attempt < policy.max_attempts {
+            let attempt = schedule.begin_attempt();
+            self.limit_attempt(&mut request, schedule.remaining(Instant::now()));
+            let again = if schedule.may_follow(may_repeat) {
                 clone_for_retry(&request)
             } else {
                 None
             };
             span.record("attempt", attempt);
-            let outcome = match http.execute(request).await {
-                Ok(response) => {
-                    span.record("status", response.status().as_u16());
-                    if let Some(id) = response
-                        .headers()
-                        .get(CORRELATION_ID)
-                        .and_then(|v| v.to_str().ok())
-                    {
-                        span.record("correlation_id", id);
-                    }
-                    body::read(response, &self.settings.limits).await
+            let (outcome, body) = self.attempt(http, request, &span).await;
+            let decision = self
+                .settings
+                .classifiers
+                .classify(&AttemptOutcome::new(&outcome, body.as_ref()));
+            drop(body);
+            let retry_after = outcome
+                .as_ref()
+                .ok()
+                .and_then(|response| parse_retry_after(response.headers()));
+            let next = schedule.next(decision, retry_after, may_repeat, Instant::now());
+            let (Next::Retry(delay), Some(again)) = (next, again) else {
+                if let Next::Stop(reason) = next
+                    && reason != Stop::Final
+                {
+                    tracing::debug!(?reason, ?retry_after, "no retry");
                 }
-                Err(error) => Err(error),
-            };
-            let retry_after = match &outcome {
-                Ok(response) => retryable_status(response.status())
-                    .then(|| parse_retry_after(response.headers())),
-                Err(error) => retryable_error(error).then_some(None),
-            };
-            let (Some(again), Some(retry_after)) = (again, retry_after) else {
-                return (outcome, earlier_may_have_acted);
-            };
-            let Some(delay) = policy.next_delay(attempt, retry_after, started.elapsed()) else {
-                tracing::debug!(
-                    ?retry_after,
-                    "no retry: the wait is not allowed or no time is left"
-                );
                 return (outcome, earlier_may_have_acted);
             };
             earlier_may_have_acted |= match &outcome {
@@ -285,6 +273,51 @@ impl Pipeline {
             drop(outcome);
             tokio::time::sleep(delay).await;
             request = again;
+        }
+    }
+
+    /// Gives `request` the time limit of its attempt: the attempt timeout,
+    /// or what is left of the deadline if that is shorter.
+    fn limit_attempt(&self, request: &mut Request, remaining: Option<Duration>) {
+        let limit = [self.settings.attempt_timeout, remaining]
+            .into_iter()
+            .flatten()
+            .min();
+        // The limit only shrinks from one attempt to the next, so once an
+        // attempt has its own timeout, every later one gets one too.
+        if let Some(limit) = limit
+            && self
+                .settings
+                .client_timeout
+                .is_none_or(|client| limit < client)
+        {
+            *request.timeout_mut() = Some(limit);
+        }
+    }
+
+    /// Attempt: sends `request` once and reads its body (see
+    /// [`Self::execute`]); hands back the outcome and the body it read.
+    async fn attempt(
+        &self,
+        http: &reqwest::Client,
+        request: Request,
+        span: &tracing::Span,
+    ) -> (reqwest::Result<Response>, Option<Bytes>) {
+        let response = match http.execute(request).await {
+            Ok(response) => response,
+            Err(error) => return (Err(error), None),
+        };
+        span.record("status", response.status().as_u16());
+        if let Some(id) = response
+            .headers()
+            .get(CORRELATION_ID)
+            .and_then(|v| v.to_str().ok())
+        {
+            span.record("correlation_id", id);
+        }
+        match body::read(response, &self.settings.limits).await {
+            Ok((response, body)) => (Ok(response), body),
+            Err(error) => (Err(error), None),
         }
     }
 }

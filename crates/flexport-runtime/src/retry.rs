@@ -1,7 +1,8 @@
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::classify::RetryDecision;
 
 /// When and how often a call is sent again.
 ///
@@ -78,15 +79,95 @@ impl RetryPolicy {
     }
 }
 
-/// Whether a response status is worth another attempt.
-pub(crate) fn retryable_status(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+/// Schedule: the part of the retry loop that decides whether, and after
+/// which wait, a call sends again, from the classified outcome of its last
+/// attempt. It reads no clock but the one it is given, so it is tested
+/// without sleeping.
+#[derive(Debug)]
+pub(crate) struct Schedule<'a> {
+    policy: &'a RetryPolicy,
+    started: Instant,
+    /// Attempts made so far.
+    attempts: u32,
 }
 
-/// Whether a transport error is worth another attempt: anything but a request
-/// that could not be built or a redirect loop.
-pub(crate) fn retryable_error(error: &reqwest::Error) -> bool {
-    !(error.is_builder() || error.is_redirect())
+/// What follows an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// Send again after this wait.
+    Retry(Duration),
+    /// Hand the last outcome back.
+    Stop(Stop),
+}
+
+/// Why a call ends with its last outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// The outcome is classified final (a success, say).
+    Final,
+    /// The request could act twice if sent again (a POST or PATCH without
+    /// an idempotency key).
+    NotRepeatable,
+    /// `max_attempts` are used up.
+    AttemptsUsed,
+    /// The wait the server asks for is longer than the policy allows, or no
+    /// time is left before the deadline.
+    NoTime,
+}
+
+impl<'a> Schedule<'a> {
+    pub(crate) fn new(policy: &'a RetryPolicy, started: Instant) -> Self {
+        Self {
+            policy,
+            started,
+            attempts: 0,
+        }
+    }
+
+    /// Counts an attempt about to be sent; returns its number (1-based).
+    pub(crate) fn begin_attempt(&mut self) -> u32 {
+        self.attempts += 1;
+        self.attempts
+    }
+
+    /// Whether another attempt could still follow the current one, so that
+    /// a copy of the request is worth keeping.
+    pub(crate) fn may_follow(&self, may_repeat: bool) -> bool {
+        may_repeat && self.attempts < self.policy.max_attempts
+    }
+
+    /// What is left of the deadline at `now`, if the policy has one.
+    pub(crate) fn remaining(&self, now: Instant) -> Option<Duration> {
+        self.policy
+            .deadline
+            .map(|deadline| deadline.saturating_sub(now.saturating_duration_since(self.started)))
+    }
+
+    /// What follows the current attempt, given its decision, the
+    /// `Retry-After` its answer carried and whether the request may be sent
+    /// twice.
+    pub(crate) fn next(
+        &self,
+        decision: RetryDecision,
+        retry_after: Option<Duration>,
+        may_repeat: bool,
+        now: Instant,
+    ) -> Next {
+        if decision == RetryDecision::Final {
+            return Next::Stop(Stop::Final);
+        }
+        if !may_repeat {
+            return Next::Stop(Stop::NotRepeatable);
+        }
+        if self.attempts >= self.policy.max_attempts {
+            return Next::Stop(Stop::AttemptsUsed);
+        }
+        let elapsed = now.saturating_duration_since(self.started);
+        match self.policy.next_delay(self.attempts, retry_after, elapsed) {
+            Some(delay) => Next::Retry(delay),
+            None => Next::Stop(Stop::NoTime),
+        }
+    }
 }
 
 /// `Retry-After` as a delay: delta-seconds or an HTTP date.
@@ -207,18 +288,50 @@ mod tests {
     }
 
     #[test]
-    fn only_429_and_5xx_are_retried() {
-        for code in [429, 500, 502, 503, 504] {
-            assert!(
-                retryable_status(StatusCode::from_u16(code).unwrap()),
-                "{code}"
-            );
-        }
-        for code in [200, 400, 401, 403, 404, 409, 422, 423] {
-            assert!(
-                !retryable_status(StatusCode::from_u16(code).unwrap()),
-                "{code}"
-            );
-        }
+    fn the_schedule_stops_on_final_unrepeatable_used_up_and_out_of_time() {
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            initial_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(2),
+            deadline: Some(Duration::from_secs(10)),
+        };
+        let start = Instant::now();
+        let mut schedule = Schedule::new(&policy, start);
+        assert_eq!(schedule.begin_attempt(), 1);
+        let retry = RetryDecision::Retry;
+        assert_eq!(
+            schedule.next(RetryDecision::Final, None, true, start),
+            Next::Stop(Stop::Final)
+        );
+        assert_eq!(
+            schedule.next(retry, None, false, start),
+            Next::Stop(Stop::NotRepeatable)
+        );
+        assert!(matches!(
+            schedule.next(retry, None, true, start),
+            Next::Retry(_)
+        ));
+        assert_eq!(
+            schedule.next(retry, Some(Duration::from_secs(3)), true, start),
+            Next::Stop(Stop::NoTime),
+            "a Retry-After beyond max_delay"
+        );
+        assert_eq!(
+            schedule.next(retry, None, true, start + Duration::from_secs(10)),
+            Next::Stop(Stop::NoTime),
+            "the deadline has passed"
+        );
+        assert_eq!(
+            schedule.remaining(start + Duration::from_secs(4)),
+            Some(Duration::from_secs(6))
+        );
+        schedule.begin_attempt();
+        assert!(schedule.may_follow(true));
+        schedule.begin_attempt();
+        assert!(!schedule.may_follow(true));
+        assert_eq!(
+            schedule.next(retry, None, true, start),
+            Next::Stop(Stop::AttemptsUsed)
+        );
     }
 }

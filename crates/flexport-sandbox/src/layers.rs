@@ -16,15 +16,15 @@ use sha2::{Digest, Sha256};
 
 use chrono::Utc;
 
-use crate::api::Tx;
 use crate::auth::{Access, required_scope};
-use crate::engine::expired_before;
+use crate::clock::expired_before;
+use crate::contract::MAX_BODY;
+use crate::journal::CommitError;
 use crate::problem::Problem;
-use crate::state::{Change, CommitError, Store, StoredResponse};
+use crate::state::{Change, StoredResponse};
+use crate::store::Store;
+use crate::transaction::Tx;
 use crate::webhooks;
-
-/// The largest request body the sandbox reads.
-pub const MAX_BODY: usize = 4 << 20;
 
 /// The token a request authenticated with.
 #[derive(Clone)]
@@ -111,24 +111,45 @@ fn access_of(store: &Store, token: &str) -> Option<Access> {
         .map(|issued| Access::Scopes(issued.scopes.clone()))
 }
 
-/// Requests counted per token in one-second windows.
+/// A token bucket per token, as an API gateway keeps one: it holds up to
+/// `burst` permits, refills at `rate` per second, and each request takes one.
+/// A request that finds less than one permit is refused, takes nothing, and
+/// is told to come back when the next permit will be there.
 #[derive(Default)]
 pub struct RateLimiter {
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+struct Bucket {
+    permits: f64,
+    refilled_at: Instant,
 }
 
 impl RateLimiter {
-    /// `Some(seconds to wait)` when this request goes over `limit`.
-    fn check(&self, token: &str, limit: u32) -> Option<u64> {
-        let mut windows = self.windows.lock().unwrap();
-        let now = Instant::now();
-        let (start, count) = windows.entry(token.to_owned()).or_insert((now, 0));
-        if now.duration_since(*start) >= Duration::from_secs(1) {
-            (*start, *count) = (now, 0);
+    /// `Some(wait)` when this request goes over the limit: the time until
+    /// the bucket holds a permit again.
+    fn check(&self, token: &str, rate: u32, burst: u32, now: Instant) -> Option<Duration> {
+        let (rate, burst) = (f64::from(rate.max(1)), f64::from(burst.max(1)));
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let bucket = buckets.entry(token.to_owned()).or_insert(Bucket {
+            permits: burst,
+            refilled_at: now,
+        });
+        let elapsed = now.saturating_duration_since(bucket.refilled_at);
+        bucket.permits = (bucket.permits + elapsed.as_secs_f64() * rate).min(burst);
+        bucket.refilled_at = now;
+        if bucket.permits >= 1.0 {
+            bucket.permits -= 1.0;
+            return None;
         }
-        *count += 1;
-        (*count > limit).then_some(1)
+        Some(Duration::from_secs_f64((1.0 - bucket.permits) / rate))
     }
+}
+
+/// `Retry-After` in whole seconds (what the header carries), rounded up so
+/// that a client that waits it finds a permit, and at least 1.
+fn retry_after_seconds(wait: Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
 }
 
 pub async fn rate_limit(
@@ -136,17 +157,19 @@ pub async fn rate_limit(
     request: Request,
     next: Next,
 ) -> Response {
-    if let (Some(limit), Some(Account(token))) = (
+    if let (Some(rate), Some(Account(token))) = (
         store.config.rate_limit,
         request.extensions().get::<Account>(),
-    ) && let Some(wait) = limiter.check(token, limit)
-    {
-        let mut problem = Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("more than {limit} requests per second"),
-        );
-        problem.retry_after_seconds = Some(wait);
-        return problem.into_response();
+    ) {
+        let burst = store.config.rate_burst.unwrap_or(rate);
+        if let Some(wait) = limiter.check(token, rate, burst, Instant::now()) {
+            let mut problem = Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("more than {rate} requests per second (bursts of {burst})"),
+            );
+            problem.retry_after_seconds = Some(retry_after_seconds(wait));
+            return problem.into_response();
+        }
     }
     next.run(request).await
 }
@@ -279,4 +302,42 @@ fn digest(bytes: &[u8]) -> String {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod rate_limit_tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_allows_its_burst_then_its_rate_and_says_when_the_next_permit_comes() {
+        let limiter = RateLimiter::default();
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        // rate 10 per second, bursts of 3
+        for _ in 0..3 {
+            assert_eq!(limiter.check("t", 10, 3, at(0)), None);
+        }
+        let wait = limiter.check("t", 10, 3, at(0)).unwrap();
+        assert!((wait.as_secs_f64() - 0.1).abs() < 1e-9, "{wait:?}");
+        assert_eq!(retry_after_seconds(wait), 1);
+        // a refused request takes nothing: the permit comes 100 ms after the burst
+        assert!(limiter.check("t", 10, 3, at(50)).is_some());
+        assert_eq!(limiter.check("t", 10, 3, at(100)), None);
+        assert!(limiter.check("t", 10, 3, at(150)).is_some());
+        // other tokens have their own bucket
+        assert_eq!(limiter.check("u", 10, 3, at(150)), None);
+        // an idle bucket fills up to its burst, not beyond
+        for _ in 0..3 {
+            assert_eq!(limiter.check("t", 10, 3, at(10_000)), None);
+        }
+        assert!(limiter.check("t", 10, 3, at(10_000)).is_some());
+        // a slow rate asks for a longer wait
+        let slow = RateLimiter::default();
+        assert_eq!(slow.check("t", 1, 1, at(0)), None);
+        assert_eq!(
+            slow.check("t", 1, 1, at(250)).map(retry_after_seconds),
+            Some(1)
+        );
+        assert_eq!(retry_after_seconds(Duration::from_millis(2_100)), 3);
+    }
 }

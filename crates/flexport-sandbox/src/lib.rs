@@ -35,6 +35,7 @@
 
 mod api;
 pub mod auth;
+mod clock;
 pub mod contract;
 mod engine;
 pub mod faults;
@@ -42,7 +43,9 @@ mod journal;
 mod layers;
 mod problem;
 mod state;
+mod store;
 mod ticker;
+mod transaction;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -77,8 +80,13 @@ pub struct Config {
     pub ship_after: Duration,
     /// How long a report takes to generate.
     pub report_after: Duration,
-    /// Requests per second allowed per token; above it, 429 with `Retry-After`.
+    /// Requests per second allowed per token, as a token bucket that refills
+    /// at this rate; a request that finds it empty gets 429 with a
+    /// `Retry-After` of the seconds until the next permit (rounded up).
     pub rate_limit: Option<u32>,
+    /// How many requests the bucket of [`Self::rate_limit`] holds, the most
+    /// that can come at once after a pause (default: one second's worth).
+    pub rate_burst: Option<u32>,
     /// Journal file that keeps state across restarts; `None` keeps it in memory.
     pub state_file: Option<PathBuf>,
     /// How long a stored answer is replayed for a repeated `idempotency-key`;
@@ -132,6 +140,7 @@ impl Default for Config {
             ship_after: Duration::from_secs(2),
             report_after: Duration::from_secs(1),
             rate_limit: None,
+            rate_burst: None,
             state_file: None,
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             compact_after: 64 << 20,
@@ -219,7 +228,7 @@ impl Sandbox {
         let address = listener.local_addr()?;
         let token = config.accepted_tokens()[0].clone();
         let base_url = format!("http://{address}");
-        let store = tokio::task::spawn_blocking(move || state::Store::open(config, base_url))
+        let store = tokio::task::spawn_blocking(move || store::Store::open(config, base_url))
             .await
             .map_err(std::io::Error::other)??;
         let store = Arc::new(store);

@@ -42,9 +42,13 @@ struct Args {
     /// Seconds a return stays at each status before the next.
     #[arg(long, default_value_t = 2.0)]
     return_step_after: f64,
-    /// Requests per second per token; above it, 429 with Retry-After.
+    /// Requests per second per token (a token bucket); above it, 429 with
+    /// Retry-After.
     #[arg(long)]
     rate_limit: Option<u32>,
+    /// How many requests the rate limit's bucket holds (default: the rate).
+    #[arg(long, requires = "rate_limit")]
+    rate_burst: Option<u32>,
     /// Journal file that keeps state across restarts (memory only without it).
     #[arg(long)]
     state: Option<PathBuf>,
@@ -147,6 +151,7 @@ async fn main() -> ExitCode {
         return_step_after: seconds(args.return_step_after, "return-step-after"),
         tokens: args.tokens,
         rate_limit: args.rate_limit,
+        rate_burst: args.rate_burst,
         state_file: args.state,
         idempotency_ttl: seconds(args.idempotency_ttl, "idempotency-ttl"),
         compact_after: args.compact_after,

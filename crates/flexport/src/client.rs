@@ -3,7 +3,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use flexport_runtime::{Pipeline, RetryPolicy};
+use flexport_runtime::{Pipeline, RetryClassifiers, RetryPolicy};
 
 /// Production and sandbox share this endpoint; the token picks the account.
 pub const DEFAULT_BASE_URL: &str = "https://logistics-api.flexport.com";
@@ -44,6 +44,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     retry: RetryPolicy,
+    classifiers: RetryClassifiers,
     idempotency_keys: bool,
     user_agent: String,
     http: Option<reqwest::Client>,
@@ -67,6 +68,7 @@ impl ClientBuilder {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
+            classifiers: RetryClassifiers::default(),
             idempotency_keys: true,
             user_agent: concat!("flexport-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             http: None,
@@ -114,6 +116,32 @@ impl ClientBuilder {
 
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Your rules for which answers are final and which are worth another
+    /// attempt, consulted before the default ones: say that a status or a
+    /// six-digit code is final or retryable without forking the SDK.
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "v2024-04")]
+    /// # fn run() -> Result<(), flexport::ConfigError> {
+    /// use flexport::{RetryClassifiers, RetryDecision};
+    /// let client: flexport::v2024_04::Client = flexport::ClientBuilder::from_env()?
+    ///     .retry_classifiers(
+    ///         RetryClassifiers::new()
+    ///             .status(reqwest::StatusCode::BAD_GATEWAY, RetryDecision::Final)
+    ///             .code(407001, RetryDecision::Final),
+    ///     )
+    ///     .build()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// A POST or PATCH without an idempotency key is never retried,
+    /// whatever a rule says.
+    pub fn retry_classifiers(mut self, classifiers: RetryClassifiers) -> Self {
+        self.classifiers = classifiers;
         self
     }
 
@@ -180,6 +208,7 @@ impl ClientBuilder {
         let base_url = self.checked_base_url()?;
         let mut pipeline = Pipeline::builder()
             .retry(self.retry.clone())
+            .retry_classifiers(self.classifiers.clone())
             .idempotency_keys(self.idempotency_keys)
             .attempt_timeout(self.timeout);
         if let Some(limit) = self.max_body_bytes {

@@ -5,10 +5,11 @@
 
 use std::time::Duration;
 
-use flexport::pagination::OffsetPaged;
+use flexport::pagination::StreamAll;
 use flexport::v2024_04::{Client, prelude::*, types};
 use flexport::{
-    ClientBuilder, ConfigError, Error, ErrorCode, ErrorKind, ResponseMetadata, RetryPolicy,
+    ClientBuilder, ConfigError, Error, ErrorCode, ErrorKind, ResponseMetadata, RetryClassifiers,
+    RetryDecision, RetryPolicy,
 };
 use futures::TryStreamExt;
 use serde_json::{Value, json};
@@ -375,6 +376,62 @@ async fn retry_after_is_honoured() {
 }
 
 #[tokio::test]
+async fn a_users_retry_rules_make_a_status_final_and_a_code_retryable() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{PREFIX}/products/GONE")))
+        .respond_with(problem(502, "Bad Gateway", None))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{PREFIX}/products/BUSY")))
+        .respond_with(problem(409, "Busy", Some(499001)))
+        .mount(&server)
+        .await;
+    let client: Client = builder(&server)
+        .retry_classifiers(
+            RetryClassifiers::new()
+                .status(reqwest::StatusCode::BAD_GATEWAY, RetryDecision::Final)
+                .code(499001, RetryDecision::Retry),
+        )
+        .build()
+        .unwrap();
+    product_error(&client, "GONE").await;
+    product_error(&client, "BUSY").await;
+    // Without the rules, the 502 would be sent three times and the 409 once.
+    assert_eq!(
+        requests_to(&server, &format!("{PREFIX}/products/GONE"))
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        requests_to(&server, &format!("{PREFIX}/products/BUSY"))
+            .await
+            .len(),
+        3
+    );
+
+    // No rule makes a POST without a key retryable.
+    let unkeyed: Client = builder(&server)
+        .idempotency_keys(false)
+        .retry_classifiers(RetryClassifiers::new().code(499001, RetryDecision::Retry))
+        .build()
+        .unwrap();
+    Mock::given(method("POST"))
+        .respond_with(problem(409, "Busy", Some(499001)))
+        .mount(&server)
+        .await;
+    create_error(&unkeyed).await;
+    assert_eq!(
+        requests_to(&server, &format!("{PREFIX}/products"))
+            .await
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
 async fn a_post_without_an_idempotency_key_is_not_retried() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -610,27 +667,6 @@ async fn offset_paged_lists_stream_every_item_until_an_empty_page() {
         6,
         "five pages and one empty page"
     );
-}
-
-#[tokio::test]
-async fn cursor_streams_stop_on_a_missing_cursor_or_an_empty_page() {
-    let pages = |cursor: Option<u32>| async move {
-        let start = cursor.unwrap_or(0);
-        let items: Vec<u32> = (start..(start + 3).min(8)).collect();
-        let next = (start + 3 < 8).then_some(start + 3);
-        Ok::<_, Error>((items, next))
-    };
-    let items: Vec<u32> = flexport::pagination::cursor_stream(None, pages)
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(items, (0..8).collect::<Vec<_>>());
-    let empty = |_: Option<u32>| async { Ok::<_, Error>((Vec::<u32>::new(), Some(1))) };
-    let items: Vec<u32> = flexport::pagination::cursor_stream(None, empty)
-        .try_collect()
-        .await
-        .unwrap();
-    assert!(items.is_empty());
 }
 
 #[test]
