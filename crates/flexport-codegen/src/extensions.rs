@@ -1,7 +1,9 @@
 //! Code appended to every generated client, beyond what progenitor emits:
 //! the `ClientHooks` impl that runs requests through `flexport_runtime`'s
-//! pipeline, `Paged` for list operations ([`crate::paging`]), and a
-//! `webhooks::Event` enum.
+//! pipeline, `Paged` for list operations ([`crate::paging`]), a
+//! `webhooks::Event` enum, and the conversion of builder errors into
+//! `flexport_runtime::Error`; and two rewrites of progenitor's output
+//! ([`decode_through_runtime`], [`send_returns_runtime_error`]).
 //!
 //! Each is derived from the (normalized) document by a general rule, so a new
 //! API version gets them without a line of hand-written code.
@@ -20,7 +22,125 @@ pub fn tokens(document: &Value) -> TokenStream {
     let hooks = hooks();
     let paged = crate::paging::tokens(document);
     let webhooks = webhook_events(document).map(|events| events.tokens());
-    quote! { #hooks #paged #webhooks }
+    let conversion = conversion_error();
+    quote! { #hooks #paged #webhooks #conversion }
+}
+
+/// `?` on a builder's `try_into()` (typify's `ConversionError`, such as a
+/// missing required field) in a function returning `flexport_runtime::Error`:
+/// it becomes `InvalidRequest`, nothing having been sent.
+fn conversion_error() -> TokenStream {
+    quote! {
+        impl From<types::error::ConversionError> for flexport_runtime::Error {
+            fn from(error: types::error::ConversionError) -> Self {
+                flexport_runtime::Error::InvalidRequest(error.to_string())
+            }
+        }
+    }
+}
+
+/// The name [`send_returns_runtime_error`]'s change is reported under.
+pub const SEND_ERROR_PASS: &str = "send-error";
+
+/// Makes every operation builder's `send()` return
+/// `Result<ResponseValue<T>, flexport_runtime::Error>` instead of progenitor's
+/// `Result<ResponseValue<T>, progenitor_client::Error<E>>`, so a caller meets
+/// `flexport::Error` (with its idempotency key, `may_have_acted` and
+/// `is_retryable`) without a conversion of its own.
+///
+/// Progenitor's `send` stays as it is under a private name, and the public
+/// `send` converts its error once with `flexport_runtime::Error::from`, which
+/// loses nothing (the pipeline has already read a failed response's body).
+/// `E` is `ByteStream` (raw error bodies) or `()` (none); a typed error body
+/// would not convert, and the crate would not compile.
+///
+/// Returns how many `send`s it rewrote; the generator checks that this is one
+/// per operation, since the rewrite depends on the shape of progenitor's
+/// output (`mod builder`, `async fn send(self)`, that return type).
+pub fn send_returns_runtime_error(file: &mut syn::File) -> usize {
+    let mut rewritten = 0;
+    for item in &mut file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "builder" {
+            continue;
+        }
+        let Some((_, items)) = &mut module.content else {
+            continue;
+        };
+        for item in items {
+            let syn::Item::Impl(block) = item else {
+                continue;
+            };
+            let mut at = 0;
+            while at < block.items.len() {
+                let syn::ImplItem::Fn(function) = &mut block.items[at] else {
+                    at += 1;
+                    continue;
+                };
+                let is_send = function.sig.ident == "send" && function.sig.asyncness.is_some();
+                if let Some(wrapper) = is_send.then(|| rewrite_send(function)).flatten() {
+                    block.items.insert(at, syn::ImplItem::Fn(wrapper));
+                    rewritten += 1;
+                    at += 1;
+                }
+                at += 1;
+            }
+        }
+    }
+    rewritten
+}
+
+/// The name progenitor's `send` is kept under, private to its builder.
+const GENERATED_SEND: &str = "send_generated";
+
+/// Renames progenitor's `send` to a private [`GENERATED_SEND`] (its body and
+/// indentation unchanged) and returns the public `send` that calls it and
+/// converts its error, with progenitor's docs.
+fn rewrite_send(function: &mut syn::ImplItemFn) -> Option<syn::ImplItemFn> {
+    let syn::ReturnType::Type(_, output) = &function.sig.output else {
+        return None;
+    };
+    let [ok, error] = generic_arguments(output, "Result")?;
+    generic_arguments::<1>(&ok, "ResponseValue")?;
+    generic_arguments::<1>(&error, "Error")?;
+    let attrs = std::mem::take(&mut function.attrs);
+    let generated = ident(GENERATED_SEND);
+    function.sig.ident = generated.clone();
+    function.vis = syn::Visibility::Inherited;
+    function.attrs.push(syn::parse_quote!(
+        #[doc = " progenitor's `send`, with progenitor's error type."]
+    ));
+    Some(syn::parse_quote! {
+        #(#attrs)*
+        pub async fn send(self) -> Result<#ok, flexport_runtime::Error> {
+            self.#generated().await.map_err(flexport_runtime::Error::from)
+        }
+    })
+}
+
+/// The `N` type arguments of a path type whose last segment is `name`.
+fn generic_arguments<const N: usize>(ty: &syn::Type, name: &str) -> Option<[syn::Type; N]> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    let types: Vec<syn::Type> = arguments
+        .args
+        .iter()
+        .filter_map(|argument| match argument {
+            syn::GenericArgument::Type(ty) => Some(ty.clone()),
+            _ => None,
+        })
+        .collect();
+    types.try_into().ok()
 }
 
 /// Makes every generated `ResponseValue::from_response(..)` call

@@ -24,6 +24,16 @@ pub enum Error {
     Operations(String),
     #[error("progenitor produced code that does not parse: {0}")]
     Syntax(#[from] syn::Error),
+    /// A rewrite of progenitor's output found fewer places than it must:
+    /// progenitor's output changed shape, and the rewrite must follow it.
+    #[error(
+        "the `{pass}` rewrite applied {applied} time(s), expected {expected}: progenitor's output changed shape"
+    )]
+    RewriteMissed {
+        pass: &'static str,
+        applied: usize,
+        expected: usize,
+    },
 }
 
 /// The generated client of one document.
@@ -92,6 +102,7 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
         .iter()
         .map(|s| s.to_upper_camel_case())
         .collect();
+    let operation_count = crate::operations::operations(&document).len();
     let spec: openapiv3::OpenAPI = serde_json::from_value(document).map_err(Error::Normalized)?;
     let mut generator = Generator::new(&settings());
     // progenitor reports some unsupported constructs with `todo!`/`assert!`;
@@ -105,6 +116,20 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
     file.items
         .push(syn::parse2(crate::operations::tokens(&operations))?);
     let mut changes = changes;
+    let sends = crate::extensions::send_returns_runtime_error(&mut file);
+    if sends != operation_count {
+        return Err(Error::RewriteMissed {
+            pass: crate::extensions::SEND_ERROR_PASS,
+            applied: sends,
+            expected: operation_count,
+        });
+    }
+    if sends > 0 {
+        changes.push(Change {
+            pass: crate::extensions::SEND_ERROR_PASS,
+            detail: format!("{sends} `send()` result(s) return `flexport_runtime::Error`"),
+        });
+    }
     let opened = crate::open_enums::open_response_enums(&mut file, &webhook_schemas, &always_open);
     if !opened.is_empty() {
         changes.push(Change {

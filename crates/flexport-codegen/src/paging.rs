@@ -196,7 +196,7 @@ impl PagedOperation {
                     limit: u64,
                 ) -> std::result::Result<
                     flexport_runtime::pagination::Page<Self::Item, Self::Position>,
-                    progenitor_client::Error<progenitor_client::ByteStream>,
+                    flexport_runtime::Error,
                 > {
                     #body
                 }

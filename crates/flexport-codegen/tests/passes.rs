@@ -405,6 +405,36 @@ fn differing_error_bodies_are_handed_over_raw() {
     assert_untouched("error-bodies", with_responses(same, json!({"Thing": {}})));
 }
 
+/// `send()` returns `flexport_runtime::Error`, whether the operation
+/// documents error bodies (raw) or none, and the change log counts it.
+#[test]
+fn send_returns_the_runtime_error() {
+    let with_errors = with_responses(
+        json!({"200": json_response(schema_ref("Thing")), "400": json_response(schema_ref("Thing")), "404": json_response(schema_ref("Other"))}),
+        json!({"Thing": {}, "Other": {"type": "object"}}),
+    );
+    for doc in [plain_document(), with_errors] {
+        let generated = flexport_codegen::generate_from_value(doc).unwrap();
+        assert!(
+            generated
+                .code
+                .contains("-> Result<ResponseValue<types::Thing>, flexport_runtime::Error>"),
+            "{}",
+            generated.code
+        );
+        let logged: Vec<&str> = generated
+            .changes
+            .iter()
+            .filter(|change| change.pass == "send-error")
+            .map(|change| change.detail.as_str())
+            .collect();
+        assert_eq!(
+            logged,
+            ["1 `send()` result(s) return `flexport_runtime::Error`"]
+        );
+    }
+}
+
 #[test]
 fn differing_success_bodies_are_joined() {
     let schemas = json!({

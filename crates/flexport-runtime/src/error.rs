@@ -23,7 +23,7 @@ use crate::response::header_text;
 ///   PATCH carries one (unless you turned keys off with
 ///   `ClientBuilder::idempotency_keys(false)`), whether you chose it or the
 ///   SDK did; sending the same request again inside
-///   [`crate::with_idempotency_key`] with that key can never act twice:
+///   `flexport::with_idempotency_key` with that key can never act twice:
 ///   Flexport replays the first answer instead.
 /// - [`Error::may_have_acted`]: whether Flexport may have carried the
 ///   request out (a 5xx can come after a commit; a dropped connection or a
@@ -518,7 +518,7 @@ impl Error {
     }
 
     /// The idempotency key the request carried: send the same request again
-    /// inside [`crate::with_idempotency_key`] with it, and Flexport replays
+    /// inside `flexport::with_idempotency_key` with it, and Flexport replays
     /// its first answer instead of acting twice. `None` for a request that
     /// was never sent, a GET, PUT or DELETE (safe to send again as they are),
     /// or a POST or PATCH sent with idempotency keys turned off.
@@ -632,13 +632,32 @@ fn buffered(stream: ByteStream) -> Bytes {
     Bytes::from(body)
 }
 
+/// The error of a generated method whose documented error responses have
+/// bodies (handed over raw, as a stream the pipeline has already read).
 impl From<progenitor_client::Error<ByteStream>> for Error {
     fn from(error: progenitor_client::Error<ByteStream>) -> Self {
+        Self::from_generated(error, buffered)
+    }
+}
+
+/// The error of a generated method whose documented error responses have no
+/// body.
+impl From<progenitor_client::Error<()>> for Error {
+    fn from(error: progenitor_client::Error<()>) -> Self {
+        Self::from_generated(error, |()| Bytes::new())
+    }
+}
+
+impl Error {
+    fn from_generated<E>(
+        error: progenitor_client::Error<E>,
+        body_of: impl FnOnce(E) -> Bytes,
+    ) -> Self {
         use progenitor_client::Error as Generated;
         match error {
             Generated::ErrorResponse(response) => {
                 let (status, headers) = (response.status(), response.headers().clone());
-                let body = buffered(ResponseValue::into_inner(response));
+                let body = body_of(ResponseValue::into_inner(response));
                 Self::from_response(status, &headers, body, None)
             }
             Generated::UnexpectedResponse(response) => {

@@ -36,7 +36,7 @@ tokio::task_local! {
 /// # async fn create_order() {}
 /// # async fn run() {
 /// let key = "order-4711-create";
-/// flexport_runtime::with_idempotency_key(key, create_order()).await;
+/// flexport_runtime::with_idempotency_key(key, create_order()).await; // flexport::with_idempotency_key in the facade
 /// # }
 /// ```
 pub async fn with_idempotency_key<F: Future>(key: impl Into<String>, call: F) -> F::Output {

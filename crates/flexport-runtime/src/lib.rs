@@ -5,10 +5,16 @@
 //! [`Pipeline`] as its progenitor "inner type" and implements progenitor's
 //! `ClientHooks` by calling [`Pipeline::prepare`] before a request and
 //! [`Pipeline::execute`] to send it. Hooking in there, rather than wrapping
-//! `reqwest::Client` in a middleware stack, keeps the generated methods'
-//! signatures and error types exactly as progenitor emits them and needs no
-//! second HTTP abstraction: the hooks see the finished `reqwest::Request`,
-//! which is all that auth, idempotency keys and retries need.
+//! `reqwest::Client` in a middleware stack, needs no second HTTP
+//! abstraction: the hooks see the finished `reqwest::Request`, which is all
+//! that auth, idempotency keys and retries need.
+//!
+//! The error model lives here too, so the generated crates can use it:
+//! every generated `send()` returns [`Error`] (re-exported as
+//! `flexport::Error`), converted once from progenitor's error, and a
+//! builder's conversion error (a missing required field) converts into
+//! [`Error::InvalidRequest`] with `?`. [`ResponseMetadata`] reads the headers
+//! Flexport adds to a successful answer.
 //!
 //! What the pipeline adds to a request:
 //! - `Authorization: Bearer …` from the configured token, marked sensitive so

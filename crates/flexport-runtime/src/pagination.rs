@@ -36,7 +36,7 @@ use std::fmt;
 use std::future::Future;
 
 use futures::{Stream, StreamExt, TryStreamExt, stream};
-use progenitor_client::{ByteStream, Error, ResponseValue};
+use progenitor_client::ResponseValue;
 use reqwest::header::LINK;
 
 /// The smallest page a gateway timeout shrinks a stream's page to.
@@ -55,7 +55,7 @@ pub trait Paged: Clone + Send + Sized {
         self,
         at: Self::Position,
         limit: u64,
-    ) -> impl Future<Output = Result<Page<Self::Item, Self::Position>, Error<ByteStream>>> + Send;
+    ) -> impl Future<Output = Result<Page<Self::Item, Self::Position>, crate::Error>> + Send;
 }
 
 /// One page of a [`Paged`] list.
@@ -188,7 +188,7 @@ pub fn stream<P, E>(
 ) -> impl Stream<Item = Result<P::Item, StreamError<E, P::Position>>>
 where
     P: Paged,
-    E: From<Error<ByteStream>>,
+    E: From<crate::Error>,
 {
     let state = Some((builder, start, page_size.max(1)));
     stream::try_unfold(state, move |state| async move {

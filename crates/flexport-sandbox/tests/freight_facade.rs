@@ -108,7 +108,7 @@ async fn a_pallets_quote_becomes_an_order_tracked_to_delivery() {
         })
         .send()
         .await;
-    match again.map_err(Error::from) {
+    match again {
         Err(Error::Api(error)) => assert_eq!(error.status.as_u16(), 409),
         other => panic!("expected a 409, got {other:?}"),
     }

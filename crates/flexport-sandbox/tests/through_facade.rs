@@ -117,11 +117,11 @@ async fn place_order(
     sku: &str,
     quantity: f64,
 ) -> Result<ResponseValue<types::OrderModel>, Error> {
-    Ok(client
+    client
         .create_order()
         .body(order_body(external_id, sku, quantity))
         .send()
-        .await?)
+        .await
 }
 
 async fn available(client: &Client, sku: &str) -> (i32, i32) {

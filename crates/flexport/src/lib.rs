@@ -95,9 +95,9 @@
 //! # }
 //! ```
 //!
-//! The generated methods return progenitor's error type; `?` converts it into
-//! [`Error`] (the pipeline has already read a failed response's body, so the
-//! conversion loses nothing).
+//! Every generated `send()` returns `Result<ResponseValue<T>, `[`Error`]`>`,
+//! and a builder's `try_into()` fails with a conversion error that `?` turns
+//! into [`Error::InvalidRequest`], naming the missing or invalid field.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -112,8 +112,46 @@ pub use client::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, TOKEN_ENV_VAR, Ve
 pub use flexport_runtime::{
     ApiError, AttemptOutcome, Error, ErrorCode, ErrorKind, InvalidResponse, Problem,
     ResponseMetadata, RetryClassifier, RetryClassifiers, RetryDecision, RetryPolicy, headers,
-    with_idempotency_key,
 };
+
+/// Runs `call` with `key` as the idempotency key of the one POST or PATCH
+/// request it sends, instead of a fresh UUID v4.
+///
+/// Use it to send a call again later (after a restart, say) without risking
+/// a second order: the same key makes Flexport replay the stored result. The
+/// key of a failed call is on its error ([`Error::idempotency_key`]), so you
+/// never need to have chosen one beforehand.
+///
+/// A key belongs to one request. Inside the scope, the first POST or PATCH
+/// takes the key; sending that same request again (same method, URL and
+/// body) reuses it, while a *different* POST or PATCH in the same scope fails
+/// with [`Error::InvalidRequest`] before it is sent, since Flexport would
+/// answer it with the first request's stored result or a 422. A key must be 1
+/// to 255 printable ASCII characters (no leading or trailing space); any other
+/// key is refused the same way, before anything is sent.
+///
+/// ```no_run
+/// # #[cfg(feature = "v2024-04")]
+/// # async fn run(client: flexport::v2024_04::Client) -> Result<(), flexport::Error> {
+/// use flexport::v2024_04::prelude::*;
+///
+/// let created = flexport::with_idempotency_key(
+///     "product-MUG-1-create",
+///     client
+///         .create_product()
+///         .body_map(|product| product.name("Mug").merchant_sku("MUG-1"))
+///         .send(),
+/// )
+/// .await?;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn with_idempotency_key<F: std::future::Future>(
+    key: impl Into<String>,
+    call: F,
+) -> F::Output {
+    flexport_runtime::with_idempotency_key(key, call).await
+}
 pub use secrecy::SecretString;
 
 #[cfg(feature = "v2023-04")]

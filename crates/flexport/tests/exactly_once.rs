@@ -127,7 +127,6 @@ async fn create(client: &Client) -> Result<types::ApiProductResponse, Error> {
         .send()
         .await
         .map(|response| response.into_inner())
-        .map_err(Error::from)
 }
 
 #[tokio::test]
@@ -338,7 +337,7 @@ async fn one_scope_never_gives_its_key_to_a_second_different_request() {
         let first = create(&client).await;
         let resend = create(&client).await;
         let second = client.create_product().body(other).send().await;
-        (first, resend, second.map_err(Error::from))
+        (first, resend, second)
     })
     .await;
     assert!(first.is_ok() && resend.is_ok());

@@ -62,7 +62,6 @@ async fn product_error(client: &Client, sku: &str) -> Error {
         .send()
         .await
         .unwrap_err()
-        .into()
 }
 
 /// The error of creating a product, as the facade reports it.
@@ -73,7 +72,6 @@ async fn create_error(client: &Client) -> Error {
         .send()
         .await
         .unwrap_err()
-        .into()
 }
 
 async fn requests_to(server: &MockServer, wanted: &str) -> Vec<Request> {
@@ -709,4 +707,66 @@ fn webhook_events_parse_into_their_variants_and_unknown_types_are_kept() {
             "{body:?}"
         );
     }
+}
+
+/// A generated `send()` fails with `flexport::Error` itself (the binding's
+/// type is the check: no conversion is written here), and that error names
+/// the idempotency key the request carried.
+#[tokio::test]
+async fn a_generated_send_fails_with_flexport_error_naming_its_idempotency_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(problem(409, "Duplicate", None))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let sent: Result<_, flexport::Error> = flexport::with_idempotency_key(
+        "product-4712",
+        client.create_product().body(new_product()).send(),
+    )
+    .await;
+    let error = sent.unwrap_err();
+    assert_eq!(error.idempotency_key(), Some("product-4712"));
+    assert_eq!(error.kind(), Some(ErrorKind::Conflict));
+}
+
+/// `?` turns a builder's conversion error into `flexport::Error`, naming the
+/// missing field; a body made in `body_map` that lacks a field fails
+/// `send()` the same way, nested fields by their path, before anything is
+/// sent.
+#[tokio::test]
+async fn a_body_missing_a_required_field_is_an_invalid_request_naming_it() {
+    fn address() -> Result<types::AddressInput, flexport::Error> {
+        Ok(types::AddressInput::builder()
+            .address1("1 Main St")
+            .country_code("US")
+            .try_into()?)
+    }
+    let error = address().unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidRequest(reason) if reason.contains("city")),
+        "{error}"
+    );
+    assert!(!error.may_have_acted() && !error.is_retryable());
+
+    let server = MockServer::start().await;
+    let client = client(&server);
+    let sent: Result<_, flexport::Error> = client
+        .create_order()
+        .body_map(|order| {
+            order.external_order_id("ORDER-1").address(
+                types::AddressInput::builder()
+                    .address1("1 Main St")
+                    .country_code("US"),
+            )
+        })
+        .send()
+        .await;
+    let error = sent.unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidRequest(reason) if reason.contains("address") && reason.contains("city")),
+        "{error}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
 }

@@ -243,7 +243,7 @@ async fn a_thousand_orders_through_every_fault_are_each_created_exactly_once() {
             let client = &client;
             async move {
                 let result = client.create_order().body(order_input(call)).send().await;
-                (call, result.map_err(Error::from))
+                (call, result)
             }
         })
         .buffer_unordered(64)
@@ -312,7 +312,7 @@ async fn with_too_few_attempts_every_call_gets_a_typed_error_and_a_retry_with_it
             client.create_order().body(order_input(call)).send(),
         )
         .await;
-        match result.map_err(Error::from) {
+        match result {
             Ok(order) => assert_eq!(
                 order.external_order_id.as_deref(),
                 Some(format!("call-{call}").as_str())
@@ -344,7 +344,6 @@ async fn with_too_few_attempts_every_call_gets_a_typed_error_and_a_retry_with_it
                 );
                 let order = again
                     .await
-                    .map_err(Error::from)
                     .unwrap_or_else(|e| panic!("call {call} again: {e}"));
                 assert_eq!(
                     order.external_order_id.as_deref(),

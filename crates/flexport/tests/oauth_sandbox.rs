@@ -104,13 +104,7 @@ async fn the_flow_gives_a_token_that_works_within_its_scopes_and_403_outside_the
     let listed = client.get_products().send().await.unwrap().into_inner();
     assert_eq!(listed[0].logistics_sku, product.logistics_sku);
 
-    let error: Error = client
-        .get_order()
-        .order_id("1")
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap_err();
+    let error: Error = client.get_order().order_id("1").send().await.unwrap_err();
     assert_eq!(error.kind(), Some(ErrorKind::Forbidden));
     let detail = error
         .api()

@@ -350,7 +350,7 @@ async fn run(calls: usize, max_attempts: u32, seed: u64) -> Run {
                     .body(order_input(sku, call))
                     .send()
                     .await;
-                (call, result.map_err(Error::from))
+                (call, result)
             }
         })
         .buffer_unordered(16)
@@ -415,7 +415,7 @@ async fn run(calls: usize, max_attempts: u32, seed: u64) -> Run {
         .send()
         .await;
     assert_eq!(
-        Error::from(past_the_end.unwrap_err()).status(),
+        past_the_end.unwrap_err().status(),
         Some(reqwest::StatusCode::NOT_FOUND),
         "an order nobody asked for was created"
     );
