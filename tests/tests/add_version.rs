@@ -142,10 +142,7 @@ async fn adding_a_version_writes_every_place_and_removing_it_restores_the_tree()
         unstable_document_as(NEW)
     );
     let page = read(root, &format!("docs/migrations/2024-04-to-{NEW}.md"));
-    assert!(
-        page.contains("`2024-04`") && page.contains(NEW),
-        "{page}"
-    );
+    assert!(page.contains("`2024-04`") && page.contains(NEW), "{page}");
     assert!(
         read(root, "docs/migrations/README.md")
             .contains(&format!("| [`2024-04`](2024-04-to-{NEW}.md) | `{NEW}` |")),

@@ -111,8 +111,8 @@ pub mod webhooks;
 pub use client::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, TOKEN_ENV_VAR, VersionClient};
 pub use flexport_runtime::{
     ApiError, AttemptOutcome, Error, ErrorCode, ErrorKind, InvalidResponse, Problem,
-    ResponseMetadata, RetryClassifier, RetryClassifiers, RetryDecision, RetryPolicy, headers,
-    with_idempotency_key,
+    ResponseMetadata, RetryClassifier, RetryClassifiers, RetryDecision, RetryPolicy, TokenSource,
+    headers, with_idempotency_key,
 };
 pub use secrecy::SecretString;
 
