@@ -142,6 +142,17 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
             ),
         });
     }
+    let response_types = crate::open_enums::response_types(&file, &webhook_schemas);
+    let lenient = crate::lenient_strings::lenient_response_strings(&mut file, &response_types);
+    if !lenient.is_empty() {
+        changes.push(Change {
+            pass: crate::lenient_strings::PASS,
+            detail: format!(
+                "{} response string field(s) also decode a number or boolean as its text",
+                lenient.len()
+            ),
+        });
+    }
     let gated = crate::schemars_feature::gate_json_schema(&mut file);
     if gated > 0 {
         changes.push(Change {

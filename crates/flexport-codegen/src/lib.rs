@@ -18,6 +18,7 @@ pub mod build_script;
 pub mod builder_errors;
 pub mod extensions;
 mod generate;
+pub mod lenient_strings;
 pub mod names;
 pub mod normalize;
 pub mod open_enums;

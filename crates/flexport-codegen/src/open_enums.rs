@@ -62,25 +62,7 @@ pub fn open_response_enums(
         .filter_map(|item| Some((type_name(item)?, referenced(item, &names))))
         .collect();
 
-    let mut response_roots: BTreeSet<String> = extra_response_types
-        .iter()
-        .filter(|name| names.contains(*name))
-        .cloned()
-        .collect();
-    if let Some(builders) = module_items(&file.items, "builder") {
-        for item in builders {
-            if let Item::Impl(block) = item {
-                for impl_item in &block.items {
-                    if let syn::ImplItem::Fn(method) = impl_item
-                        && method.sig.ident == "send"
-                    {
-                        response_roots.extend(referenced(&method.sig.output, &names));
-                    }
-                }
-            }
-        }
-    }
-    let response = closure(response_roots, &edges);
+    let response = response_side(file, &names, &edges, extra_response_types);
     // A nullable schema is generated as a newtype of `Option<..Inner>`: the
     // enum to open is the one it holds.
     let always_open: BTreeSet<String> = always_open
@@ -128,6 +110,49 @@ pub fn open_response_enums(
     }
     opened.sort();
     opened
+}
+
+/// The types of `types` a response body, a typed error body or one of
+/// `extra_response_types` (webhook events) reaches through fields,
+/// transitively: what the client decodes. Also used by the
+/// `lenient-response-strings` pass ([`crate::lenient_strings`]).
+pub fn response_types(file: &syn::File, extra_response_types: &[String]) -> BTreeSet<String> {
+    let Some(types) = module_items(&file.items, "types") else {
+        return BTreeSet::new();
+    };
+    let names: BTreeSet<String> = types.iter().filter_map(type_name).collect();
+    let edges: BTreeMap<String, BTreeSet<String>> = types
+        .iter()
+        .filter_map(|item| Some((type_name(item)?, referenced(item, &names))))
+        .collect();
+    response_side(file, &names, &edges, extra_response_types)
+}
+
+fn response_side(
+    file: &syn::File,
+    names: &BTreeSet<String>,
+    edges: &BTreeMap<String, BTreeSet<String>>,
+    extra_response_types: &[String],
+) -> BTreeSet<String> {
+    let mut response_roots: BTreeSet<String> = extra_response_types
+        .iter()
+        .filter(|name| names.contains(*name))
+        .cloned()
+        .collect();
+    if let Some(builders) = module_items(&file.items, "builder") {
+        for item in builders {
+            if let Item::Impl(block) = item {
+                for impl_item in &block.items {
+                    if let syn::ImplItem::Fn(method) = impl_item
+                        && method.sig.ident == "send"
+                    {
+                        response_roots.extend(referenced(&method.sig.output, names));
+                    }
+                }
+            }
+        }
+    }
+    closure(response_roots, edges)
 }
 
 /// A unit-only enum serde derives for, as typify makes of a string `enum`.

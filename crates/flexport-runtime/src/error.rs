@@ -195,7 +195,7 @@ impl fmt::Debug for ApiError {
 pub enum ErrorKind {
     /// 400
     BadRequest,
-    /// 401: the token is missing, unknown or revoked.
+    /// 401: the token is missing, unknown or revoked; see [`Self::remedy`].
     Unauthorized,
     /// 403: the token lacks a scope the operation needs.
     Forbidden,
@@ -216,6 +216,24 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// What to do about an answer of this class.
+    pub fn remedy(self) -> &'static str {
+        match self {
+            Self::Unauthorized => UNAUTHORIZED_REMEDY,
+            Self::Forbidden => {
+                "the token lacks a scope this operation needs: authorize with that scope \
+                 (`flexport::oauth::Scope`), or use a token of an account that has it"
+            }
+            Self::TooManyRequests => "slow down: wait for `retry_after` before sending again",
+            Self::Server => {
+                "send again later (with the same idempotency key for a POST or PATCH); \
+                 on a gateway timeout, ask for less (a smaller page)"
+            }
+            Self::Locked => "the account is locked: contact Flexport",
+            _ => "read the problem's title and detail, fix the request, and send it again",
+        }
+    }
+
     pub fn from_status(status: StatusCode) -> Self {
         match status.as_u16() {
             400 => Self::BadRequest,
@@ -231,6 +249,12 @@ impl ErrorKind {
         }
     }
 }
+
+/// What to do about a 401, also in its `Display`.
+const UNAUTHORIZED_REMEDY: &str = "the token is unknown or revoked (a token can also expire): get \
+     a new one (a portal API token, or a partner's OAuth code exchange) and swap it in with \
+     `TokenSource::set_bearer` (a client built with `ClientBuilder::token_source`), no rebuild \
+     needed";
 
 /// An RFC 7807 `application/problem+json` body.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -452,6 +476,9 @@ impl fmt::Display for ApiError {
                 " (the gateway routes no such path and method, or the request carried no token)",
             )?;
         }
+        if self.kind == ErrorKind::Unauthorized {
+            write!(f, " ({UNAUTHORIZED_REMEDY})")?;
+        }
         if self.idempotent_replayed {
             f.write_str(" (replayed)")?;
         }
@@ -467,6 +494,15 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 impl ApiError {
+    /// What to do about this answer: the remedy of its [`ErrorCode`] when it
+    /// carries a known one, else the remedy of its [`ErrorKind`].
+    pub fn remedy(&self) -> &'static str {
+        match self.code {
+            Some(code) if !matches!(code, ErrorCode::Unknown(_)) => code.remedy(),
+            _ => self.kind.remedy(),
+        }
+    }
+
     /// Whether this is a `504 Gateway Timeout`: the service did not answer
     /// within the gateway's limit (about 29 s at Flexport). Unlike other 5xx
     /// (all [`ErrorKind::Server`]), the same request tends to time out again;

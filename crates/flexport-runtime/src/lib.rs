@@ -42,11 +42,14 @@ mod config;
 mod error;
 pub mod gateway;
 mod idempotency;
+pub mod lenient;
 mod operation;
 pub mod pagination;
 mod pipeline;
+pub mod production;
 mod response;
 mod retry;
+mod token;
 pub mod webhooks;
 
 pub use body::{
@@ -62,6 +65,7 @@ pub use operation::Operation;
 pub use pipeline::{InvalidToken, Pipeline, PipelineBuilder};
 pub use response::ResponseMetadata;
 pub use retry::{RetryPolicy, parse_retry_after};
+pub use token::TokenSource;
 
 /// The API versions this SDK ships a client crate for, oldest first: the one
 /// list every other place derives from or is checked against (xtask, the

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::header::AUTHORIZATION;
 use reqwest::{Method, Request, Response};
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -12,6 +12,7 @@ use crate::body::{self, Limits};
 use crate::classify::{AttemptOutcome, RetryClassifiers};
 use crate::headers::name::{CORRELATION_ID, IDEMPOTENCY_KEY};
 use crate::retry::{Next, RetryPolicy, Schedule, Stop, parse_retry_after};
+use crate::token::TokenSource;
 
 /// What every request of a generated client goes through: see the crate docs.
 ///
@@ -23,8 +24,9 @@ pub struct Pipeline {
 
 #[derive(Debug)]
 struct Settings {
-    /// `Bearer <token>`, marked sensitive.
-    authorization: Option<HeaderValue>,
+    /// `Bearer <token>` (or Basic credentials), marked sensitive, in a cell
+    /// that can be swapped while the client runs.
+    tokens: TokenSource,
     idempotency_keys: bool,
     retry: RetryPolicy,
     classifiers: RetryClassifiers,
@@ -37,7 +39,7 @@ struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            authorization: None,
+            tokens: TokenSource::default(),
             idempotency_keys: true,
             retry: RetryPolicy::default(),
             classifiers: RetryClassifiers::default(),
@@ -62,24 +64,21 @@ pub struct InvalidToken;
 impl PipelineBuilder {
     /// Sends `Authorization: Bearer <token>` with every request.
     pub fn bearer_token(self, token: &str) -> Result<Self, InvalidToken> {
-        self.authorization(format!("Bearer {}", token.trim()))
+        Ok(self.token_source(TokenSource::bearer(token)?))
     }
 
     /// Sends HTTP Basic credentials with every request, as an OAuth client
     /// authenticates when it exchanges a code for a token.
     pub fn basic_auth(self, user: &str, password: &str) -> Result<Self, InvalidToken> {
-        use base64::Engine as _;
-        let credentials =
-            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-        self.authorization(format!("Basic {credentials}"))
+        Ok(self.token_source(TokenSource::basic(user, password)?))
     }
 
-    /// Sets the `Authorization` header, marked sensitive so `Debug` hides it.
-    fn authorization(mut self, value: String) -> Result<Self, InvalidToken> {
-        let mut value = HeaderValue::from_str(&value).map_err(|_| InvalidToken)?;
-        value.set_sensitive(true);
-        self.settings.authorization = Some(value);
-        Ok(self)
+    /// Sends the credentials `tokens` holds at the time of each request:
+    /// keep a clone to swap the token while the client runs
+    /// ([`TokenSource::set_bearer`]).
+    pub fn token_source(mut self, tokens: TokenSource) -> Self {
+        self.settings.tokens = tokens;
+        self
     }
 
     /// Whether POST and PATCH requests get an `idempotency-key` (default: yes).
@@ -144,6 +143,13 @@ impl Pipeline {
         &self.settings.retry
     }
 
+    /// The cell of the credentials this pipeline sends: a new token set on
+    /// it is sent from the next request on, by every clone of the pipeline
+    /// (and of the client it is in), over the same connections.
+    pub fn token_source(&self) -> &TokenSource {
+        &self.settings.tokens
+    }
+
     /// Adds the token and, to a POST or PATCH, an idempotency key: the key of
     /// an enclosing [`crate::with_idempotency_key`] scope, else a fresh UUID
     /// v4. Headers the request already has are left alone.
@@ -151,11 +157,10 @@ impl Pipeline {
     /// Fails, so that nothing is sent, when the scope's key cannot be sent as
     /// it is or was already given to a different request.
     pub fn prepare(&self, request: &mut Request) -> Result<(), String> {
-        if let Some(authorization) = &self.settings.authorization {
-            request
-                .headers_mut()
-                .entry(AUTHORIZATION)
-                .or_insert_with(|| authorization.clone());
+        if !request.headers().contains_key(AUTHORIZATION)
+            && let Some(authorization) = self.settings.tokens.header()
+        {
+            request.headers_mut().insert(AUTHORIZATION, authorization);
         }
         let mutates = matches!(*request.method(), Method::POST | Method::PATCH);
         if self.settings.idempotency_keys
@@ -340,6 +345,7 @@ fn clone_for_retry(request: &Request) -> Option<Request> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::HeaderValue;
 
     #[test]
     fn a_retry_copy_of_a_bodiless_request_keeps_everything_that_is_sent() {

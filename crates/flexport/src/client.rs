@@ -51,6 +51,7 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     basic_auth: Option<(String, SecretString)>,
     max_body_bytes: Option<usize>,
+    tokens: Option<flexport_runtime::TokenSource>,
 }
 
 impl Default for ClientBuilder {
@@ -75,6 +76,7 @@ impl ClientBuilder {
             allow_insecure_http: false,
             basic_auth: None,
             max_body_bytes: None,
+            tokens: None,
         }
     }
 
@@ -92,6 +94,29 @@ impl ClientBuilder {
     /// A portal token (merchants) or an OAuth access token (partners).
     pub fn token(mut self, token: impl Into<SecretString>) -> Self {
         self.token = Some(token.into());
+        self
+    }
+
+    /// Sends the token `tokens` holds at the time of each request, instead
+    /// of a fixed one: keep a clone and call
+    /// [`TokenSource::set_bearer`](flexport_runtime::TokenSource::set_bearer)
+    /// to swap the token of running clients (after a 401, or a rotation)
+    /// without rebuilding them or losing their connections. Clients built
+    /// with the same source share it. Takes the place of [`Self::token`].
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "v2024-04")]
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let tokens = flexport::TokenSource::bearer("first-token")?;
+    /// let client: flexport::v2024_04::Client =
+    ///     flexport::ClientBuilder::new().token_source(tokens.clone()).build()?;
+    /// tokens.set_bearer("second-token")?; // the client's next request sends it
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn token_source(mut self, tokens: flexport_runtime::TokenSource) -> Self {
+        self.tokens = Some(tokens);
         self
     }
 
@@ -214,11 +239,14 @@ impl ClientBuilder {
         if let Some(limit) = self.max_body_bytes {
             pipeline = pipeline.max_body_bytes(limit);
         }
-        pipeline = match (&self.token, &self.basic_auth) {
-            (_, Some((user, password))) => pipeline.basic_auth(user, password.expose_secret())?,
-            (Some(token), None) => pipeline.bearer_token(token.expose_secret())?,
-            (None, None) if self.require_token => return Err(ConfigError::MissingToken),
-            (None, None) => pipeline,
+        pipeline = match (&self.tokens, &self.token, &self.basic_auth) {
+            (_, _, Some((user, password))) => {
+                pipeline.basic_auth(user, password.expose_secret())?
+            }
+            (Some(tokens), _, None) => pipeline.token_source(tokens.clone()),
+            (None, Some(token), None) => pipeline.bearer_token(token.expose_secret())?,
+            (None, None, None) if self.require_token => return Err(ConfigError::MissingToken),
+            (None, None, None) => pipeline,
         };
         let http = match self.http {
             Some(http) => http,

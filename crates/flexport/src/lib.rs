@@ -111,7 +111,8 @@ pub mod webhooks;
 pub use client::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, TOKEN_ENV_VAR, VersionClient};
 pub use flexport_runtime::{
     ApiError, AttemptOutcome, Error, ErrorCode, ErrorKind, InvalidResponse, Problem,
-    ResponseMetadata, RetryClassifier, RetryClassifiers, RetryDecision, RetryPolicy, headers,
+    ResponseMetadata, RetryClassifier, RetryClassifiers, RetryDecision, RetryPolicy, TokenSource,
+    headers,
 };
 
 /// Runs `call` with `key` as the idempotency key of the one POST or PATCH

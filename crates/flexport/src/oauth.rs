@@ -12,13 +12,14 @@
 //! ```no_run
 //! # #[cfg(feature = "v2024-04")]
 //! # async fn run(callback_url: &str, stored_state: String) -> Result<(), Box<dyn std::error::Error>> {
-//! use flexport::oauth::{Callback, OAuthApp, State};
+//! use flexport::oauth::{Callback, OAuthApp, Scope, State};
 //! use flexport::v2024_04::Client;
 //!
 //! let app = OAuthApp::new("app-id", "app-secret", "https://partner.example/callback");
 //! // Before the redirect:
 //! let state = State::generate();
-//! let url = app.authorization_url::<Client>(&["orders:read"], state.as_str())?;
+//! let scopes = [Scope::ReadLogisticsOrders, Scope::WriteLogisticsParcels];
+//! let url = app.authorization_url::<Client>(&scopes, state.as_str())?;
 //! // `state.as_str()` goes into the merchant's session; `url` is where they go.
 //! # let _ = url;
 //! // When they come back to `https://partner.example/callback?code=…&state=…`:
@@ -43,6 +44,88 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use crate::{ClientBuilder, ConfigError, Error, ErrorCode, RetryPolicy, VersionClient};
+
+/// The `client_id` Flexport's documentation describes for a token tied to
+/// the portal user rather than to a partner application: use it as
+/// [`OAuthApp::client_id`] (`OAuthApp::new(IDENTITY_CLIENT_ID, …)`).
+pub const IDENTITY_CLIENT_ID: &str = "identity";
+
+macro_rules! scopes {
+    ($($variant:ident = $name:literal,)*) => {
+        /// An OAuth scope, as Flexport's OAuth documentation names them (the
+        /// API documents name none). [`OAuthApp::authorization_url`] sends
+        /// them space-separated. `Display` and [`Scope::as_str`] give the
+        /// name; `FromStr` reads one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Scope {
+            $(#[doc = concat!("`", $name, "`")] $variant,)*
+        }
+
+        impl Scope {
+            /// Every documented scope.
+            pub const ALL: &'static [Scope] = &[$(Scope::$variant,)*];
+
+            /// The scope's name, as sent.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Scope::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+scopes! {
+    ReadLogisticsProducts = "read_logistics_products",
+    WriteLogisticsProducts = "write_logistics_products",
+    ReadLogisticsOrders = "read_logistics_orders",
+    WriteLogisticsOrders = "write_logistics_orders",
+    ReadLogisticsInbounds = "read_logistics_inbounds",
+    WriteLogisticsInbounds = "write_logistics_inbounds",
+    ReadLogisticsParcels = "read_logistics_parcels",
+    WriteLogisticsParcels = "write_logistics_parcels",
+    ReadLogisticsReturns = "read_logistics_returns",
+    WriteLogisticsReturns = "write_logistics_returns",
+    ReadLogisticsBundles = "read_logistics_bundles",
+    WriteLogisticsBundles = "write_logistics_bundles",
+    ReadLogisticsReports = "read_logistics_reports",
+    WriteLogisticsReports = "write_logistics_reports",
+    ReadLogisticsWebhooks = "read_logistics_webhooks",
+    WriteLogisticsWebhooks = "write_logistics_webhooks",
+    ReadLogisticsFreight = "read_logistics_freight",
+    WriteLogisticsFreight = "write_logistics_freight",
+    ReadLogisticsEvents = "read_logistics_events",
+}
+
+impl AsRef<str> for Scope {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A scope name Flexport does not document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a scope Flexport documents")]
+pub struct UnknownScope(pub String);
+
+impl std::str::FromStr for Scope {
+    type Err = UnknownScope;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Scope::ALL
+            .iter()
+            .copied()
+            .find(|scope| scope.as_str() == name)
+            .ok_or_else(|| UnknownScope(name.to_owned()))
+    }
+}
 
 /// An access token and the account it acts for.
 ///
@@ -331,14 +414,19 @@ impl OAuthApp {
 
     /// Where to send the merchant: the `AuthorizationRedirect` operation of
     /// API version `C`, with `response_type=code`, the client id, the scopes
-    /// (space separated), the redirect URI and `state` (from
+    /// (space separated: [`Scope`]s, or names as strings), the redirect URI
+    /// and `state` (from
     /// [`State::generate`]; check it with [`Callback::verify`] when the
     /// merchant comes back).
     pub fn authorization_url<C: VersionClient>(
         &self,
-        scopes: &[&str],
+        scopes: impl IntoIterator<Item = impl AsRef<str>>,
         state: &str,
     ) -> Result<Url, ConfigError> {
+        let scopes: Vec<String> = scopes
+            .into_iter()
+            .map(|scope| scope.as_ref().to_owned())
+            .collect();
         let invalid = |reason: String| ConfigError::InvalidBaseUrl {
             url: self.base_url.clone(),
             reason,
@@ -467,5 +555,22 @@ mod tests {
             r#"invalid type: string "<withheld>", expected u64 at line 1 column 30"#
         );
         assert_eq!(invalid.body.as_ref(), body, "kept for an explicit read");
+    }
+
+    #[test]
+    fn scopes_have_the_documented_names_and_read_back() {
+        assert_eq!(Scope::ALL.len(), 19);
+        for scope in Scope::ALL {
+            assert_eq!(scope.as_str().parse::<Scope>(), Ok(*scope));
+            assert!(
+                scope.as_str().starts_with("read_logistics_")
+                    || scope.as_str().starts_with("write_logistics_")
+            );
+        }
+        assert_eq!(
+            Scope::ReadLogisticsEvents.to_string(),
+            "read_logistics_events"
+        );
+        assert!("orders:read".parse::<Scope>().is_err());
     }
 }

@@ -270,7 +270,9 @@ async fn no_error_of_a_token_answer_shows_the_token() {
         .and(wiremock::matchers::body_string_contains("code=typed"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_json(json!({"access_token": SECRET_TOKEN, "logisticsAccountId": 42})),
+                // (A number here would decode: response strings take
+                // production's numbers as their text.)
+                .set_body_json(json!({"access_token": SECRET_TOKEN, "logisticsAccountId": {"id": SECRET_TOKEN}})),
         )
         .mount(&server)
         .await;

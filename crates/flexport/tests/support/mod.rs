@@ -158,3 +158,85 @@ pub async fn returns_server(total: usize, bad_at: Option<usize>) -> ReturnsServe
         requests,
     }
 }
+
+/// A keep-alive HTTP/1.1 server that answers `GET …/products/{sku}` with
+/// a product when the request carries `Authorization: Bearer {accepted}`,
+/// else 401 problem+json. Counts the TCP connections it accepted and
+/// records the tokens it was sent.
+pub struct TokenServer {
+    pub url: String,
+    pub accepted: Arc<std::sync::Mutex<String>>,
+    pub connections: Arc<AtomicUsize>,
+    pub seen: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+pub async fn token_server(accepted: &str) -> TokenServer {
+    use http_body_util::Full;
+    use hyper::body::Bytes;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(std::sync::Mutex::new(accepted.to_owned()));
+    let connections = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let server = TokenServer {
+        url,
+        accepted: accepted.clone(),
+        connections: connections.clone(),
+        seen: seen.clone(),
+    };
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            connections.fetch_add(1, Ordering::SeqCst);
+            let (accepted, seen) = (accepted.clone(), seen.clone());
+            let service = hyper::service::service_fn(
+                move |request: hyper::Request<hyper::body::Incoming>| {
+                    let token = request
+                        .headers()
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.strip_prefix("Bearer "))
+                        .unwrap_or_default()
+                        .to_owned();
+                    seen.lock().unwrap().push(token.clone());
+                    let ok = token == *accepted.lock().unwrap();
+                    let sku = request
+                        .uri()
+                        .path()
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    async move {
+                        let (status, content_type, body) = if ok {
+                            (
+                                200,
+                                "application/json",
+                                product(0).to_string().replace("P0", &sku),
+                            )
+                        } else {
+                            (
+                                401,
+                                "application/problem+json",
+                                json!({"type": "about:blank", "title": "Unauthorized"}).to_string(),
+                            )
+                        };
+                        Ok::<_, std::convert::Infallible>(
+                            hyper::Response::builder()
+                                .status(status)
+                                .header("content-type", content_type)
+                                .body(Full::new(Bytes::from(body)))
+                                .unwrap(),
+                        )
+                    }
+                },
+            );
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(hyper_util::rt::TokioIo::new(socket), service)
+                    .await;
+            });
+        }
+    });
+    server
+}
