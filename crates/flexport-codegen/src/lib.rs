@@ -16,9 +16,11 @@
 pub mod build_script;
 pub mod extensions;
 mod generate;
+pub mod names;
 pub mod normalize;
 pub mod open_enums;
 pub mod operations;
+pub mod paging;
 pub mod refs;
 pub mod schemars_feature;
 pub mod validate;
