@@ -54,6 +54,7 @@ fn every_place_that_lists_versions_by_hand_lists_exactly_the_one_list() {
             ),
             (
                 "crates/flexport/src/versions.rs",
+                // The line goes on with the version's groups of waiters.
                 facade_versions.contains(&format!(
                     "version!(\"{feature}\", flexport_logistics_{}, \"{version}\",",
                     snake(version)

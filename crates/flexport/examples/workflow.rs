@@ -5,22 +5,68 @@
 //! `cargo run -p flexport --example workflow` runs it against a sandbox it
 //! starts on 127.0.0.1; with `FLEXPORT_API_TOKEN` set (and optionally
 //! `FLEXPORT_BASE_URL`) it runs the same steps against that account instead.
-//! Flexport's own sandbox takes up to an hour to receive and to ship.
+//! Flexport's own sandbox takes up to an hour to receive and to ship; the
+//! waits use the facade's waiters (`flexport::waiters`), which poll with
+//! backoff until the state comes, a state from which it cannot come is seen
+//! (an order cancelled or in error), or their deadline passes.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use flexport::v2024_04::types::{self, InternalOrderStatus, LogisticsInboundShipmentStatus};
+use flexport::v2024_04::types;
 use flexport::v2024_04::{Client, prelude::*};
+use flexport::waiters::{Target, Verdict, Wait, Waiters};
 use flexport::{ClientBuilder, ResponseMetadata};
 
+/// How this run waits: how often it polls and for how long at most.
+#[derive(Clone, Copy)]
+pub struct Patience {
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    pub deadline: Duration,
+}
+
+impl Patience {
+    fn apply<'c, T: Target<Client>>(self, wait: Wait<'c, Client, T>) -> Wait<'c, Client, T> {
+        wait.min_delay(self.min_delay)
+            .max_delay(self.max_delay)
+            .deadline(self.deadline)
+            .on_progress(|seen| {
+                if seen.verdict == Verdict::Pending && seen.poll % 10 == 0 {
+                    println!("  ... still {} after {} polls", seen.state, seen.poll);
+                }
+            })
+    }
+}
+
+/// A local sandbox's pace: polls between `poll` and four times it apart,
+/// for at most a minute.
+impl From<Duration> for Patience {
+    fn from(poll: Duration) -> Self {
+        Self {
+            min_delay: poll,
+            max_delay: poll * 4,
+            deadline: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Any failure of the workflow: a call's `flexport::Error`, or a wait's
+/// `flexport::waiters::WaitError` (which names the last state it saw).
+pub type Failure = Box<dyn std::error::Error + Send + Sync>;
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Failure> {
     let started = Instant::now();
-    let (client, sandbox, poll) = match ClientBuilder::from_env() {
+    let (client, sandbox, patience) = match ClientBuilder::from_env() {
         Ok(builder) => {
             println!("running against {} (FLEXPORT_API_TOKEN is set)", base_url());
-            (builder.build()?, None, Duration::from_secs(30))
+            let patience = Patience {
+                min_delay: Duration::from_secs(30),
+                max_delay: Duration::from_secs(5 * 60),
+                deadline: Duration::from_secs(2 * 60 * 60),
+            };
+            (builder.build()?, None, patience)
         }
         Err(_) => {
             let config = flexport_sandbox::Config {
@@ -37,10 +83,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .token(sandbox.token())
                 .base_url(sandbox.base_url())
                 .build()?;
-            (client, Some(sandbox), Duration::from_millis(100))
+            (
+                client,
+                Some(sandbox),
+                Patience::from(Duration::from_millis(50)),
+            )
         }
     };
-    let order = run(&client, poll).await?;
+    let order = run(&client, patience).await?;
     println!(
         "done in {:.2?}: order {} shipped",
         started.elapsed(),
@@ -57,7 +107,11 @@ fn base_url() -> String {
 }
 
 /// The workflow itself, against any client; returns the shipped order.
-pub async fn run(client: &Client, poll: Duration) -> Result<types::OrderModel, flexport::Error> {
+pub async fn run(
+    client: &Client,
+    patience: impl Into<Patience>,
+) -> Result<types::OrderModel, Failure> {
+    let patience = patience.into();
     let run_id = &uuid_suffix();
     let product = step("create a product", async {
         let dimensions = types::Dimension::builder()
@@ -120,16 +174,9 @@ pub async fn run(client: &Client, poll: Duration) -> Result<types::OrderModel, f
     .await?;
 
     step("wait until the shipment is received", async {
-        let shipment = wait_for(poll, || async {
-            let shipment = client
-                .get_inbounding_shipment()
-                .shipment_id(&inbound.id)
-                .send()
-                .await?
-                .into_inner();
-            Ok((shipment.status == LogisticsInboundShipmentStatus::Completed).then_some(shipment))
-        })
-        .await?;
+        let shipment = patience
+            .apply(client.wait_until_inbound_received(&inbound.id))
+            .await?;
         let inventory = client
             .get_inventory()
             .logistics_sku(&product.logistics_sku)
@@ -176,16 +223,9 @@ pub async fn run(client: &Client, poll: Duration) -> Result<types::OrderModel, f
     .await?;
 
     step("wait until the order ships", async {
-        let order = wait_for(poll, || async {
-            let order = client
-                .get_order()
-                .order_id(&order.id)
-                .send()
-                .await?
-                .into_inner();
-            Ok((order.state.internal_status == InternalOrderStatus::Shipped).then_some(order))
-        })
-        .await?;
+        let order = patience
+            .apply(client.wait_until_order_shipped(&order.id))
+            .await?;
         let shipment = order
             .shipments
             .first()
@@ -201,26 +241,12 @@ pub async fn run(client: &Client, poll: Duration) -> Result<types::OrderModel, f
 /// Runs one step, printing its name, what it reports and how long it took.
 async fn step<T>(
     name: &str,
-    work: impl Future<Output = Result<(String, T), flexport::Error>>,
-) -> Result<T, flexport::Error> {
+    work: impl Future<Output = Result<(String, T), Failure>>,
+) -> Result<T, Failure> {
     let started = Instant::now();
     let (report, value) = work.await?;
     println!("{name:<40} {:>8.2?}  {report}", started.elapsed());
     Ok(value)
-}
-
-/// Polls `check` every `poll` until it yields a value.
-async fn wait_for<T, F, Fut>(poll: Duration, mut check: F) -> Result<T, flexport::Error>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Option<T>, flexport::Error>>,
-{
-    loop {
-        if let Some(value) = check().await? {
-            return Ok(value);
-        }
-        tokio::time::sleep(poll).await;
-    }
 }
 
 /// A value from a generated builder (or a constrained string type), whose
