@@ -136,10 +136,16 @@ pub fn render_all_with(
 ) -> Result<Vec<(String, String)>, NotesError> {
     let mut documents = BTreeMap::new();
     let mut release_notes = BTreeMap::new();
-    for version in crate::VERSIONS {
+    for (index, version) in crate::VERSIONS.iter().enumerate() {
         let document = diff::load_document(&specs_dir.join(format!("{version}.json")))?;
-        documents.insert(version.to_owned(), document);
-        release_notes.insert(version.to_owned(), load_release_notes(notes_dir, version)?);
+        documents.insert((*version).to_owned(), document);
+        // Only the newer version of a pair has release notes on a page.
+        if index > 0 {
+            release_notes.insert(
+                (*version).to_owned(),
+                load_release_notes(notes_dir, version)?,
+            );
+        }
     }
     let mut files = render_pages(&crate::VERSIONS, &documents, &release_notes)?;
     let index = files.len() - 1;

@@ -11,9 +11,11 @@
 //! published documents contain and progenitor does not accept as they are) →
 //! progenitor with [`settings`] → [`open_enums`] (catch-all variants for
 //! enums decoded from responses) → [`schemars_feature`] (`JsonSchema` only
-//! with the version crate's `schemars` feature) → prettyplease.
+//! with the version crate's `schemars` feature) → [`builder_errors`] (a
+//! builder's conversion names every missing field at once) → prettyplease.
 
 pub mod build_script;
+pub mod builder_errors;
 pub mod extensions;
 mod generate;
 pub mod names;

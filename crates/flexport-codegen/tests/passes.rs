@@ -972,3 +972,31 @@ fn tag_prefixed_operations_act_on_their_own_tags_resource() {
     assert!(code.contains("fn create_return(&self)") && code.contains("fn get_return(&self)"));
     assert!(!code.contains("fn returns_create_order("));
 }
+
+#[test]
+fn builder_conversions_gather_every_field_error_before_failing() {
+    let doc = document(
+        get_returning("GetThing", schema_ref("Thing")),
+        json!({"Thing": {
+            "type": "object",
+            "required": ["from", "items"],
+            "properties": {"from": {"type": "string"}, "items": {"type": "array", "items": {"type": "string"}}, "note": {"type": "string"}},
+        }}),
+    );
+    let generated = flexport_codegen::generate_from_value(doc).unwrap();
+    let code = &generated.code;
+    for field in ["from", "items", "note"] {
+        assert!(
+            code.contains(&format!("value.{field}.as_ref().err(),")),
+            "{field}"
+        );
+    }
+    assert!(code.contains(r#"return Err(errors.join("; ").into());"#));
+    assert!(
+        generated
+            .changes
+            .iter()
+            .any(|c| c.pass == "all-missing-fields"
+                && c.detail.starts_with("1 builder conversion(s)"))
+    );
+}

@@ -780,7 +780,7 @@ macro_rules! version_waiters {
             |client, id| client.get_report_status().report_reference(id),
             |report| report.status.to_string());
         $crate::waiters::version_waiters!(@target $api ReturnProcessed => $api::types::ReturnsApiOrder,
-            |client, id| client.returns_get_order().return_id(id),
+            |client, id| client.get_return().return_id(id),
             |order| order.status.to_string());
         $( $crate::waiters::version_waiters!(@impl $extra $api); )*
     };

@@ -148,7 +148,7 @@ async fn inbound(client: &Client, sku: &str) -> types::InboundShipmentResponseV4
         .province_code("CA")
         .zip("90802")
         .country_code(types::CountryCode::Us);
-    let item: types::ItemDataUnstable = types::ItemDataUnstable::builder()
+    let item: types::ItemData = types::ItemData::builder()
         .logistics_sku(sku)
         .quantity(24)
         .try_into()
@@ -575,7 +575,7 @@ async fn a_return(client: &Client) -> String {
         .try_into()
         .unwrap();
     client
-        .returns_create_order()
+        .create_return()
         .body_map(|order| {
             order
                 .rma(format!("RMA-{}", fastrand::u32(..)))
@@ -632,12 +632,7 @@ async fn a_return_is_processed_times_out_created_or_ends_once_cancelled() {
         fast(client.wait_until_return_processed(&id), GUARD, &seen),
         &seen,
         async {
-            client
-                .returns_cancel_order()
-                .return_id(&id)
-                .send()
-                .await
-                .unwrap();
+            client.cancel_return().return_id(&id).send().await.unwrap();
         },
     )
     .await
