@@ -124,6 +124,15 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
             detail: format!("{gated} JsonSchema derive(s)/impl(s) behind `feature = \"schemars\"`"),
         });
     }
+    let reported = crate::builder_errors::report_all_missing_fields(&mut file);
+    if reported > 0 {
+        changes.push(Change {
+            pass: crate::builder_errors::PASS,
+            detail: format!(
+                "{reported} builder conversion(s) name every missing or invalid field at once"
+            ),
+        });
+    }
     Ok(Generated {
         code: prettyplease::unparse(&file),
         changes,

@@ -14,7 +14,7 @@ use crate::store::Store;
 pub async fn create(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<types::CreateInboundShipmentRequestV4>,
+    JsonBody(input): JsonBody<types::CreateInboundShipmentRequest>,
 ) -> Reply<types::InboundShipmentResponseV4> {
     tx.run(&store, |w| engine::inbounds::create(w, input))
 }
@@ -102,7 +102,7 @@ pub async fn buy_quotes(
     Extension(tx): Extension<Tx>,
     Path(shipment_id): Path<String>,
     JsonBody(input): JsonBody<types::PurchaseQuotesRequest>,
-) -> Reply<types::InboundRateBuyResultV2> {
+) -> Reply<types::InboundRateBuyResult> {
     tx.run(&store, |w| engine::inbounds::buy(w, &shipment_id, input))
 }
 
@@ -135,7 +135,7 @@ pub async fn update(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     Path(shipment_id): Path<String>,
-    JsonBody(input): JsonBody<types::UpdateInboundShipmentRequestV3>,
+    JsonBody(input): JsonBody<types::UpdateInboundShipmentRequest>,
 ) -> Reply<types::InboundShipmentResponseV3> {
     tx.run(&store, |w| engine::inbounds::update(w, &shipment_id, input))
 }

@@ -12,7 +12,7 @@ use crate::store::Store;
 pub async fn create(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<types::CreateOrderInput202307>,
+    JsonBody(input): JsonBody<types::CreateOrderInput>,
 ) -> Reply<types::OrderModel> {
     tx.run(&store, |w| engine::orders::create(w, input))
 }

@@ -124,7 +124,7 @@ pub(super) async fn create(
     Extension(tx): Extension<Tx>,
     JsonBody(request): JsonBody<Value>,
 ) -> Reply<types::Parcel> {
-    let request: types::CreateParcelRequestUnstable = typed(request)?;
+    let request: types::CreateParcelRequest = typed(request)?;
     let format = parcels::label_format(request.label_format.as_ref());
     let input = parcels::ParcelInput::single(request, format);
     tx.run(&store, |w| parcels::create(w, input))

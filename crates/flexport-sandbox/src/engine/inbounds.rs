@@ -10,30 +10,28 @@ use crate::state::{Data, Inbound, StateChange};
 
 pub fn create(
     w: &mut Writer<'_>,
-    input: types::CreateInboundShipmentRequestV4,
+    input: types::CreateInboundShipmentRequest,
 ) -> Result<types::InboundShipmentResponseV4, ErrorAnswer> {
     let expected = expected_units(w.data(), &input)?;
     let id = Data::next_id(&w.data().inbounds);
     let items = expected
         .into_iter()
         .enumerate()
-        .map(
-            |(index, (logistics_sku, units))| types::ItemOutputUnstable {
-                counts: types::CountsOutput {
-                    damaged: 0.0,
-                    expected: units as f64,
-                    sellable: 0.0,
-                },
-                logistics_sku,
-                shipment_item_id: (id * 100 + index as u64 + 1).to_string(),
+        .map(|(index, (logistics_sku, units))| types::ItemOutput {
+            counts: types::CountsOutput {
+                damaged: 0.0,
+                expected: units as f64,
+                sellable: 0.0,
             },
-        )
+            logistics_sku,
+            shipment_item_id: (id * 100 + index as u64 + 1).to_string(),
+        })
         .collect();
     let packages = input
         .packages
         .iter()
         .enumerate()
-        .map(|(index, package)| types::PackageOutputUnstable {
+        .map(|(index, package)| types::PackageOutput {
             dimension_unit: package.dimension_unit.clone(),
             height: package.height,
             id: format!("{id}-{}", index + 1),
@@ -77,7 +75,7 @@ pub fn create(
 /// shipment cannot overflow.
 fn expected_units(
     data: &Data,
-    input: &types::CreateInboundShipmentRequestV4,
+    input: &types::CreateInboundShipmentRequest,
 ) -> Result<BTreeMap<String, i64>, ErrorAnswer> {
     let mut copies_of = Vec::with_capacity(input.packages.len());
     for (p, package) in input.packages.iter().enumerate() {
@@ -354,7 +352,7 @@ pub fn buy(
     w: &mut Writer<'_>,
     shipment_id: &str,
     input: types::PurchaseQuotesRequest,
-) -> Result<types::InboundRateBuyResultV2, ErrorAnswer> {
+) -> Result<types::InboundRateBuyResult, ErrorAnswer> {
     let inbound = shipment(w.data(), shipment_id)?;
     let id = crate::state::numeric_id(&inbound.shipment.id);
     if input.quote_ids.is_empty() {
@@ -423,7 +421,7 @@ pub fn buy(
         });
     }
     w.apply(StateChange::InboundQuotes(Box::new(process)));
-    Ok(types::InboundRateBuyResultV2 {
+    Ok(types::InboundRateBuyResult {
         error: None,
         transactions,
     })
@@ -536,7 +534,7 @@ pub fn transfer_document(
 pub fn update(
     w: &mut Writer<'_>,
     shipment_id: &str,
-    input: types::UpdateInboundShipmentRequestV3,
+    input: types::UpdateInboundShipmentRequest,
 ) -> Result<types::InboundShipmentResponseV3, ErrorAnswer> {
     declared_option(&input.shipping_option)?;
     let mut inbound = shipment(w.data(), shipment_id)?.clone();
@@ -602,7 +600,7 @@ pub fn update(
                 }
             }
         }
-        let check = types::CreateInboundShipmentRequestV4 {
+        let check = types::CreateInboundShipmentRequest {
             from: shipment.addresses.from.clone(),
             items: Vec::new(),
             packages: input.create_packages.clone(),
@@ -616,7 +614,7 @@ pub fn update(
         })?;
         let first = shipment.packages.len();
         for (index, package) in input.create_packages.iter().enumerate() {
-            shipment.packages.push(types::PackageOutputUnstable {
+            shipment.packages.push(types::PackageOutput {
                 dimension_unit: package.dimension_unit.clone(),
                 height: package.height,
                 id: format!("{id}-{}", first + index + 1),
@@ -637,7 +635,7 @@ pub fn update(
                 Some(item) => item.counts.expected += units as f64,
                 None => {
                     let index = shipment.items.len();
-                    shipment.items.push(types::ItemOutputUnstable {
+                    shipment.items.push(types::ItemOutput {
                         counts: types::CountsOutput {
                             damaged: 0.0,
                             expected: units as f64,
