@@ -13,7 +13,7 @@ use flexport_tests::{
 };
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-use xtask::sync::RetryPolicy;
+use xtask::sync::DownloadRetries;
 use xtask::versions::{
     AddOptions, Kind, VersionError, add_version, crate_files, read_versions, remove_version,
 };
@@ -25,10 +25,10 @@ fn options(root: &Path, base_url: &str) -> AddOptions {
         root: root.to_owned(),
         version: NEW.to_owned(),
         base_url: base_url.to_owned(),
-        retry: RetryPolicy {
+        retry: DownloadRetries {
             attempts: 2,
             first_backoff: Duration::from_millis(5),
-            ..RetryPolicy::default()
+            ..DownloadRetries::default()
         },
         max_document_bytes: xtask::sync::DEFAULT_MAX_DOCUMENT_BYTES,
     }

@@ -52,7 +52,7 @@ fn diff(from: &str, to: &str) -> Diff {
 /// Asserts `diff` has a change by `rule` whose subject, location and detail
 /// together mention every one of `words`, and returns it.
 #[track_caller]
-fn assert_change<'d>(diff: &'d Diff, rule: &str, words: &[&str]) -> &'d xtask::diff::Change {
+fn assert_change<'d>(diff: &'d Diff, rule: &str, words: &[&str]) -> &'d xtask::diff::ApiChange {
     diff.changes
         .iter()
         .find(|change| {
@@ -67,7 +67,7 @@ fn assert_change<'d>(diff: &'d Diff, rule: &str, words: &[&str]) -> &'d xtask::d
         })
 }
 
-fn kinds(change: &xtask::diff::Change) -> Vec<K> {
+fn kinds(change: &xtask::diff::ApiChange) -> Vec<K> {
     change.rust.iter().map(|rust| rust.kind).collect()
 }
 

@@ -12,7 +12,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 use xtask::VERSIONS;
 use xtask::lock::Lock;
-use xtask::sync::{RetryPolicy, Status, SyncError, SyncOptions, sync_specs};
+use xtask::sync::{DownloadRetries, Status, SyncError, SyncOptions, sync_specs};
 
 fn committed(version: &str) -> Vec<u8> {
     std::fs::read(workspace_root().join(format!("specs/{version}.json"))).unwrap()
@@ -49,10 +49,10 @@ fn options(base_url: &str, versions: &[&str], specs_dir: &Path) -> SyncOptions {
         base_url: base_url.to_owned(),
         specs_dir: specs_dir.to_owned(),
         check: false,
-        retry: RetryPolicy {
+        retry: DownloadRetries {
             attempts: 3,
             first_backoff: Duration::from_millis(5),
-            ..RetryPolicy::default()
+            ..DownloadRetries::default()
         },
         max_document_bytes: xtask::sync::DEFAULT_MAX_DOCUMENT_BYTES,
     }
@@ -561,9 +561,9 @@ async fn a_document_over_the_size_bound_is_refused_and_nothing_is_written() {
     let limit = 100_000;
     let small = |base: &str| SyncOptions {
         max_document_bytes: limit,
-        retry: RetryPolicy {
+        retry: DownloadRetries {
             attempts: 1,
-            ..RetryPolicy::default()
+            ..DownloadRetries::default()
         },
         ..options(base, &["2024-04"], specs.path())
     };

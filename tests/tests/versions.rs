@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use flexport_runtime::{API_VERSIONS, version_feature};
+use flexport_runtime::API_VERSIONS;
+use xtask::version_feature;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -13,6 +13,16 @@ pub mod versions;
 /// The API versions the project ships a crate for, oldest first.
 pub use flexport_runtime::API_VERSIONS as VERSIONS;
 
+/// The `flexport` facade's cargo feature of an API version: `v2024-04`, or
+/// `unstable` as it is.
+pub fn version_feature(version: &str) -> String {
+    if version.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("v{version}")
+    } else {
+        version.to_owned()
+    }
+}
+
 /// Where Flexport publishes the documents.
 pub const DEFAULT_BASE_URL: &str = "https://logistics-api.flexport.com";
 

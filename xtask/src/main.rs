@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use xtask::sync::{RetryPolicy, Status, SyncOptions, sync_specs};
+use xtask::sync::{DownloadRetries, Status, SyncOptions, sync_specs};
 
 #[derive(Parser)]
 #[command(
@@ -171,9 +171,9 @@ async fn main() -> ExitCode {
                 root: xtask::workspace_root(),
                 version: version.clone(),
                 base_url,
-                retry: RetryPolicy {
+                retry: DownloadRetries {
                     attempts: attempts.max(1),
-                    ..RetryPolicy::default()
+                    ..DownloadRetries::default()
                 },
                 max_document_bytes,
             };
@@ -202,7 +202,7 @@ async fn main() -> ExitCode {
         Command::Versions { features } => {
             for version in xtask::VERSIONS {
                 match features {
-                    true => println!("{}", flexport_runtime::version_feature(version)),
+                    true => println!("{}", xtask::version_feature(version)),
                     false => println!("{version}"),
                 }
             }
@@ -226,9 +226,9 @@ async fn main() -> ExitCode {
                 base_url,
                 specs_dir: specs_dir.unwrap_or_else(xtask::default_specs_dir),
                 check,
-                retry: RetryPolicy {
+                retry: DownloadRetries {
                     attempts: attempts.max(1),
-                    ..RetryPolicy::default()
+                    ..DownloadRetries::default()
                 },
                 max_document_bytes,
             };

@@ -30,7 +30,7 @@ pub struct SyncOptions {
     pub specs_dir: PathBuf,
     /// Compare with the lock instead of writing.
     pub check: bool,
-    pub retry: RetryPolicy,
+    pub retry: DownloadRetries,
     /// The largest document accepted, in bytes; a larger one fails its
     /// download ([`DEFAULT_MAX_DOCUMENT_BYTES`] by default).
     pub max_document_bytes: u64,
@@ -42,14 +42,14 @@ pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 50_000_000;
 /// Timeouts and retries for HTTP downloads. Network errors and 5xx answers
 /// are retried with exponential backoff; other answers are final.
 #[derive(Debug, Clone)]
-pub struct RetryPolicy {
+pub struct DownloadRetries {
     pub attempts: u32,
     pub first_backoff: Duration,
     pub connect_timeout: Duration,
     pub timeout: Duration,
 }
 
-impl RetryPolicy {
+impl DownloadRetries {
     /// The wait after failed attempt `attempt`: the SDK's own backoff with
     /// jitter, starting at `first_backoff`.
     fn backoff(&self, attempt: u32) -> Duration {
@@ -63,9 +63,9 @@ impl RetryPolicy {
     }
 }
 
-impl Default for RetryPolicy {
+impl Default for DownloadRetries {
     fn default() -> Self {
-        RetryPolicy {
+        DownloadRetries {
             attempts: 4,
             first_backoff: Duration::from_millis(500),
             connect_timeout: Duration::from_secs(10),
@@ -124,11 +124,11 @@ fn bullet_list(items: &[impl fmt::Display]) -> String {
 pub struct DocumentFailure {
     pub version: String,
     pub url: String,
-    pub problem: Problem,
+    pub problem: FetchError,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum Problem {
+pub enum FetchError {
     #[error("HTTP {0}")]
     Status(reqwest::StatusCode),
     #[error("HTTP {status} after {attempts} attempts")]
@@ -271,7 +271,7 @@ pub async fn sync_specs(options: &SyncOptions) -> Result<SyncReport, SyncError> 
 }
 
 /// The client documents are downloaded with: timeouts, the xtask's agent.
-pub(crate) fn http_client(retry: &RetryPolicy) -> reqwest::Client {
+pub(crate) fn http_client(retry: &DownloadRetries) -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(retry.connect_timeout)
         .timeout(retry.timeout)
@@ -318,7 +318,7 @@ async fn download_and_validate(
     client: &reqwest::Client,
     url: &str,
     options: &SyncOptions,
-) -> Result<(Vec<u8>, serde_json::Value, flexport_codegen::Generated), Problem> {
+) -> Result<(Vec<u8>, serde_json::Value, flexport_codegen::Generated), FetchError> {
     let bytes = download(client, url, &options.retry, options.max_document_bytes).await?;
     let document = flexport_codegen::validate::parse_document(&bytes)
         .map_err(flexport_codegen::Error::from)?;
@@ -330,30 +330,30 @@ async fn download_and_validate(
 async fn download(
     client: &reqwest::Client,
     url: &str,
-    retry: &RetryPolicy,
+    retry: &DownloadRetries,
     limit: u64,
-) -> Result<Vec<u8>, Problem> {
-    let parsed = reqwest::Url::parse(url).map_err(|_| Problem::Url)?;
+) -> Result<Vec<u8>, FetchError> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| FetchError::Url)?;
     match parsed.scheme() {
         "file" => {
-            let path = parsed.to_file_path().map_err(|_| Problem::Url)?;
+            let path = parsed.to_file_path().map_err(|_| FetchError::Url)?;
             read_bounded(&path, limit)
         }
         "http" | "https" => download_http(client, parsed, retry, limit).await,
-        _ => Err(Problem::Url),
+        _ => Err(FetchError::Url),
     }
 }
 
 /// The file at `path`, if it has at most `limit` bytes.
-fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Problem> {
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FetchError> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(Problem::File)?;
+    let file = std::fs::File::open(path).map_err(FetchError::File)?;
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(Problem::File)?;
+        .map_err(FetchError::File)?;
     if bytes.len() as u64 > limit {
-        return Err(Problem::TooLarge { limit });
+        return Err(FetchError::TooLarge { limit });
     }
     Ok(bytes)
 }
@@ -385,28 +385,28 @@ enum BodyError {
 async fn download_http(
     client: &reqwest::Client,
     url: reqwest::Url,
-    retry: &RetryPolicy,
+    retry: &DownloadRetries,
     limit: u64,
-) -> Result<Vec<u8>, Problem> {
+) -> Result<Vec<u8>, FetchError> {
     let mut attempt = 1;
     loop {
         let failure = match client.get(url.clone()).send().await {
             Ok(response) if response.status().is_success() => {
                 match read_body(response, limit).await {
                     Ok(bytes) => return Ok(bytes),
-                    Err(BodyError::TooLarge) => return Err(Problem::TooLarge { limit }),
-                    Err(BodyError::Network(source)) => Problem::Network {
+                    Err(BodyError::TooLarge) => return Err(FetchError::TooLarge { limit }),
+                    Err(BodyError::Network(source)) => FetchError::Network {
                         attempts: attempt,
                         source,
                     },
                 }
             }
-            Ok(response) if response.status().is_server_error() => Problem::StatusAfterRetries {
+            Ok(response) if response.status().is_server_error() => FetchError::StatusAfterRetries {
                 status: response.status(),
                 attempts: attempt,
             },
-            Ok(response) => return Err(Problem::Status(response.status())),
-            Err(source) => Problem::Network {
+            Ok(response) => return Err(FetchError::Status(response.status())),
+            Err(source) => FetchError::Network {
                 attempts: attempt,
                 source,
             },

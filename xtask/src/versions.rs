@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::files::{Change, Content, WriteError};
 use crate::migration_notes::{self, NotesError, ReleaseNotes};
-use crate::sync::{DocumentFailure, RetryPolicy, SyncOptions};
+use crate::sync::{DocumentFailure, DownloadRetries, SyncOptions};
 
 /// What `add-version` needs besides the version.
 #[derive(Debug, Clone)]
@@ -29,7 +29,7 @@ pub struct AddOptions {
     pub version: String,
     /// Where to download from, as for `sync-specs`.
     pub base_url: String,
-    pub retry: RetryPolicy,
+    pub retry: DownloadRetries,
     pub max_document_bytes: u64,
 }
 
@@ -110,7 +110,7 @@ fn snake(version: &str) -> String {
 
 /// The facade's module of a version: `v2024_04`, `unstable`.
 pub fn module(version: &str) -> String {
-    flexport_runtime::version_feature(&snake(version))
+    crate::version_feature(&snake(version))
 }
 
 /// Whether `version` is a dated version name, `YYYY-MM`.
@@ -226,7 +226,7 @@ impl Places {
 
     /// `(file, what, how the list is written there)`.
     fn all(&self) -> Vec<(&'static str, &'static str, Render<'_>)> {
-        use flexport_runtime::version_feature as feature;
+        use crate::version_feature as feature;
         let krate = |v: &str| format!("flexport-logistics-{v}");
         vec![
             (
@@ -560,7 +560,7 @@ fn list_changes(
     let versions_rs = edit_lines(&texts[FACADE_VERSIONS], FACADE_VERSIONS, old, new, |v| {
         format!(
             "version!(\"{}\", flexport_logistics_{}, \"{v}\",",
-            flexport_runtime::version_feature(v),
+            crate::version_feature(v),
             snake(v)
         )
     })?;
@@ -737,7 +737,7 @@ pub fn remove_version(root: &Path, version: &str) -> Result<Outcome, VersionErro
         return Err(VersionError::Unknown(version.to_owned(), old.join(", ")));
     }
     let manifest = read_text(root, FACADE_MANIFEST)?;
-    let feature = flexport_runtime::version_feature(version);
+    let feature = crate::version_feature(version);
     if default_features(&manifest).contains(&feature) {
         return Err(VersionError::Default(version.to_owned()));
     }
@@ -818,7 +818,7 @@ fn other_manifests_naming(
     edits: &[Change],
 ) -> Result<Vec<String>, VersionError> {
     let krate = format!("flexport-logistics-{version}");
-    let feature = format!("\"{}\"", flexport_runtime::version_feature(version));
+    let feature = format!("\"{}\"", crate::version_feature(version));
     let mut manifests = vec![
         PathBuf::from("tests/Cargo.toml"),
         PathBuf::from("xtask/Cargo.toml"),

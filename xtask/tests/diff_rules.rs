@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 use xtask::diff::rules::{ALL, Severity};
-use xtask::diff::{Change, Diff, diff_documents, load_document, render};
+use xtask::diff::{ApiChange, Diff, diff_documents, load_document, render};
 
 /// A document of version `version` (paths live below `/logistics/api/{version}/`).
 fn doc(version: &str, paths: Value, schemas: Value) -> Value {
@@ -53,7 +53,7 @@ fn diff(from: &Value, to: &Value) -> Diff {
 }
 
 /// What a page says of a change in Rust, every line joined.
-fn rust_text(change: &Change) -> String {
+fn rust_text(change: &ApiChange) -> String {
     if change.rust.is_empty() {
         return render::NO_RUST_CHANGE.to_owned();
     }
@@ -66,7 +66,7 @@ fn rust_text(change: &Change) -> String {
 }
 
 #[track_caller]
-fn find<'d>(diff: &'d Diff, rule: &str) -> &'d Change {
+fn find<'d>(diff: &'d Diff, rule: &str) -> &'d ApiChange {
     diff.changes
         .iter()
         .find(|c| c.rule == rule)

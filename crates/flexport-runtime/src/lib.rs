@@ -74,16 +74,6 @@ pub const API_VERSIONS: [&str; 6] = [
     "2023-04", "2023-07", "2023-10", "2024-01", "2024-04", "unstable",
 ];
 
-/// The `flexport` facade's cargo feature of an API version: `v2024-04`, or
-/// `unstable` as it is.
-pub fn version_feature(version: &str) -> String {
-    if version.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("v{version}")
-    } else {
-        version.to_owned()
-    }
-}
-
 /// Headers the Flexport Logistics API uses but its documents do not declare.
 pub mod headers {
     /// Request: makes a POST or PATCH safe to retry.

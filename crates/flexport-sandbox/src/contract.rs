@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use flexport_runtime::Operation;
 use serde_json::Value;
 
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 
 /// The largest request body the sandbox reads.
 pub const MAX_BODY: usize = 4 << 20;
@@ -236,7 +236,7 @@ pub async fn per_version(request: Request, next: Next) -> Response {
     let operation = match contract.find(request.method(), &segments) {
         Ok(operation) => operation,
         Err(true) => {
-            return Problem::new(
+            return ErrorAnswer::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 format!(
                     "API version {version} does not allow {} on `{path}`",
@@ -246,7 +246,7 @@ pub async fn per_version(request: Request, next: Next) -> Response {
             .into_response();
         }
         Err(false) => {
-            return Problem::new(
+            return ErrorAnswer::new(
                 StatusCode::NOT_FOUND,
                 format!("API version {version} has no operation at `{path}`"),
             )
@@ -290,21 +290,24 @@ async fn check_body(
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
         return Err(
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "request body over 4 MiB").into_response(),
+            ErrorAnswer::new(StatusCode::PAYLOAD_TOO_LARGE, "request body over 4 MiB")
+                .into_response(),
         );
     };
     // Whatever its `Content-Type` says: the handlers read the body as JSON,
     // so a header must not let a body past the version's schema.
     if bytes.is_empty() {
         if required {
-            return Err(Problem::invalid_field("body", "a JSON body is required").into_response());
+            return Err(
+                ErrorAnswer::invalid_field("body", "a JSON body is required").into_response(),
+            );
         }
     } else {
         let value: Value = serde_json::from_slice(&bytes).map_err(|error| {
-            Problem::invalid_field("body", format!("not JSON: {error}")).into_response()
+            ErrorAnswer::invalid_field("body", format!("not JSON: {error}")).into_response()
         })?;
         if let Err(invalid) = Checker::new(document).check(schema, &value) {
-            return Err(Problem::invalid_field(&invalid.path, invalid.reason).into_response());
+            return Err(ErrorAnswer::invalid_field(&invalid.path, invalid.reason).into_response());
         }
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
@@ -313,7 +316,7 @@ async fn check_body(
 async fn prune_answer(document: &Value, schema: &Value, response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
-        return Problem::new(
+        return ErrorAnswer::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the answer could not be read",
         )

@@ -39,7 +39,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 
 /// Shares (from 0 to 1) of requests that meet each fault; see the module
 /// docs. All zero by default.
@@ -155,14 +155,14 @@ pub(crate) async fn inject(
     }
     match fault {
         None => next.run(request).await,
-        Some(Fault::ErrorBefore) => Problem::new(
+        Some(Fault::ErrorBefore) => ErrorAnswer::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "injected fault: this request was not handled",
         )
         .into_response(),
         Some(Fault::ErrorAfter) => {
             let _handled = next.run(request).await;
-            Problem::new(
+            ErrorAnswer::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "injected fault: this request was handled and its changes kept; its answer was replaced",
             )

@@ -27,7 +27,7 @@ use chrono::Utc;
 use tokio::sync::oneshot;
 
 use crate::Config;
-use crate::state::{Change, Data};
+use crate::state::{Data, StateChange};
 
 /// Why a transaction's changes were not committed.
 #[derive(Debug, Clone)]
@@ -62,7 +62,7 @@ pub fn recover(path: &Path) -> std::io::Result<Data> {
         number += 1;
         let line = &rest[..end];
         rest = &rest[end + 1..];
-        let batch: Vec<Change> = serde_json::from_slice(line).map_err(|error| {
+        let batch: Vec<StateChange> = serde_json::from_slice(line).map_err(|error| {
             Error::new(
                 ErrorKind::InvalidData,
                 format!(
@@ -136,7 +136,7 @@ fn sync_directory(path: &Path) -> std::io::Result<()> {
 struct Queued {
     generation: u64,
     line: Vec<u8>,
-    changes: Vec<Change>,
+    changes: Vec<StateChange>,
     done: oneshot::Sender<Result<(), CommitError>>,
 }
 
@@ -160,7 +160,7 @@ impl Journal {
             write_snapshot(path, &committed.read().unwrap(), config.idempotency_ttl)?;
         sync_directory(path)?;
         let (queue, queued) = mpsc::channel();
-        let writer = Writer {
+        let writer = Appender {
             path: path.to_owned(),
             file,
             length,
@@ -185,7 +185,7 @@ impl Journal {
     pub fn queue(
         &self,
         generation: u64,
-        changes: Vec<Change>,
+        changes: Vec<StateChange>,
     ) -> Result<oneshot::Receiver<Result<(), CommitError>>, CommitError> {
         let mut line = Vec::new();
         if !changes.is_empty() {
@@ -210,7 +210,7 @@ impl Journal {
     }
 }
 
-struct Writer {
+struct Appender {
     path: PathBuf,
     file: File,
     /// Bytes known to be on disk; everything past them is garbage.
@@ -227,7 +227,7 @@ struct Writer {
     generation: Arc<AtomicU64>,
 }
 
-impl Writer {
+impl Appender {
     fn run(mut self, queued: mpsc::Receiver<Queued>) {
         while let Ok(first) = queued.recv() {
             let mut batch = vec![first];

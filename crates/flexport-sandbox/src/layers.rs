@@ -19,9 +19,9 @@ use chrono::Utc;
 use crate::auth::{Access, required_scope};
 use crate::clock::expired_before;
 use crate::contract::MAX_BODY;
+use crate::error_answer::ErrorAnswer;
 use crate::journal::CommitError;
-use crate::problem::Problem;
-use crate::state::{Change, StoredResponse};
+use crate::state::{StateChange, StoredResponse};
 use crate::store::Store;
 use crate::transaction::Tx;
 use crate::webhooks;
@@ -56,17 +56,17 @@ pub async fn authenticate(
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::to_owned);
     let Some(token) = token else {
-        return Problem::new(
+        return ErrorAnswer::new(
             StatusCode::UNAUTHORIZED,
             "missing `Authorization: Bearer <token>` header",
         )
         .into_response();
     };
     let Some(access) = access_of(&store, &token) else {
-        return Problem::new(StatusCode::UNAUTHORIZED, "unknown bearer token").into_response();
+        return ErrorAnswer::new(StatusCode::UNAUTHORIZED, "unknown bearer token").into_response();
     };
     if store.config.locked_tokens.contains(&token) {
-        return Problem::new(
+        return ErrorAnswer::new(
             StatusCode::LOCKED,
             "the account of this token is locked; no API call is allowed until it is unlocked",
         )
@@ -75,7 +75,7 @@ pub async fn authenticate(
     if let Some(scope) = required_scope(request.method(), request.uri().path())
         && !access.allows(&scope)
     {
-        return Problem::new(
+        return ErrorAnswer::new(
             StatusCode::FORBIDDEN,
             format!(
                 "this token lacks the scope `{scope}`, which {} {} needs",
@@ -163,7 +163,7 @@ pub async fn rate_limit(
     ) {
         let burst = store.config.rate_burst.unwrap_or(rate);
         if let Some(wait) = limiter.check(token, rate, burst, Instant::now()) {
-            let mut problem = Problem::new(
+            let mut problem = ErrorAnswer::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 format!("more than {rate} requests per second (bursts of {burst})"),
             );
@@ -192,7 +192,7 @@ pub async fn write_transaction(
     }
     let (mut parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
-        return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "request body over 4 MiB")
+        return ErrorAnswer::new(StatusCode::PAYLOAD_TOO_LARGE, "request body over 4 MiB")
             .into_response();
     };
     let account = parts
@@ -225,7 +225,7 @@ pub async fn write_transaction(
             return not_written(error);
         }
         if stored.request_digest != request_digest {
-            return Problem::unprocessable(
+            return ErrorAnswer::unprocessable(
                 "this idempotency-key was used with a different request; use a new key",
             )
             .into_response();
@@ -259,7 +259,7 @@ pub async fn write_transaction(
             body: String::from_utf8_lossy(&response_body).into_owned(),
             stored_at: now,
         };
-        tx.apply(Change::Response {
+        tx.apply(StateChange::Response {
             key,
             response: stored,
         });
@@ -275,7 +275,7 @@ pub async fn write_transaction(
 /// 503 for a write whose changes could not be committed: nothing of it was
 /// kept, so retrying it (with the same key) is safe.
 pub(crate) fn not_written(error: CommitError) -> Response {
-    let mut problem = Problem::new(
+    let mut problem = ErrorAnswer::new(
         StatusCode::SERVICE_UNAVAILABLE,
         format!("{error}; nothing of this request was kept, so it can be retried"),
     );

@@ -38,10 +38,10 @@ pub mod auth;
 mod clock;
 pub mod contract;
 mod engine;
+mod error_answer;
 pub mod faults;
 mod journal;
 mod layers;
-mod problem;
 mod state;
 mod store;
 mod ticker;
@@ -58,8 +58,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use auth::{PartnerApp, ScopedToken};
+pub use error_answer::ErrorAnswer;
 pub use faults::Faults;
-pub use problem::Problem;
 
 /// The API versions the sandbox serves, as they appear in paths.
 pub use flexport_runtime::API_VERSIONS as VERSIONS;

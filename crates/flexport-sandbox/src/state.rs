@@ -165,7 +165,7 @@ pub struct StoredResponse {
 /// One change of state; the journal is a sequence of these.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
-pub enum Change {
+pub enum StateChange {
     Product(Box<types::ApiProductResponse>),
     Stock {
         sku: String,
@@ -258,80 +258,80 @@ pub struct Data {
 }
 
 impl Data {
-    pub fn apply(&mut self, change: Change) {
+    pub fn apply(&mut self, change: StateChange) {
         match change {
-            Change::Product(product) => {
+            StateChange::Product(product) => {
                 self.products
                     .insert(product.logistics_sku.clone(), *product);
             }
-            Change::Stock { sku, stock } => {
+            StateChange::Stock { sku, stock } => {
                 self.stock.insert(sku, stock);
             }
-            Change::Inbound(inbound) => {
+            StateChange::Inbound(inbound) => {
                 let id = numeric_id(&inbound.shipment.id);
                 self.inbounds.insert(id, *inbound);
             }
-            Change::Order(order) => {
+            StateChange::Order(order) => {
                 let id = numeric_id(&order.order.id);
                 self.orders.insert(id, *order);
             }
-            Change::Bundle(bundle) => {
+            StateChange::Bundle(bundle) => {
                 self.bundles.insert(bundle.bundle_id.clone(), bundle);
             }
-            Change::Webhook(webhook) => {
+            StateChange::Webhook(webhook) => {
                 self.webhooks.insert(webhook.id as u64, webhook);
             }
-            Change::WebhookDeleted { id } => {
+            StateChange::WebhookDeleted { id } => {
                 self.webhooks.remove(&numeric_id(&id));
             }
-            Change::Report { reference, report } => {
+            StateChange::Report { reference, report } => {
                 self.reports.insert(reference, report);
             }
-            Change::Response { key, response } => {
+            StateChange::Response { key, response } => {
                 self.responses.insert(key, response);
             }
-            Change::ResponsesExpired { before } => {
+            StateChange::ResponsesExpired { before } => {
                 self.responses
                     .retain(|_, response| response.stored_at >= before);
             }
             // parcels and returns
-            Change::Parcel(record) => {
+            StateChange::Parcel(record) => {
                 let id = numeric_id(&record.parcel.parcel_id);
                 self.parcels.insert(id, *record);
             }
-            Change::BulkParcelJob(job) => {
+            StateChange::BulkParcelJob(job) => {
                 self.parcel_jobs.insert(job.job.job_id as u64, *job);
             }
-            Change::Return(record) => {
+            StateChange::Return(record) => {
                 self.returns.insert(record.order.id as u64, *record);
             }
-            Change::OAuthCode { digest, code } => {
+            StateChange::OAuthCode { digest, code } => {
                 self.oauth_codes.insert(digest, code);
             }
-            Change::OAuthCodeUsed { digest } => {
+            StateChange::OAuthCodeUsed { digest } => {
                 if let Some(code) = self.oauth_codes.get_mut(&digest) {
                     code.used = true;
                 }
             }
-            Change::OAuthCodesExpired { before } => {
+            StateChange::OAuthCodesExpired { before } => {
                 self.oauth_codes.retain(|_, code| code.expires_at >= before);
             }
-            Change::OAuthToken { digest, token } => {
+            StateChange::OAuthToken { digest, token } => {
                 self.oauth_tokens.insert(digest, token);
             }
-            Change::InboundQuotes(quotes) => {
+            StateChange::InboundQuotes(quotes) => {
                 self.inbound_quotes.insert(quotes.shipment_id, *quotes);
             }
-            Change::Channel(channel) => {
+            StateChange::Channel(channel) => {
                 self.channels.insert(channel.key(), *channel);
             }
-            Change::FreightQuote { id, quote } => {
+            StateChange::FreightQuote { id, quote } => {
                 self.freight_quotes.insert(id, quote);
             }
-            Change::FreightOrder(order) => {
+            StateChange::FreightOrder(order) => {
                 self.freight_orders.insert(order.id, *order);
             }
-            Change::EventLogged(event) => {
+            StateChange::EventLogged(event) => {
                 self.events.push_back(*event);
                 while self.events.len() > MAX_LOGGED_EVENTS {
                     self.events.pop_front();
@@ -342,33 +342,33 @@ impl Data {
 
     /// The changes that rebuild this state from nothing, leaving out
     /// responses stored before `expired_before`.
-    pub fn snapshot(&self, expired_before: DateTime<Utc>) -> Vec<Change> {
+    pub fn snapshot(&self, expired_before: DateTime<Utc>) -> Vec<StateChange> {
         let mut changes = Vec::new();
         changes.extend(
             self.products
                 .values()
-                .map(|product| Change::Product(Box::new(product.clone()))),
+                .map(|product| StateChange::Product(Box::new(product.clone()))),
         );
-        changes.extend(self.stock.iter().map(|(sku, stock)| Change::Stock {
+        changes.extend(self.stock.iter().map(|(sku, stock)| StateChange::Stock {
             sku: sku.clone(),
             stock: *stock,
         }));
         changes.extend(
             self.inbounds
                 .values()
-                .map(|inbound| Change::Inbound(Box::new(inbound.clone()))),
+                .map(|inbound| StateChange::Inbound(Box::new(inbound.clone()))),
         );
         changes.extend(
             self.orders
                 .values()
-                .map(|order| Change::Order(Box::new(order.clone()))),
+                .map(|order| StateChange::Order(Box::new(order.clone()))),
         );
-        changes.extend(self.bundles.values().cloned().map(Change::Bundle));
-        changes.extend(self.webhooks.values().cloned().map(Change::Webhook));
+        changes.extend(self.bundles.values().cloned().map(StateChange::Bundle));
+        changes.extend(self.webhooks.values().cloned().map(StateChange::Webhook));
         changes.extend(
             self.reports
                 .iter()
-                .map(|(reference, report)| Change::Report {
+                .map(|(reference, report)| StateChange::Report {
                     reference: reference.clone(),
                     report: report.clone(),
                 }),
@@ -377,7 +377,7 @@ impl Data {
             self.responses
                 .iter()
                 .filter(|(_, response)| response.stored_at >= expired_before)
-                .map(|(key, response)| Change::Response {
+                .map(|(key, response)| StateChange::Response {
                     key: key.clone(),
                     response: response.clone(),
                 }),
@@ -386,22 +386,22 @@ impl Data {
         changes.extend(
             self.parcels
                 .values()
-                .map(|record| Change::Parcel(Box::new(record.clone()))),
+                .map(|record| StateChange::Parcel(Box::new(record.clone()))),
         );
         changes.extend(
             self.parcel_jobs
                 .values()
-                .map(|job| Change::BulkParcelJob(Box::new(job.clone()))),
+                .map(|job| StateChange::BulkParcelJob(Box::new(job.clone()))),
         );
         changes.extend(
             self.returns
                 .values()
-                .map(|record| Change::Return(Box::new(record.clone()))),
+                .map(|record| StateChange::Return(Box::new(record.clone()))),
         );
         changes.extend(
             self.oauth_codes
                 .iter()
-                .map(|(digest, code)| Change::OAuthCode {
+                .map(|(digest, code)| StateChange::OAuthCode {
                     digest: digest.clone(),
                     code: code.clone(),
                 }),
@@ -409,7 +409,7 @@ impl Data {
         changes.extend(
             self.oauth_tokens
                 .iter()
-                .map(|(digest, token)| Change::OAuthToken {
+                .map(|(digest, token)| StateChange::OAuthToken {
                     digest: digest.clone(),
                     token: token.clone(),
                 }),
@@ -417,17 +417,17 @@ impl Data {
         changes.extend(
             self.inbound_quotes
                 .values()
-                .map(|quotes| Change::InboundQuotes(Box::new(quotes.clone()))),
+                .map(|quotes| StateChange::InboundQuotes(Box::new(quotes.clone()))),
         );
         changes.extend(
             self.channels
                 .values()
-                .map(|channel| Change::Channel(Box::new(channel.clone()))),
+                .map(|channel| StateChange::Channel(Box::new(channel.clone()))),
         );
         changes.extend(
             self.freight_quotes
                 .iter()
-                .map(|(id, quote)| Change::FreightQuote {
+                .map(|(id, quote)| StateChange::FreightQuote {
                     id: *id,
                     quote: quote.clone(),
                 }),
@@ -435,12 +435,12 @@ impl Data {
         changes.extend(
             self.freight_orders
                 .values()
-                .map(|order| Change::FreightOrder(Box::new(order.clone()))),
+                .map(|order| StateChange::FreightOrder(Box::new(order.clone()))),
         );
         changes.extend(
             self.events
                 .iter()
-                .map(|event| Change::EventLogged(Box::new(event.clone()))),
+                .map(|event| StateChange::EventLogged(Box::new(event.clone()))),
         );
         changes
     }

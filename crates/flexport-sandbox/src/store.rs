@@ -21,7 +21,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::Config;
 use crate::journal::{CommitError, Journal};
-use crate::state::{Change, Data, Event};
+use crate::state::{Data, Event, StateChange};
 
 /// The working copy and which journal generation it was built for.
 pub struct Working {
@@ -33,7 +33,7 @@ pub struct Working {
 /// the changes and events it made.
 pub struct Transaction {
     pub(crate) working: OwnedMutexGuard<Working>,
-    pub(crate) changes: Vec<Change>,
+    pub(crate) changes: Vec<StateChange>,
     pub(crate) events: Vec<Event>,
 }
 
@@ -48,7 +48,7 @@ impl Transaction {
     }
 
     /// Applies `change` to the working copy and records it for the journal.
-    pub fn apply(&mut self, change: Change) {
+    pub fn apply(&mut self, change: StateChange) {
         self.working.data.apply(change.clone());
         self.changes.push(change);
     }

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::engine::Writer;
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::store::{Store, Transaction};
 
 #[derive(Clone)]
@@ -20,16 +20,16 @@ impl Tx {
     pub fn run<T>(
         &self,
         store: &Store,
-        operation: impl FnOnce(&mut Writer<'_>) -> Result<T, Problem>,
-    ) -> Result<axum::Json<T>, Problem> {
+        operation: impl FnOnce(&mut Writer<'_>) -> Result<T, ErrorAnswer>,
+    ) -> Result<axum::Json<T>, ErrorAnswer> {
         self.run_raw(store, operation).map(axum::Json)
     }
 
     pub fn run_raw<T>(
         &self,
         store: &Store,
-        operation: impl FnOnce(&mut Writer<'_>) -> Result<T, Problem>,
-    ) -> Result<T, Problem> {
+        operation: impl FnOnce(&mut Writer<'_>) -> Result<T, ErrorAnswer>,
+    ) -> Result<T, ErrorAnswer> {
         let mut slot = self.0.lock().unwrap();
         let tx = slot
             .as_mut()

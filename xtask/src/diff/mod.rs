@@ -28,7 +28,7 @@ use schemas::{Context, api_type, compare, directions};
 
 /// One difference between the two documents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Change {
+pub struct ApiChange {
     /// The rule's id, such as `response-enum-value-added`.
     pub rule: &'static str,
     pub severity: Severity,
@@ -45,7 +45,7 @@ pub struct Change {
     pub rust: Vec<RustChange>,
 }
 
-impl Change {
+impl ApiChange {
     /// Some code that compiled against the older crate no longer compiles.
     pub fn breaks_rust(&self) -> bool {
         self.rust.iter().any(|change| change.breaks_rust)
@@ -57,10 +57,10 @@ impl Change {
 pub struct Diff {
     pub from: String,
     pub to: String,
-    pub changes: Vec<Change>,
+    pub changes: Vec<ApiChange>,
     /// Changes to the generated crate that no document change explains
     /// (types progenitor names after an operation, a type an alias pass
-    /// removed, ...). With [`Change::rust`], every difference between the
+    /// removed, ...). With [`ApiChange::rust`], every difference between the
     /// two crates' public surfaces is listed at least once.
     pub other_rust: Vec<RustChange>,
 }
@@ -205,7 +205,7 @@ fn last_property(location: &str) -> &str {
 /// with it and which are not themselves a named schema); an operation's is
 /// the types its body setter and `send()` mention, and theirs.
 fn attribute(
-    changes: &mut [Change],
+    changes: &mut [ApiChange],
     rust: Vec<RustChange>,
     apis: [&RustApi; 2],
     schema_names: &BTreeSet<String>,
@@ -366,8 +366,8 @@ fn attribute(
         .collect()
 }
 
-fn change(rule: &'static Rule, subject: &str, location: &str, detail: String) -> Change {
-    Change {
+fn change(rule: &'static Rule, subject: &str, location: &str, detail: String) -> ApiChange {
+    ApiChange {
         rule: rule.id,
         severity: rule.severity,
         subject: subject.to_owned(),
@@ -416,7 +416,7 @@ fn diff_operations(
     from: &Value,
     to: &Value,
     renames: &HashMap<String, String>,
-    changes: &mut Vec<Change>,
+    changes: &mut Vec<ApiChange>,
 ) {
     let (old, new) = (operations_by_key(from), operations_by_key(to));
     // An operation whose method and path are gone but whose operationId
@@ -479,7 +479,7 @@ fn diff_operation(
     old: &Value,
     new: &Value,
     renames: &HashMap<String, String>,
-    changes: &mut Vec<Change>,
+    changes: &mut Vec<ApiChange>,
 ) {
     if operation_id(old) != operation_id(new) {
         changes.push(change(
@@ -588,7 +588,7 @@ fn json_schema(content: &Value) -> Option<&Value> {
         .and_then(|(_, m)| m.get("schema"))
 }
 
-fn diff_parameters(subject: &str, old: &Value, new: &Value, changes: &mut Vec<Change>) {
+fn diff_parameters(subject: &str, old: &Value, new: &Value, changes: &mut Vec<ApiChange>) {
     let parameters = |op: &Value| -> BTreeMap<(String, String), Value> {
         op.get("parameters")
             .and_then(Value::as_array)
@@ -708,7 +708,7 @@ fn diff_schemas(
     from: &Value,
     to: &Value,
     renames: &HashMap<String, String>,
-    changes: &mut Vec<Change>,
+    changes: &mut Vec<ApiChange>,
 ) {
     let (old, new) = (named_schemas(from), named_schemas(to));
     let renamed_to: BTreeSet<&String> = renames.values().collect();
@@ -728,7 +728,7 @@ fn diff_schemas(
     for name in old.keys().filter(|name| !new.contains_key(*name)) {
         let subject = format!("schema {name}");
         match renames.get(name) {
-            Some(new_name) => changes.push(Change {
+            Some(new_name) => changes.push(ApiChange {
                 value: Some(new_name.clone()),
                 ..change(
                     rules::SCHEMA_RENAMED,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::Change;
+use super::ApiChange;
 use super::rules::{self, Direction, Rule};
 use flexport_codegen::refs;
 
@@ -33,8 +33,8 @@ impl Context<'_> {
         }
     }
 
-    fn change(&self, rule: &'static Rule, detail: String) -> Change {
-        Change {
+    fn change(&self, rule: &'static Rule, detail: String) -> ApiChange {
+        ApiChange {
             rule: rule.id,
             severity: rule.severity,
             subject: self.subject.clone(),
@@ -45,8 +45,8 @@ impl Context<'_> {
         }
     }
 
-    fn value_change(&self, rule: &'static Rule, detail: String, value: &str) -> Change {
-        Change {
+    fn value_change(&self, rule: &'static Rule, detail: String, value: &str) -> ApiChange {
+        ApiChange {
             value: Some(value.to_owned()),
             ..self.change(rule, detail)
         }
@@ -130,7 +130,7 @@ fn enum_values(schema: &Value) -> Option<Vec<String>> {
 }
 
 /// Compares `from` with `to` and pushes every change found.
-pub fn compare(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Vec<Change>) {
+pub fn compare(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Vec<ApiChange>) {
     let (from_ref, to_ref) = (ref_name(from), ref_name(to));
     if from_ref.is_some() || to_ref.is_some() {
         let renamed_from = from_ref
@@ -206,7 +206,7 @@ pub fn compare(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Ve
     }
 }
 
-fn compare_enums(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Vec<Change>) {
+fn compare_enums(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Vec<ApiChange>) {
     let (Some(old), Some(new)) = (enum_values(from), enum_values(to)) else {
         return;
     };
@@ -234,7 +234,12 @@ fn properties(schema: &Value) -> BTreeMap<String, Value> {
         .unwrap_or_default()
 }
 
-fn compare_properties(from: &Value, to: &Value, context: &Context<'_>, changes: &mut Vec<Change>) {
+fn compare_properties(
+    from: &Value,
+    to: &Value,
+    context: &Context<'_>,
+    changes: &mut Vec<ApiChange>,
+) {
     let (old, new) = (properties(from), properties(to));
     let (old_required, new_required) = (required_set(from), required_set(to));
 

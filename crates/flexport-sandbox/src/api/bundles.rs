@@ -6,7 +6,7 @@ use flexport_logistics_2024_04::types;
 
 use super::{JsonBody, Reply, Tx};
 use crate::engine;
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::store::Store;
 
 pub async fn create(
@@ -27,7 +27,7 @@ pub async fn get(
         .get(&bundle_id)
         .cloned()
         .map(axum::Json)
-        .ok_or_else(|| Problem::not_found("bundle", &bundle_id))
+        .ok_or_else(|| ErrorAnswer::not_found("bundle", &bundle_id))
 }
 
 /// Whole bundles the available units of their products make up.
@@ -39,7 +39,7 @@ pub async fn inventory(
     let bundle = data
         .bundles
         .get(&bundle_id)
-        .ok_or_else(|| Problem::not_found("bundle", &bundle_id))?;
+        .ok_or_else(|| ErrorAnswer::not_found("bundle", &bundle_id))?;
     let available_units = bundle
         .bundle_contents
         .iter()

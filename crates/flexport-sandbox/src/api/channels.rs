@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use super::{JsonBody, Reply, Tx};
 use crate::engine;
 use crate::engine::channels::ChannelInput;
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::store::Store;
 
 pub async fn create(
@@ -22,7 +22,7 @@ pub async fn sync(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     Path((channel_type, store_name)): Path<(String, String)>,
-) -> Result<StatusCode, Problem> {
+) -> Result<StatusCode, ErrorAnswer> {
     tx.run_raw(&store, |w| {
         engine::channels::sync(w, &channel_type, &store_name)
     })?;

@@ -10,7 +10,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::state::numeric_id;
 use crate::store::Store;
 
@@ -24,11 +24,11 @@ pub fn public_routes() -> Router<Arc<Store>> {
 
 /// Takes an upload to a `CreateUploadTarget` URL: reads the body to its end
 /// and keeps nothing of it. 204, or 400 when the body breaks off.
-async fn upload(body: axum::body::Body) -> Result<axum::http::StatusCode, Problem> {
+async fn upload(body: axum::body::Body) -> Result<axum::http::StatusCode, ErrorAnswer> {
     use futures::StreamExt;
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
-        chunk.map_err(|error| Problem::invalid_field("body", error))?;
+        chunk.map_err(|error| ErrorAnswer::invalid_field("body", error))?;
     }
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
@@ -39,8 +39,8 @@ async fn upload(body: axum::body::Body) -> Result<axum::http::StatusCode, Proble
 pub async fn document(
     State(store): State<Arc<Store>>,
     Path(file): Path<String>,
-) -> Result<impl IntoResponse, Problem> {
-    let not_found = || Problem::not_found("document", &file);
+) -> Result<impl IntoResponse, ErrorAnswer> {
+    let not_found = || ErrorAnswer::not_found("document", &file);
     let name = file.strip_suffix(".pdf").ok_or_else(not_found)?;
     let data = store.read();
     let title = if let Some(id) = name.strip_prefix("inbound-") {

@@ -10,7 +10,7 @@ use flexport_runtime::webhooks::event_key;
 
 use super::QueryPairs;
 use crate::engine::events::item;
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::store::Store;
 
 /// The most events one page lists.
@@ -25,11 +25,11 @@ const MAX_LIMIT: usize = 250;
 pub async fn list(
     State(store): State<Arc<Store>>,
     OriginalUri(uri): OriginalUri,
-) -> Result<Response, Problem> {
+) -> Result<Response, ErrorAnswer> {
     let query = QueryPairs::from_uri(&uri);
     let limit = query.count("limit")?.unwrap_or(50);
     if limit == 0 || limit > MAX_LIMIT {
-        return Err(Problem::invalid_field(
+        return Err(ErrorAnswer::invalid_field(
             "limit",
             format!("must be from 1 to {MAX_LIMIT}"),
         ));
@@ -37,7 +37,7 @@ pub async fn list(
     let first = |name: &'static str| query.all(name).next().filter(|value| !value.is_empty());
     let after_seq = match first("page_info") {
         Some(text) => text.parse::<u64>().map_err(|_| {
-            Problem::invalid_field("page_info", "is not a page_info this sandbox handed out")
+            ErrorAnswer::invalid_field("page_info", "is not a page_info this sandbox handed out")
         })?,
         None => 0,
     };
@@ -46,7 +46,7 @@ pub async fn list(
             DateTime::parse_from_rfc3339(text)
                 .map(|time| time.with_timezone(&Utc))
                 .map_err(|_| {
-                    Problem::invalid_field("after", format!("`{text}` is not a date-time"))
+                    ErrorAnswer::invalid_field("after", format!("`{text}` is not a date-time"))
                 })
         })
         .transpose()?;

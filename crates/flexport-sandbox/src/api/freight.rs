@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{JsonBody, QueryPairs, Reply, Tx};
 use crate::engine::freight::{self, Mode};
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::store::Store;
 
 pub(super) async fn ports() -> Reply<Value> {
@@ -17,7 +17,7 @@ pub(super) async fn ports() -> Reply<Value> {
 }
 
 /// `limit`, `cursor` and `direction` of the cursor-paged lists.
-fn paging(uri: &Uri) -> Result<(Option<usize>, Option<f64>, bool), Problem> {
+fn paging(uri: &Uri) -> Result<(Option<usize>, Option<f64>, bool), ErrorAnswer> {
     let query = QueryPairs::from_uri(uri);
     let limit = query.count("limit")?;
     let cursor = query
@@ -28,7 +28,7 @@ fn paging(uri: &Uri) -> Result<(Option<usize>, Option<f64>, bool), Problem> {
                 .ok()
                 .filter(|cursor| cursor.is_finite())
                 .ok_or_else(|| {
-                    Problem::invalid_field("cursor", format!("`{text}` is not a number"))
+                    ErrorAnswer::invalid_field("cursor", format!("`{text}` is not a number"))
                 })
         })
         .transpose()?;
@@ -36,7 +36,7 @@ fn paging(uri: &Uri) -> Result<(Option<usize>, Option<f64>, bool), Problem> {
         None | Some("forward") => false,
         Some("backward") => true,
         Some(other) => {
-            return Err(Problem::invalid_field(
+            return Err(ErrorAnswer::invalid_field(
                 "direction",
                 format!("`{other}` is not `forward` or `backward`"),
             ));
@@ -133,7 +133,7 @@ pub(super) async fn cancel(
     Extension(tx): Extension<Tx>,
     Path(order_id): Path<String>,
     JsonBody(input): JsonBody<freight::CancelRequest>,
-) -> Result<StatusCode, Problem> {
+) -> Result<StatusCode, ErrorAnswer> {
     tx.run_raw(&store, |w| freight::cancel(w, &order_id, input))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use flexport_logistics_2024_04::types;
 
 use super::{JsonBody, QueryPairs, Reply, Tx};
 use crate::engine;
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::state::numeric_id;
 use crate::store::Store;
 
@@ -27,12 +27,12 @@ pub async fn list(
     let mut ids = Vec::new();
     for text in query.all("shipmentIds") {
         let id: u64 = text.parse().map_err(|_| {
-            Problem::invalid_field("shipmentIds", format!("`{text}` is not a shipment id"))
+            ErrorAnswer::invalid_field("shipmentIds", format!("`{text}` is not a shipment id"))
         })?;
         ids.push(id);
     }
     if ids.is_empty() {
-        return Err(Problem::invalid_field(
+        return Err(ErrorAnswer::invalid_field(
             "shipmentIds",
             "at least one shipment id is required",
         ));
@@ -55,19 +55,19 @@ pub async fn get(
         .inbounds
         .get(&numeric_id(&shipment_id))
         .map(|inbound| axum::Json(inbound.shipment.clone()))
-        .ok_or_else(|| Problem::not_found("inbound shipment", &shipment_id))
+        .ok_or_else(|| ErrorAnswer::not_found("inbound shipment", &shipment_id))
 }
 
 // Quotes, purchases, transfer documents and updates.
 
 /// The optional `shippingOption` query parameter; 400 for an undeclared value.
-fn shipping_option(uri: &Uri) -> Result<Option<types::InboundShippingOption>, Problem> {
+fn shipping_option(uri: &Uri) -> Result<Option<types::InboundShippingOption>, ErrorAnswer> {
     QueryPairs::from_uri(uri)
         .all("shippingOption")
         .next()
         .map(|text| {
             text.parse().map_err(|_| {
-                Problem::invalid_field(
+                ErrorAnswer::invalid_field(
                     "shippingOption",
                     format!("`{text}` is not a shipping option"),
                 )

@@ -35,13 +35,13 @@ use flexport_runtime::Operation;
 use serde::de::DeserializeOwned;
 
 use crate::contract::{DOCUMENTS, prefix};
+use crate::error_answer::ErrorAnswer;
 use crate::faults::FaultDice;
 use crate::layers::{self, RateLimiter};
-use crate::problem::Problem;
 use crate::store::Store;
 pub use crate::transaction::Tx;
 
-pub type Reply<T> = Result<axum::Json<T>, Problem>;
+pub type Reply<T> = Result<axum::Json<T>, ErrorAnswer>;
 
 /// The handler that plays the operation documented as `operation_id`,
 /// for requests of `filter`; `None` for one the sandbox does not play.
@@ -176,7 +176,7 @@ fn routes(paths: &BTreeMap<String, BTreeMap<Method, &'static Operation>>) -> Rou
                 let parameter = parameter.clone();
                 route = route.merge(on(filter, move |uri: Uri| async move {
                     let id = uri.path().rsplit('/').next().unwrap_or_default().to_owned();
-                    Problem::not_found(&parameter, &id)
+                    ErrorAnswer::not_found(&parameter, &id)
                 }));
             }
         }
@@ -209,8 +209,8 @@ fn shadowed_parameter(parameters: &str, literal: &str) -> Option<String> {
 }
 
 /// 501 for an operation of a document that no handler plays yet.
-fn unplayed(operation_id: &str) -> Problem {
-    Problem::new(
+fn unplayed(operation_id: &str) -> ErrorAnswer {
+    ErrorAnswer::new(
         StatusCode::NOT_IMPLEMENTED,
         format!("the sandbox does not play `{operation_id}` yet"),
     )
@@ -264,15 +264,15 @@ pub fn router(store: Arc<Store>) -> Router {
         .with_state(store)
 }
 
-async fn not_found(uri: Uri) -> Problem {
-    Problem::new(
+async fn not_found(uri: Uri) -> ErrorAnswer {
+    ErrorAnswer::new(
         StatusCode::NOT_FOUND,
         format!("the sandbox has no operation at `{}`", uri.path()),
     )
 }
 
-async fn method_not_allowed(uri: Uri) -> Problem {
-    Problem::new(
+async fn method_not_allowed(uri: Uri) -> ErrorAnswer {
+    ErrorAnswer::new(
         StatusCode::METHOD_NOT_ALLOWED,
         format!("the sandbox does not allow this method on `{}`", uri.path()),
     )
@@ -290,7 +290,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             .await
             .map_err(IntoResponse::into_response)?;
         if bytes.is_empty() {
-            return Err(Problem::invalid_field("body", "a JSON body is required").into_response());
+            return Err(
+                ErrorAnswer::invalid_field("body", "a JSON body is required").into_response(),
+            );
         }
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(deserializer)
@@ -298,7 +300,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
             .map_err(|error| {
                 let path = error.path().to_string();
                 let field = if path == "." { "body".to_owned() } else { path };
-                Problem::invalid_field(&field, error.into_inner()).into_response()
+                ErrorAnswer::invalid_field(&field, error.into_inner()).into_response()
             })
     }
 }
@@ -323,13 +325,13 @@ impl QueryPairs {
 
     /// A whole, non-negative number (the documents type `limit` and `offset`
     /// as numbers, so `5.0` is accepted).
-    pub fn count(&self, name: &str) -> Result<Option<usize>, Problem> {
+    pub fn count(&self, name: &str) -> Result<Option<usize>, ErrorAnswer> {
         let Some(text) = self.all(name).next() else {
             return Ok(None);
         };
         match text.parse::<f64>() {
             Ok(n) if n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64 => Ok(Some(n as usize)),
-            _ => Err(Problem::invalid_field(
+            _ => Err(ErrorAnswer::invalid_field(
                 name,
                 format!("`{text}` is not a whole number ≥ 0"),
             )),
@@ -337,7 +339,7 @@ impl QueryPairs {
     }
 
     /// One page of `items` by the `offset` and `limit` parameters.
-    pub fn page<T: Clone>(&self, items: impl Iterator<Item = T>) -> Result<Vec<T>, Problem> {
+    pub fn page<T: Clone>(&self, items: impl Iterator<Item = T>) -> Result<Vec<T>, ErrorAnswer> {
         let offset = self.count("offset")?.unwrap_or(0);
         let limit = self.count("limit")?.unwrap_or(100);
         Ok(items.skip(offset).take(limit).collect())

@@ -17,8 +17,8 @@ use super::QueryPairs;
 use crate::auth::SANDBOX_CALLBACK;
 use crate::engine::Writer;
 use crate::engine::oauth::{self, AuthorizeRequest, ExchangeRequest};
+use crate::error_answer::ErrorAnswer;
 use crate::layers::not_written;
-use crate::problem::Problem;
 use crate::store::Store;
 
 /// The sandbox's own landing page for redirects (the API's OAuth
@@ -54,9 +54,8 @@ pub(super) async fn authorize(State(store): State<Arc<Store>>, uri: Uri) -> Resp
     match result {
         Ok(redirect) => match HeaderValue::from_str(redirect.as_str()) {
             Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
-            Err(_) => {
-                Problem::invalid_field("redirect_uri", "cannot be sent as a header").into_response()
-            }
+            Err(_) => ErrorAnswer::invalid_field("redirect_uri", "cannot be sent as a header")
+                .into_response(),
         },
         Err(problem) => problem.into_response(),
     }
@@ -78,7 +77,7 @@ pub(super) async fn token(
             _ => continue,
         };
         if slot.replace(value.into_owned()).is_some() {
-            return Problem::invalid_field(&name, "is given more than once").into_response();
+            return ErrorAnswer::invalid_field(&name, "is given more than once").into_response();
         }
     }
     let credentials = basic_credentials(&headers);

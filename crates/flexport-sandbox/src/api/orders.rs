@@ -6,7 +6,7 @@ use flexport_logistics_2024_04::types;
 
 use super::{JsonBody, Reply, Tx};
 use crate::engine::{self, orders::find};
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::store::Store;
 
 pub async fn create(
@@ -34,7 +34,7 @@ pub async fn get_by_external_id(
         .values()
         .find(|order| order.order.external_order_id.as_deref() == Some(&external_order_id))
         .map(|order| axum::Json(order.order.clone()))
-        .ok_or_else(|| Problem::not_found("order with external id", &external_order_id))
+        .ok_or_else(|| ErrorAnswer::not_found("order with external id", &external_order_id))
 }
 
 pub async fn cancel(

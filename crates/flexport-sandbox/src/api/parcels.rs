@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{JsonBody, Reply, Tx};
 use crate::engine::{self, parcels};
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::state::ParcelStage;
 use crate::store::Store;
 
@@ -58,7 +58,7 @@ async fn tracking_page(State(store): State<Arc<Store>>, Path(code): Path<String>
         let label = &record.order.shipping_label;
         format!("{} {}: {}\n", label.carrier, code, label.tracking_status)
     } else {
-        return Problem::new(
+        return ErrorAnswer::new(
             StatusCode::NOT_FOUND,
             "no parcel or return with this tracking code",
         )
@@ -106,16 +106,16 @@ async fn label(State(store): State<Arc<Store>>, Path(file): Path<String>) -> Res
             .collect();
         return zpl(text);
     }
-    Problem::not_found("label", &file).into_response()
+    ErrorAnswer::not_found("label", &file).into_response()
 }
 
 /// The typed request in `value`; a value that does not fit gets a 400
 /// naming the offending field, as [`JsonBody`] does.
-fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Problem> {
+fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ErrorAnswer> {
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let field = if path == "." { "body".to_owned() } else { path };
-        Problem::invalid_field(&field, error.into_inner())
+        ErrorAnswer::invalid_field(&field, error.into_inner())
     })
 }
 
@@ -140,7 +140,7 @@ pub(super) async fn cancel(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     JsonBody(input): JsonBody<types::CancelParcelRequest>,
-) -> Result<StatusCode, Problem> {
+) -> Result<StatusCode, ErrorAnswer> {
     tx.run_raw(&store, |w| engine::parcels::cancel(w, &input.parcel_id))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use flexport_logistics_2024_04::types;
 
 use super::{JsonBody, QueryPairs, Reply, Tx};
 use crate::engine;
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::state::Data;
 use crate::store::Store;
 
@@ -39,7 +39,7 @@ pub async fn get(
         .get(&logistics_sku)
         .cloned()
         .map(axum::Json)
-        .ok_or_else(|| Problem::not_found("product", &logistics_sku))
+        .ok_or_else(|| ErrorAnswer::not_found("product", &logistics_sku))
 }
 
 pub async fn inventory(
@@ -48,7 +48,7 @@ pub async fn inventory(
 ) -> Reply<types::ApiInventoryResponse> {
     let data = store.read();
     if !data.products.contains_key(&logistics_sku) {
-        return Err(Problem::not_found("product", &logistics_sku));
+        return Err(ErrorAnswer::not_found("product", &logistics_sku));
     }
     Ok(axum::Json(inventory_of(&data, &logistics_sku)))
 }

@@ -9,7 +9,7 @@ use flexport_logistics_2024_04::types::{self, ReportStatus};
 
 use super::{JsonBody, Reply, Tx};
 use crate::engine;
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::store::Store;
 
 pub async fn generate(
@@ -29,7 +29,7 @@ pub async fn status(
         .reports
         .get(&reference)
         .map(|report| axum::Json(report.report.clone()))
-        .ok_or_else(|| Problem::not_found("report", &reference))
+        .ok_or_else(|| ErrorAnswer::not_found("report", &reference))
 }
 
 /// A finished report as CSV, generated from the current state: orders,
@@ -38,14 +38,14 @@ pub async fn status(
 pub async fn download(
     State(store): State<Arc<Store>>,
     Path(file): Path<String>,
-) -> Result<impl IntoResponse, Problem> {
+) -> Result<impl IntoResponse, ErrorAnswer> {
     let reference = file.strip_suffix(".csv").unwrap_or(&file);
     let data = store.read();
     let report = data
         .reports
         .get(reference)
         .filter(|report| report.report.status == ReportStatus::Success)
-        .ok_or_else(|| Problem::not_found("finished report", reference))?;
+        .ok_or_else(|| ErrorAnswer::not_found("finished report", reference))?;
     let mut csv = String::new();
     let report_type = report.report_type.to_string();
     match report_type.split('-').next().unwrap_or("") {

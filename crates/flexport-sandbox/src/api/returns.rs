@@ -10,7 +10,7 @@ use flexport_logistics_2024_04::types;
 
 use super::{JsonBody, QueryPairs, Reply, Tx};
 use crate::engine::returns::{self, Filter};
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::store::Store;
 
 /// Returns per page when `limit` is not given, and the most `limit` takes.
@@ -36,7 +36,7 @@ pub(super) async fn cancel(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     Path(return_id): Path<String>,
-) -> Result<StatusCode, Problem> {
+) -> Result<StatusCode, ErrorAnswer> {
     tx.run_raw(&store, |w| returns::cancel(w, &return_id))?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -44,7 +44,10 @@ pub(super) async fn cancel(
 /// One page of returns; when more follow, a `Link` header names the next
 /// page (`<?limit=…&page_info=CURSOR>; rel="next"`: the request's path with
 /// its other parameters kept).
-pub(super) async fn list(State(store): State<Arc<Store>>, uri: Uri) -> Result<Response, Problem> {
+pub(super) async fn list(
+    State(store): State<Arc<Store>>,
+    uri: Uri,
+) -> Result<Response, ErrorAnswer> {
     let query = QueryPairs::from_uri(&uri);
     let one = |name: &str| query.all(name).next().map(str::to_owned);
     let limit = match one("limit") {
@@ -54,7 +57,7 @@ pub(super) async fn list(State(store): State<Arc<Store>>, uri: Uri) -> Result<Re
             .ok()
             .filter(|limit| (1..=MAX_LIMIT).contains(limit))
             .ok_or_else(|| {
-                Problem::invalid_field(
+                ErrorAnswer::invalid_field(
                     "limit",
                     format!("`{text}` is not a whole number from 1 to {MAX_LIMIT}"),
                 )

@@ -6,7 +6,7 @@ use flexport_logistics_2024_04::types;
 
 use super::{JsonBody, QueryPairs, Reply};
 use crate::engine;
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::store::Store;
 
 /// `GetWarehouseDetails`: a POST that changes nothing.
@@ -17,7 +17,7 @@ pub async fn details(
 ) -> Reply<Vec<types::WarehouseDetailsResponse>> {
     let pool = match QueryPairs::from_uri(&uri).all("poolName").next() {
         Some(text) => text.parse().map_err(|_| {
-            Problem::invalid_field("poolName", format!("`{text}` is not an inventory pool"))
+            ErrorAnswer::invalid_field("poolName", format!("`{text}` is not an inventory pool"))
         })?,
         None => types::InventoryPool::Default,
     };

@@ -7,7 +7,7 @@ use flexport_logistics_2024_04::types;
 
 use super::{JsonBody, Reply, Tx};
 use crate::engine;
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::state::numeric_id;
 use crate::store::Store;
 
@@ -35,14 +35,14 @@ pub async fn get(
         .get(&numeric_id(&webhook_id))
         .cloned()
         .map(axum::Json)
-        .ok_or_else(|| Problem::not_found("webhook", &webhook_id))
+        .ok_or_else(|| ErrorAnswer::not_found("webhook", &webhook_id))
 }
 
 pub async fn delete(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     Path(webhook_id): Path<String>,
-) -> Result<StatusCode, Problem> {
+) -> Result<StatusCode, ErrorAnswer> {
     tx.run_raw(&store, |w| engine::webhooks::delete(w, webhook_id))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Writer, later, required};
-use crate::problem::Problem;
-use crate::state::{Change, Channel, channel_key};
+use crate::error_answer::ErrorAnswer;
+use crate::state::{Channel, StateChange, channel_key};
 
 /// `CreateChannelInput`. `channelType` is an open string: a type the
 /// sandbox has not heard of is accepted as it is.
@@ -22,7 +22,7 @@ pub struct ChannelInput {
 /// Creates the channel of `channelType` and `storeName`, or updates its
 /// location when it exists (keeping its id and sync). The access token is
 /// checked for presence and not kept.
-pub fn create(w: &mut Writer<'_>, input: ChannelInput) -> Result<serde_json::Value, Problem> {
+pub fn create(w: &mut Writer<'_>, input: ChannelInput) -> Result<serde_json::Value, ErrorAnswer> {
     required("channelType", &input.channel_type)?;
     required("accessToken", &input.access_token)?;
     required("storeName", &input.store_name)?;
@@ -44,7 +44,7 @@ pub fn create(w: &mut Writer<'_>, input: ChannelInput) -> Result<serde_json::Val
         },
     };
     let output = output(w, &channel);
-    w.apply(Change::Channel(Box::new(channel)));
+    w.apply(StateChange::Channel(Box::new(channel)));
     Ok(output)
 }
 
@@ -64,10 +64,10 @@ fn output(w: &Writer<'_>, channel: &Channel) -> serde_json::Value {
 
 /// Starts a product sync, which completes [`crate::Config::quote_after`]
 /// later: 404 for an unknown channel, 409 while a sync is pending.
-pub fn sync(w: &mut Writer<'_>, channel_type: &str, store_name: &str) -> Result<(), Problem> {
+pub fn sync(w: &mut Writer<'_>, channel_type: &str, store_name: &str) -> Result<(), ErrorAnswer> {
     let mut channel = find(w, channel_type, store_name)?.clone();
     if channel.sync_status.as_deref() == Some("PENDING") {
-        return Err(Problem::conflict(format!(
+        return Err(ErrorAnswer::conflict(format!(
             "a product sync of channel {} is already pending",
             channel.channel_id
         )));
@@ -76,7 +76,7 @@ pub fn sync(w: &mut Writer<'_>, channel_type: &str, store_name: &str) -> Result<
     channel.sync_status = Some("PENDING".to_owned());
     channel.sync_updated_at = Some(now);
     channel.sync_complete_at = Some(later(now, w.config().quote_after));
-    w.apply(Change::Channel(Box::new(channel)));
+    w.apply(StateChange::Channel(Box::new(channel)));
     Ok(())
 }
 
@@ -84,12 +84,12 @@ fn find<'a>(
     w: &'a Writer<'_>,
     channel_type: &str,
     store_name: &str,
-) -> Result<&'a Channel, Problem> {
+) -> Result<&'a Channel, ErrorAnswer> {
     w.data()
         .channels
         .get(&channel_key(channel_type, store_name))
         .ok_or_else(|| {
-            Problem::new(
+            ErrorAnswer::new(
                 axum::http::StatusCode::NOT_FOUND,
                 format!("no {channel_type} channel for store `{store_name}`"),
             )
@@ -101,9 +101,9 @@ pub fn sync_status(
     data: &crate::state::Data,
     channel_type: &str,
     store_name: &str,
-) -> Result<serde_json::Value, Problem> {
+) -> Result<serde_json::Value, ErrorAnswer> {
     let not_found = |what: &str| {
-        Problem::new(
+        ErrorAnswer::new(
             axum::http::StatusCode::NOT_FOUND,
             format!("{what} {channel_type} channel for store `{store_name}`"),
         )
@@ -135,6 +135,6 @@ pub fn syncs_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
         channel.sync_status = Some("COMPLETE".to_owned());
         channel.sync_updated_at = Some(now);
         channel.sync_complete_at = None;
-        w.apply(Change::Channel(Box::new(channel)));
+        w.apply(StateChange::Channel(Box::new(channel)));
     }
 }

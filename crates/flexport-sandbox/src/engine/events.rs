@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Writer;
-use crate::state::{Change, LoggedEvent};
+use crate::state::{LoggedEvent, StateChange};
 
 /// Logs an event [`Writer::emit`] is sending, in the same transaction, so it
 /// is listed exactly when its change is committed.
@@ -14,7 +14,7 @@ pub fn log(w: &mut Writer<'_>, event_type: &str, payload: &serde_json::Value) {
         .as_str()
         .and_then(|time| DateTime::parse_from_rfc3339(time).ok())
         .map_or_else(Utc::now, |time| time.with_timezone(&Utc));
-    w.apply(Change::EventLogged(Box::new(LoggedEvent {
+    w.apply(StateChange::EventLogged(Box::new(LoggedEvent {
         seq,
         id: id.to_owned(),
         event_type: event_type.to_owned(),

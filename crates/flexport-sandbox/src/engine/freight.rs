@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Writer, later, required};
-use crate::problem::Problem;
-use crate::state::{Change, Data, FreightOrder};
+use crate::error_answer::ErrorAnswer;
+use crate::state::{Data, FreightOrder, StateChange};
 
 // The request bodies, shaped by the `unstable` document. Closed enums are
 // Rust enums (an undeclared value is a 400); open strings stay `String`.
@@ -319,26 +319,26 @@ fn port(id: &str) -> Option<Value> {
         .cloned()
 }
 
-fn check_location(field: &str, location: &QuoteLocation) -> Result<(), Problem> {
+fn check_location(field: &str, location: &QuoteLocation) -> Result<(), ErrorAnswer> {
     required(&format!("{field}.zip"), &location.zip)
 }
 
-fn count(field: &str, value: f64) -> Result<f64, Problem> {
+fn count(field: &str, value: f64) -> Result<f64, ErrorAnswer> {
     if value >= 1.0 && value.fract() == 0.0 && value <= MAX_PALLETS {
         Ok(value)
     } else {
-        Err(Problem::invalid_field(
+        Err(ErrorAnswer::invalid_field(
             field,
             format!("{value} is not a whole number from 1 to {MAX_PALLETS}"),
         ))
     }
 }
 
-fn positive(field: &str, value: f64) -> Result<(), Problem> {
+fn positive(field: &str, value: f64) -> Result<(), ErrorAnswer> {
     if value > 0.0 && value.is_finite() {
         Ok(())
     } else {
-        Err(Problem::invalid_field(
+        Err(ErrorAnswer::invalid_field(
             field,
             format!("{value} is not above 0"),
         ))
@@ -378,7 +378,7 @@ fn new_quote(
         "expiresAt": (now + chrono::Duration::days(QUOTE_VALID_DAYS)).to_rfc3339(),
     });
     quote[item.0] = item.1;
-    w.apply(Change::FreightQuote {
+    w.apply(StateChange::FreightQuote {
         id,
         quote: quote.clone(),
     });
@@ -389,7 +389,7 @@ fn new_quote(
 pub fn quote_containers(
     w: &mut Writer<'_>,
     input: ContainersQuoteRequest,
-) -> Result<Value, Problem> {
+) -> Result<Value, ErrorAnswer> {
     check_location("pickupDetails", &input.pickup_details)?;
     check_location("deliveryDetails", &input.delivery_details)?;
     if let Some(packages) = input.package_count {
@@ -420,7 +420,7 @@ pub fn quote_pallets_or_truck(
     w: &mut Writer<'_>,
     mode: Mode,
     input: QuoteRequest,
-) -> Result<Value, Problem> {
+) -> Result<Value, ErrorAnswer> {
     check_location("pickupDetails", &input.pickup_details)?;
     check_location("deliveryDetails", &input.delivery_details)?;
     let pallets = count("palletCount", input.pallet_count)?;
@@ -464,11 +464,11 @@ pub fn quote_pallets_or_truck(
 }
 
 /// A quote by its id as the path gives it; 404 when there is none.
-pub fn quote(data: &Data, quote_id: &str) -> Result<Value, Problem> {
+pub fn quote(data: &Data, quote_id: &str) -> Result<Value, ErrorAnswer> {
     data.freight_quotes
         .get(&crate::state::numeric_id(quote_id))
         .cloned()
-        .ok_or_else(|| Problem::not_found("freight quote", quote_id))
+        .ok_or_else(|| ErrorAnswer::not_found("freight quote", quote_id))
 }
 
 /// One page of `items` (ascending ids) by the cursor-paged lists'
@@ -500,22 +500,27 @@ pub fn page<'a, V: 'a>(
 /// Checks that `quote_id` names a quote of `mode` that can still be booked:
 /// 422 when there is none, it is of another mode or it has expired, 409 when
 /// it is already booked.
-fn bookable(data: &Data, quote_id: f64, mode: Mode, now: DateTime<Utc>) -> Result<Value, Problem> {
+fn bookable(
+    data: &Data,
+    quote_id: f64,
+    mode: Mode,
+    now: DateTime<Utc>,
+) -> Result<Value, ErrorAnswer> {
     let quote = (quote_id >= 0.0 && quote_id.fract() == 0.0)
         .then(|| data.freight_quotes.get(&(quote_id as u64)))
         .flatten()
         .ok_or_else(|| {
-            Problem::unprocessable(format!("`quoteId`: no freight quote with id {quote_id}"))
+            ErrorAnswer::unprocessable(format!("`quoteId`: no freight quote with id {quote_id}"))
         })?;
     if Mode::of(quote) != Some(mode) {
-        return Err(Problem::unprocessable(format!(
+        return Err(ErrorAnswer::unprocessable(format!(
             "`quoteId`: quote {quote_id} is a {} quote; this order needs a {} quote",
             quote["type"].as_str().unwrap_or("?"),
             mode.as_str()
         )));
     }
     if quote["status"] != "CREATED" {
-        return Err(Problem::conflict(format!(
+        return Err(ErrorAnswer::conflict(format!(
             "quote {quote_id} is {} and cannot be booked again",
             quote["status"].as_str().unwrap_or("?")
         )));
@@ -524,14 +529,14 @@ fn bookable(data: &Data, quote_id: f64, mode: Mode, now: DateTime<Utc>) -> Resul
         .as_str()
         .and_then(|at| DateTime::parse_from_rfc3339(at).ok());
     if expires.is_some_and(|at| at < now) {
-        return Err(Problem::unprocessable(format!(
+        return Err(ErrorAnswer::unprocessable(format!(
             "`quoteId`: quote {quote_id} has expired"
         )));
     }
     Ok(quote.clone())
 }
 
-fn check_delivery(details: &DeliveryDetails, field: &str) -> Result<(), Problem> {
+fn check_delivery(details: &DeliveryDetails, field: &str) -> Result<(), ErrorAnswer> {
     check_address(&details.address, &format!("{field}.address"))?;
     check_contact(&details.contact, &format!("{field}.contact"))?;
     if let Some(partner) = &details.trading_partner_details {
@@ -581,7 +586,7 @@ fn check_delivery(details: &DeliveryDetails, field: &str) -> Result<(), Problem>
         ] {
             for (i, bol_field) in fields.iter().enumerate() {
                 if !allowed.contains(&bol_field.field_id.as_str()) {
-                    return Err(Problem::invalid_field(
+                    return Err(ErrorAnswer::invalid_field(
                         &format!("{field}.tradingPartnerDetails.{name}[{i}].fieldId"),
                         format!(
                             "`{}` is not one of {}",
@@ -596,7 +601,7 @@ fn check_delivery(details: &DeliveryDetails, field: &str) -> Result<(), Problem>
     Ok(())
 }
 
-fn check_address(address: &FreightAddress, field: &str) -> Result<(), Problem> {
+fn check_address(address: &FreightAddress, field: &str) -> Result<(), ErrorAnswer> {
     for (name, value) in [
         ("street1", &address.street1),
         ("city", &address.city),
@@ -609,7 +614,7 @@ fn check_address(address: &FreightAddress, field: &str) -> Result<(), Problem> {
     Ok(())
 }
 
-fn check_contact(contact: &Contact, field: &str) -> Result<(), Problem> {
+fn check_contact(contact: &Contact, field: &str) -> Result<(), ErrorAnswer> {
     for (name, value) in [
         ("firstName", &contact.first_name),
         ("lastName", &contact.last_name),
@@ -621,7 +626,7 @@ fn check_contact(contact: &Contact, field: &str) -> Result<(), Problem> {
     Ok(())
 }
 
-fn check_packages(field: &str, packages: &[PackageDetails]) -> Result<f64, Problem> {
+fn check_packages(field: &str, packages: &[PackageDetails]) -> Result<f64, ErrorAnswer> {
     let mut total = 0.0;
     for (i, package) in packages.iter().enumerate() {
         total += count(&format!("{field}[{i}].palletCount"), package.pallet_count)?;
@@ -635,7 +640,7 @@ fn check_packages(field: &str, packages: &[PackageDetails]) -> Result<f64, Probl
         }
     }
     if total > MAX_PALLETS {
-        return Err(Problem::invalid_field(
+        return Err(ErrorAnswer::invalid_field(
             field,
             format!("more than {MAX_PALLETS} pallets in all"),
         ));
@@ -721,11 +726,11 @@ fn book(
     }
     quote["status"] = "BOOKED".into();
     let quote_id = quote["id"].as_u64().unwrap_or_default();
-    w.apply(Change::FreightQuote {
+    w.apply(StateChange::FreightQuote {
         id: quote_id,
         quote,
     });
-    w.apply(Change::FreightOrder(Box::new(FreightOrder {
+    w.apply(StateChange::FreightOrder(Box::new(FreightOrder {
         id,
         order: order.clone(),
         bol_id,
@@ -760,7 +765,7 @@ fn common(
 pub fn order_containers(
     w: &mut Writer<'_>,
     input: ContainersOrderRequest,
-) -> Result<Value, Problem> {
+) -> Result<Value, ErrorAnswer> {
     for (name, value) in [
         ("containerId", &input.container_id),
         ("masterBolId", &input.master_bol_id),
@@ -779,7 +784,7 @@ pub fn order_containers(
         None => None,
     };
     let port = port(&input.port_id).ok_or_else(|| {
-        Problem::unprocessable(format!(
+        ErrorAnswer::unprocessable(format!(
             "`portId`: no port with id `{}` (see GetFreightPorts)",
             input.port_id
         ))
@@ -827,12 +832,12 @@ pub fn order_containers(
 }
 
 /// `CreatePalletsOrder`: an LTL order from an LTL quote.
-pub fn order_pallets(w: &mut Writer<'_>, input: PalletsOrderRequest) -> Result<Value, Problem> {
+pub fn order_pallets(w: &mut Writer<'_>, input: PalletsOrderRequest) -> Result<Value, ErrorAnswer> {
     check_delivery(&input.delivery_details, "deliveryDetails")?;
     check_address(&input.pickup_details.address, "pickupDetails.address")?;
     check_contact(&input.pickup_details.contact, "pickupDetails.contact")?;
     if input.pallets.is_empty() {
-        return Err(Problem::invalid_field(
+        return Err(ErrorAnswer::invalid_field(
             "pallets",
             "at least one pallet is required",
         ));
@@ -867,7 +872,7 @@ pub fn order_pallets(w: &mut Writer<'_>, input: PalletsOrderRequest) -> Result<V
 }
 
 /// `CreateTrucksOrder`: an FTL order from an FTL quote.
-pub fn order_trucks(w: &mut Writer<'_>, input: TrucksOrderRequest) -> Result<Value, Problem> {
+pub fn order_trucks(w: &mut Writer<'_>, input: TrucksOrderRequest) -> Result<Value, ErrorAnswer> {
     check_delivery(&input.delivery_details, "deliveryDetails")?;
     check_address(&input.pickup_details.address, "pickupDetails.address")?;
     check_contact(&input.pickup_details.contact, "pickupDetails.contact")?;
@@ -907,22 +912,22 @@ pub fn order_trucks(w: &mut Writer<'_>, input: TrucksOrderRequest) -> Result<Val
 }
 
 /// An order by its id as the path gives it; 404 when there is none.
-pub fn order<'a>(data: &'a Data, order_id: &str) -> Result<&'a FreightOrder, Problem> {
+pub fn order<'a>(data: &'a Data, order_id: &str) -> Result<&'a FreightOrder, ErrorAnswer> {
     data.freight_orders
         .get(&crate::state::numeric_id(order_id))
-        .ok_or_else(|| Problem::not_found("freight order", order_id))
+        .ok_or_else(|| ErrorAnswer::not_found("freight order", order_id))
 }
 
 /// Cancels an order before pickup (`BOOKED` or `TENDERED`): 404 for an
 /// unknown order, 409 once it is picked up, delivered or cancelled.
-pub fn cancel(w: &mut Writer<'_>, order_id: &str, input: CancelRequest) -> Result<(), Problem> {
+pub fn cancel(w: &mut Writer<'_>, order_id: &str, input: CancelRequest) -> Result<(), ErrorAnswer> {
     let mut order = order(w.data(), order_id)?.clone();
     let status = order.order["status"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
     if !matches!(status.as_str(), "BOOKED" | "TENDERED") {
-        return Err(Problem::conflict(format!(
+        return Err(ErrorAnswer::conflict(format!(
             "freight order {} is {status}: only an order not yet picked up can be cancelled",
             order.id
         )));
@@ -934,7 +939,7 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str, input: CancelRequest) -> Resul
         tracing::debug!(order = order.id, reason, "freight order cancelled");
     }
     order.next_step_at = None;
-    w.apply(Change::FreightOrder(Box::new(order)));
+    w.apply(StateChange::FreightOrder(Box::new(order)));
     Ok(())
 }
 
@@ -948,7 +953,7 @@ fn advance_tracking(tracking: &mut Value, event_type: &str, bol_status: &str, no
 
 /// `GetOrderDocuments`: the documents of an order's mode, as PDFs the
 /// sandbox serves at `/sandbox/documents/`.
-pub fn documents(data: &Data, base_url: &str, order_id: &str) -> Result<Value, Problem> {
+pub fn documents(data: &Data, base_url: &str, order_id: &str) -> Result<Value, ErrorAnswer> {
     let order = order(data, order_id)?;
     let types: &[&str] = match Mode::of(&order.order) {
         Some(Mode::Drayage) => &["CUSTOMER_BOL", "DELIVERY_ORDER", "PACKING_LIST"],
@@ -967,13 +972,13 @@ pub fn documents(data: &Data, base_url: &str, order_id: &str) -> Result<Value, P
 }
 
 /// `FreightTrackingInfo` of a bill of lading; 404 when no order has it.
-pub fn tracking(data: &Data, bol_id: &str) -> Result<Value, Problem> {
+pub fn tracking(data: &Data, bol_id: &str) -> Result<Value, ErrorAnswer> {
     data.freight_orders
         .values()
         .find(|order| order.bol_id == bol_id)
         .map(|order| order.tracking.clone())
         .ok_or_else(|| {
-            Problem::new(
+            ErrorAnswer::new(
                 StatusCode::NOT_FOUND,
                 format!("no bill of lading `{bol_id}`"),
             )
@@ -998,13 +1003,13 @@ pub fn tracking_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
             Some("IN_PROGRESS") => ("COMPLETED", "DELIVERED", "DELIVERED", true),
             _ => {
                 order.next_step_at = None;
-                w.apply(Change::FreightOrder(Box::new(order)));
+                w.apply(StateChange::FreightOrder(Box::new(order)));
                 continue;
             }
         };
         order.order["status"] = status.into();
         advance_tracking(&mut order.tracking, event, bol_status, now);
         order.next_step_at = (!last).then(|| later(now, step));
-        w.apply(Change::FreightOrder(Box::new(order)));
+        w.apply(StateChange::FreightOrder(Box::new(order)));
     }
 }

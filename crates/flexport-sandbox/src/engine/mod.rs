@@ -25,8 +25,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::Config;
-use crate::problem::Problem;
-use crate::state::{Change, Data, Event, Stock};
+use crate::error_answer::ErrorAnswer;
+use crate::state::{Data, Event, StateChange, Stock};
 use crate::store::{Store, Transaction};
 
 /// One transaction's view of the state, and the way to change it.
@@ -44,7 +44,7 @@ impl Writer<'_> {
         &self.store.config
     }
 
-    pub fn apply(&mut self, change: Change) {
+    pub fn apply(&mut self, change: StateChange) {
         self.tx.apply(change);
     }
 
@@ -86,7 +86,7 @@ impl Writer<'_> {
             };
             match (add(stock.on_hand, on_hand), add(stock.available, available)) {
                 (Some(on_hand), Some(available)) if available <= on_hand => {
-                    changes.push(Change::Stock {
+                    changes.push(StateChange::Stock {
                         sku: sku.to_owned(),
                         stock: Stock { on_hand, available },
                     });
@@ -120,25 +120,25 @@ pub fn tick(w: &mut Writer<'_>, now: DateTime<Utc>, expire_keys: bool) {
             .values()
             .any(|response| response.stored_at < before)
         {
-            w.apply(Change::ResponsesExpired { before });
+            w.apply(StateChange::ResponsesExpired { before });
         }
     }
 }
 
 /// Requires `value` to be non-blank.
-pub fn required(field: &str, value: &str) -> Result<(), Problem> {
+pub fn required(field: &str, value: &str) -> Result<(), ErrorAnswer> {
     if value.trim().is_empty() {
-        return Err(Problem::invalid_field(field, "must not be empty"));
+        return Err(ErrorAnswer::invalid_field(field, "must not be empty"));
     }
     Ok(())
 }
 
 /// A quantity: positive, whole and at most `i32::MAX`.
-pub fn quantity(field: &str, value: f64) -> Result<i32, Problem> {
+pub fn quantity(field: &str, value: f64) -> Result<i32, ErrorAnswer> {
     if value >= 1.0 && value.fract() == 0.0 && value <= i32::MAX as f64 {
         Ok(value as i32)
     } else {
-        Err(Problem::invalid_field(
+        Err(ErrorAnswer::invalid_field(
             field,
             format!("{value} is not a whole number from 1 to {}", i32::MAX),
         ))

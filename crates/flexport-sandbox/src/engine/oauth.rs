@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::{Writer, later};
 use crate::auth::{self, AuthorizationCode, IssuedToken, PartnerApp};
-use crate::problem::Problem;
-use crate::state::Change;
+use crate::error_answer::ErrorAnswer;
+use crate::state::StateChange;
 
 use flexport_runtime::ErrorCode;
 
@@ -31,10 +31,10 @@ pub type Redirect = url::Url;
 /// redirect (the URI cannot be trusted); every later refusal is a redirect
 /// with `error` (405003, 405004, or OAuth's `invalid_request` and
 /// `unsupported_response_type`) and `error_description`.
-pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redirect, Problem> {
+pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redirect, ErrorAnswer> {
     let client_id = request.client_id.as_deref().unwrap_or_default();
     let app = find_app(w, client_id).ok_or_else(|| {
-        Problem::new(
+        ErrorAnswer::new(
             StatusCode::BAD_REQUEST,
             format!(
                 "{}: no partner app has the client_id `{client_id}`",
@@ -48,7 +48,7 @@ pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redire
         None => registered[0].clone(),
         Some(uri) if registered.iter().any(|known| known == uri) => uri.to_owned(),
         Some(uri) => {
-            return Err(Problem::new(
+            return Err(ErrorAnswer::new(
                 StatusCode::BAD_REQUEST,
                 format!(
                     "{}: `{uri}` is not a redirect URI registered for `{client_id}`",
@@ -59,7 +59,7 @@ pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redire
         }
     };
     let mut redirect = url::Url::parse(&redirect_uri).map_err(|error| {
-        Problem::invalid_field("redirect_uri", format!("not an absolute URL: {error}"))
+        ErrorAnswer::invalid_field("redirect_uri", format!("not an absolute URL: {error}"))
     })?;
     let refuse = |mut redirect: url::Url, error: &str, description: &str| {
         redirect
@@ -107,7 +107,7 @@ pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redire
     }
     let code = auth::new_secret("code_");
     let expires_at = later(Utc::now(), w.config().oauth_code_ttl);
-    w.apply(Change::OAuthCode {
+    w.apply(StateChange::OAuthCode {
         digest: auth::digest(&code),
         code: AuthorizationCode {
             client_id: app.client_id.clone(),
@@ -148,8 +148,8 @@ pub fn exchange(
     credentials: Option<(String, String)>,
     request: ExchangeRequest,
     now: DateTime<Utc>,
-) -> Result<Exchanged, Problem> {
-    let unauthorized = |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, detail);
+) -> Result<Exchanged, ErrorAnswer> {
+    let unauthorized = |detail: &str| ErrorAnswer::new(StatusCode::UNAUTHORIZED, detail);
     let Some((client_id, secret)) = credentials else {
         return Err(unauthorized(
             "the client id and secret are required as HTTP Basic credentials",
@@ -161,22 +161,22 @@ pub fn exchange(
     match request.grant_type.as_deref() {
         Some("authorization_code") => {}
         Some(other) => {
-            return Err(Problem::invalid_field(
+            return Err(ErrorAnswer::invalid_field(
                 "grant_type",
                 format!("`{other}` is not supported; use `authorization_code`"),
             ));
         }
-        None => return Err(Problem::invalid_field("grant_type", "is required")),
+        None => return Err(ErrorAnswer::invalid_field("grant_type", "is required")),
     }
     let code = request
         .code
-        .ok_or_else(|| Problem::invalid_field("code", "is required"))?;
+        .ok_or_else(|| ErrorAnswer::invalid_field("code", "is required"))?;
     let redirect_uri = request
         .redirect_uri
-        .ok_or_else(|| Problem::invalid_field("redirect_uri", "is required"))?;
+        .ok_or_else(|| ErrorAnswer::invalid_field("redirect_uri", "is required"))?;
     let digest = auth::digest(&code);
     let invalid_code = |why: &str| {
-        Problem::new(
+        ErrorAnswer::new(
             StatusCode::BAD_REQUEST,
             format!(
                 "{}: the authorization code {why}",
@@ -200,7 +200,7 @@ pub fn exchange(
         return Err(invalid_code("was issued to another app"));
     }
     if issued.redirect_uri != redirect_uri {
-        return Err(Problem::new(
+        return Err(ErrorAnswer::new(
             StatusCode::BAD_REQUEST,
             format!(
                 "{}: `{redirect_uri}` is not the redirect URI the code was issued for",
@@ -211,8 +211,8 @@ pub fn exchange(
     }
     let scopes = issued.scopes.clone();
     let access_token = auth::new_secret("sbx_");
-    w.apply(Change::OAuthCodeUsed { digest });
-    w.apply(Change::OAuthToken {
+    w.apply(StateChange::OAuthCodeUsed { digest });
+    w.apply(StateChange::OAuthToken {
         digest: auth::digest(&access_token),
         token: IssuedToken {
             client_id: app.client_id,
@@ -233,7 +233,7 @@ pub fn expire_codes(w: &mut Writer<'_>, now: DateTime<Utc>) {
         .values()
         .any(|code| code.expires_at < now)
     {
-        w.apply(Change::OAuthCodesExpired { before: now });
+        w.apply(StateChange::OAuthCodesExpired { before: now });
     }
 }
 

@@ -5,8 +5,8 @@ use flexport_logistics_2024_04::types::{self, ExternalOrderStatus, InternalOrder
 use serde_json::json;
 
 use super::{Writer, later, quantity, required};
-use crate::problem::Problem;
-use crate::state::{Change, Data, Order, numeric_id};
+use crate::error_answer::ErrorAnswer;
+use crate::state::{Data, Order, StateChange, numeric_id};
 
 /// Flexport's code for an order action its status does not allow.
 use flexport_runtime::ErrorCode;
@@ -14,13 +14,13 @@ use flexport_runtime::ErrorCode;
 pub fn create(
     w: &mut Writer<'_>,
     input: types::CreateOrderInput,
-) -> Result<types::OrderModel, Problem> {
+) -> Result<types::OrderModel, ErrorAnswer> {
     required("externalOrderId", &input.external_order_id)?;
     required("address.address1", &input.address.address1)?;
     required("address.city", &input.address.city)?;
     required("address.countryCode", &input.address.country_code)?;
     if input.line_items.is_empty() {
-        return Err(Problem::invalid_field(
+        return Err(ErrorAnswer::invalid_field(
             "lineItems",
             "an order needs at least one line item",
         ));
@@ -28,7 +28,7 @@ pub fn create(
     let data = w.data();
     for (i, item) in input.line_items.iter().enumerate() {
         if !data.products.contains_key(&item.logistics_sku) {
-            return Err(Problem::invalid_field(
+            return Err(ErrorAnswer::invalid_field(
                 &format!("lineItems[{i}].logisticsSku"),
                 format!("no product with logisticsSku `{}`", item.logistics_sku),
             ));
@@ -40,7 +40,7 @@ pub fn create(
         .values()
         .any(|order| order.order.external_order_id.as_deref() == Some(&input.external_order_id))
     {
-        return Err(Problem::conflict(format!(
+        return Err(ErrorAnswer::conflict(format!(
             "an order with externalOrderId `{}` exists",
             input.external_order_id
         )));
@@ -161,25 +161,25 @@ fn allocate(
         order.state = state(InternalOrderStatus::Error, ExternalOrderStatus::Stopped);
         None
     };
-    w.apply(Change::Order(Box::new(Order {
+    w.apply(StateChange::Order(Box::new(Order {
         order: order.clone(),
         ship_at,
     })));
     order
 }
 
-pub fn find(data: &Data, order_id: &str) -> Result<Order, Problem> {
+pub fn find(data: &Data, order_id: &str) -> Result<Order, ErrorAnswer> {
     data.orders
         .get(&numeric_id(order_id))
         .cloned()
-        .ok_or_else(|| Problem::not_found("order", order_id))
+        .ok_or_else(|| ErrorAnswer::not_found("order", order_id))
 }
 
-pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, Problem> {
+pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, ErrorAnswer> {
     let Order { mut order, .. } = find(w.data(), order_id)?;
     match order.state.internal_status {
         InternalOrderStatus::Shipped | InternalOrderStatus::Delivered => {
-            return Err(Problem::conflict(format!(
+            return Err(ErrorAnswer::conflict(format!(
                 "order {order_id} has shipped and cannot be cancelled"
             ))
             .with_code(ErrorCode::InvalidOrderStatus));
@@ -189,7 +189,7 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, P
             let units = units_per_sku(&order.line_items);
             w.move_stock(units.iter().map(|(sku, units)| (sku.as_str(), 0, *units)))
                 .map_err(|sku| {
-                    Problem::conflict(format!(
+                    ErrorAnswer::conflict(format!(
                         "the units order {order_id} reserved of {sku} are no longer there"
                     ))
                 })?;
@@ -199,17 +199,17 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, P
     }
     order.state = state(InternalOrderStatus::Cancelled, ExternalOrderStatus::Stopped);
     order.updated_at = Some(Utc::now());
-    w.apply(Change::Order(Box::new(Order {
+    w.apply(StateChange::Order(Box::new(Order {
         order: order.clone(),
         ship_at: None,
     })));
     Ok(order)
 }
 
-pub fn retry(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, Problem> {
+pub fn retry(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, ErrorAnswer> {
     let Order { order, .. } = find(w.data(), order_id)?;
     if order.state.internal_status != InternalOrderStatus::Error {
-        return Err(Problem::unprocessable(format!(
+        return Err(ErrorAnswer::unprocessable(format!(
             "order {order_id} is {}, not failed; only a failed order can be retried",
             order.state.internal_status
         ))
@@ -283,7 +283,7 @@ pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
             "Shipment",
             json!({"id": shipment_id, "orderId": order.id, "externalOrderId": order.external_order_id}),
         );
-        w.apply(Change::Order(Box::new(Order {
+        w.apply(StateChange::Order(Box::new(Order {
             order,
             ship_at: None,
         })));

@@ -9,7 +9,7 @@ use flexport_logistics_2024_04::types::{self, LengthUnit, WeightUnit};
 use serde_json::json;
 
 use super::{Writer, later, required};
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::state::{BulkParcelJob, Data, ParcelRecord, ParcelStage, numeric_id};
 
 /// The carrier every sandbox label is issued by.
@@ -61,7 +61,7 @@ impl ParcelInput {
     }
 }
 
-pub fn address(field: &str, address: &types::DeliverrAddress) -> Result<(), Problem> {
+pub fn address(field: &str, address: &types::DeliverrAddress) -> Result<(), ErrorAnswer> {
     for (name, value) in [
         ("name", &address.name),
         ("street1", &address.street1),
@@ -82,14 +82,14 @@ pub fn address(field: &str, address: &types::DeliverrAddress) -> Result<(), Prob
 pub fn billed_weight_lbs(
     field: &str,
     dimensions: &types::ParcelDimensions,
-) -> Result<f64, Problem> {
+) -> Result<f64, ErrorAnswer> {
     let inches = match &dimensions.length_unit {
         LengthUnit::In => 1.0,
         LengthUnit::Cm => 1.0 / 2.54,
         LengthUnit::Mm => 1.0 / 25.4,
         LengthUnit::M => 100.0 / 2.54,
         LengthUnit::UnknownValue(unit) => {
-            return Err(Problem::invalid_field(
+            return Err(ErrorAnswer::invalid_field(
                 &format!("{field}.lengthUnit"),
                 format!("`{unit}` is not one of in, cm, mm, m"),
             ));
@@ -101,7 +101,7 @@ pub fn billed_weight_lbs(
         WeightUnit::Kg => 2.204_622_621_8,
         WeightUnit::G => 0.002_204_622_621_8,
         WeightUnit::UnknownValue(unit) => {
-            return Err(Problem::invalid_field(
+            return Err(ErrorAnswer::invalid_field(
                 &format!("{field}.weightUnit"),
                 format!("`{unit}` is not one of oz, kg, lb, g"),
             ));
@@ -115,7 +115,7 @@ pub fn billed_weight_lbs(
     ] {
         let side = value * inches;
         if !(value > 0.0 && side <= MAX_SIDE_INCHES) {
-            return Err(Problem::invalid_field(
+            return Err(ErrorAnswer::invalid_field(
                 &format!("{field}.{name}"),
                 format!("{value} is not a side from 0 to {MAX_SIDE_INCHES} inches"),
             ));
@@ -124,7 +124,7 @@ pub fn billed_weight_lbs(
     }
     let weight = dimensions.weight * pounds;
     if !(dimensions.weight > 0.0 && weight <= MAX_WEIGHT_LBS) {
-        return Err(Problem::invalid_field(
+        return Err(ErrorAnswer::invalid_field(
             &format!("{field}.weight"),
             format!(
                 "{} is not a weight from 0 to {MAX_WEIGHT_LBS} lb",
@@ -150,12 +150,12 @@ const DEFAULT_SERVICE_LEVEL: &str = "STANDARD";
 
 /// The label file's extension: PNG unless ZPL203 is asked for; another
 /// format (the document allows any string) is refused.
-fn label_extension(field: &str, format: Option<&str>) -> Result<&'static str, Problem> {
+fn label_extension(field: &str, format: Option<&str>) -> Result<&'static str, ErrorAnswer> {
     match format {
         None => Ok("png"),
         Some(text) if text.eq_ignore_ascii_case("PNG") => Ok("png"),
         Some(text) if text.eq_ignore_ascii_case("ZPL203") => Ok("zpl"),
-        Some(text) => Err(Problem::invalid_field(
+        Some(text) => Err(ErrorAnswer::invalid_field(
             field,
             format!("the sandbox makes PNG and ZPL203 labels, not `{text}`"),
         )),
@@ -171,7 +171,7 @@ pub struct Checked {
     extension: &'static str,
 }
 
-pub fn check(prefix: &str, input: ParcelInput) -> Result<Checked, Problem> {
+pub fn check(prefix: &str, input: ParcelInput) -> Result<Checked, ErrorAnswer> {
     address(&format!("{prefix}shipToAddress"), &input.ship_to_address)?;
     let billed = billed_weight_lbs(&format!("{prefix}dimensions"), &input.dimensions)?;
     let service_level = match &input.service_level {
@@ -235,16 +235,16 @@ fn make(w: &mut Writer<'_>, checked: Checked, now: DateTime<Utc>) -> types::Parc
         next_at: Some(later(now, step)),
     };
     emit_tracking(w, &record, now);
-    w.apply(crate::state::Change::Parcel(Box::new(record)));
+    w.apply(crate::state::StateChange::Parcel(Box::new(record)));
     parcel
 }
 
-pub fn create(w: &mut Writer<'_>, input: ParcelInput) -> Result<types::Parcel, Problem> {
+pub fn create(w: &mut Writer<'_>, input: ParcelInput) -> Result<types::Parcel, ErrorAnswer> {
     let checked = check("", input)?;
     Ok(make(w, checked, Utc::now()))
 }
 
-pub fn quote(input: types::CreateQuoteRequest) -> Result<types::ParcelQuoteResponse, Problem> {
+pub fn quote(input: types::CreateQuoteRequest) -> Result<types::ParcelQuoteResponse, ErrorAnswer> {
     address("shipToAddress", &input.ship_to_address)?;
     required("serviceLevel", &input.service_level)?;
     let billed = billed_weight_lbs("dimensions", &input.dimensions)?;
@@ -263,20 +263,23 @@ pub fn quote(input: types::CreateQuoteRequest) -> Result<types::ParcelQuoteRespo
     })
 }
 
-pub fn find<'d>(data: &'d Data, parcel_id: &str) -> Result<&'d ParcelRecord, Problem> {
+pub fn find<'d>(data: &'d Data, parcel_id: &str) -> Result<&'d ParcelRecord, ErrorAnswer> {
     data.parcels
         .get(&numeric_id(parcel_id))
-        .ok_or_else(|| Problem::not_found("parcel", parcel_id))
+        .ok_or_else(|| ErrorAnswer::not_found("parcel", parcel_id))
 }
 
-pub fn find_by_tracking_code<'d>(data: &'d Data, code: &str) -> Result<&'d ParcelRecord, Problem> {
+pub fn find_by_tracking_code<'d>(
+    data: &'d Data,
+    code: &str,
+) -> Result<&'d ParcelRecord, ErrorAnswer> {
     // Codes are `SBX` and the parcel id; anything else names no parcel.
     code.strip_prefix("SBX")
         .and_then(|digits| digits.parse::<u64>().ok())
         .and_then(|id| data.parcels.get(&id))
         .filter(|record| record.parcel.tracking_code == code)
         .ok_or_else(|| {
-            Problem::new(
+            ErrorAnswer::new(
                 axum::http::StatusCode::NOT_FOUND,
                 format!("no parcel with tracking code `{code}`"),
             )
@@ -353,11 +356,11 @@ fn record_address(record: &ParcelRecord) -> serde_json::Value {
 
 /// Cancels a parcel that has not shipped (its label is voided); one that is
 /// in transit or delivered gets 409. Cancelling twice is not an error.
-pub fn cancel(w: &mut Writer<'_>, parcel_id: &str) -> Result<(), Problem> {
+pub fn cancel(w: &mut Writer<'_>, parcel_id: &str) -> Result<(), ErrorAnswer> {
     required("parcelId", parcel_id)?;
     let Some(record) = w.data().parcels.get(&numeric_id(parcel_id)) else {
         // CancelParcel documents no 404.
-        return Err(Problem::unprocessable(format!(
+        return Err(ErrorAnswer::unprocessable(format!(
             "no parcel with id `{parcel_id}`"
         )));
     };
@@ -366,7 +369,7 @@ pub fn cancel(w: &mut Writer<'_>, parcel_id: &str) -> Result<(), Problem> {
         ParcelStage::Cancelled => return Ok(()),
         ParcelStage::LabelCreated => {}
         stage => {
-            return Err(Problem::conflict(format!(
+            return Err(ErrorAnswer::conflict(format!(
                 "parcel {parcel_id} is {}: only a parcel that has not shipped can be cancelled",
                 status(stage)
             )));
@@ -379,7 +382,7 @@ pub fn cancel(w: &mut Writer<'_>, parcel_id: &str) -> Result<(), Problem> {
     record.tracking.last_tracking_ingestion_time = Some(now);
     record.tracking.estimated_delivery_time = None;
     emit_tracking(w, &record, now);
-    w.apply(crate::state::Change::Parcel(Box::new(record)));
+    w.apply(crate::state::StateChange::Parcel(Box::new(record)));
     Ok(())
 }
 
@@ -419,7 +422,7 @@ pub fn advance_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
         record.tracking.last_tracking_event_time = Some(now);
         record.tracking.last_tracking_ingestion_time = Some(now);
         emit_tracking(w, &record, now);
-        w.apply(crate::state::Change::Parcel(Box::new(record)));
+        w.apply(crate::state::StateChange::Parcel(Box::new(record)));
     }
 }
 
@@ -428,9 +431,9 @@ pub fn advance_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
 pub fn create_job(
     w: &mut Writer<'_>,
     input: types::BulkParcelJobRequest,
-) -> Result<types::BulkParcelJobResponse, Problem> {
+) -> Result<types::BulkParcelJobResponse, ErrorAnswer> {
     if input.parcels.is_empty() {
-        return Err(Problem::invalid_field(
+        return Err(ErrorAnswer::invalid_field(
             "parcels",
             "a bulk job needs at least one parcel",
         ));
@@ -451,7 +454,7 @@ pub fn create_job(
         parcels: Vec::new(),
         status: JOB_PENDING.to_owned(),
     };
-    w.apply(crate::state::Change::BulkParcelJob(Box::new(
+    w.apply(crate::state::StateChange::BulkParcelJob(Box::new(
         BulkParcelJob {
             job: job.clone(),
             requests,
@@ -464,13 +467,13 @@ pub fn create_job(
 pub const JOB_PENDING: &str = "PENDING";
 pub const JOB_COMPLETED: &str = "COMPLETED";
 
-pub fn find_job<'d>(data: &'d Data, id: &str) -> Result<&'d BulkParcelJob, Problem> {
+pub fn find_job<'d>(data: &'d Data, id: &str) -> Result<&'d BulkParcelJob, ErrorAnswer> {
     // The document types the id as a number: `7.0` names job 7.
     id.parse::<f64>()
         .ok()
         .filter(|id| id.fract() == 0.0 && *id >= 0.0 && *id < u64::MAX as f64)
         .and_then(|id| data.parcel_jobs.get(&(id as u64)))
-        .ok_or_else(|| Problem::not_found("bulk parcel job", id))
+        .ok_or_else(|| ErrorAnswer::not_found("bulk parcel job", id))
 }
 
 /// Finishes every job whose time has come: each of its parcels is made
@@ -521,7 +524,7 @@ pub fn finish_due_jobs(w: &mut Writer<'_>, now: DateTime<Utc>) {
             w.store.base_url, job.job.job_id
         ));
         job.finish_at = None;
-        w.apply(crate::state::Change::BulkParcelJob(Box::new(job)));
+        w.apply(crate::state::StateChange::BulkParcelJob(Box::new(job)));
     }
 }
 

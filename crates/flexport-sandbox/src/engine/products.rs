@@ -2,13 +2,13 @@ use chrono::Utc;
 use flexport_logistics_2024_04::types;
 
 use super::{Writer, required};
-use crate::problem::Problem;
-use crate::state::{Change, Stock};
+use crate::error_answer::ErrorAnswer;
+use crate::state::{StateChange, Stock};
 
 pub fn create(
     w: &mut Writer<'_>,
     input: types::CreateProductModel,
-) -> Result<types::ApiProductResponse, Problem> {
+) -> Result<types::ApiProductResponse, ErrorAnswer> {
     required("name", &input.name)?;
     required("merchantSku", &input.merchant_sku)?;
     if let Some(dimensions) = &input.dimensions {
@@ -19,7 +19,10 @@ pub fn create(
             ("dimensions.length", dimensions.length),
         ] {
             if value.is_nan() || value <= 0.0 {
-                return Err(Problem::invalid_field(field, format!("{value} is not > 0")));
+                return Err(ErrorAnswer::invalid_field(
+                    field,
+                    format!("{value} is not > 0"),
+                ));
             }
         }
     }
@@ -29,7 +32,7 @@ pub fn create(
         .values()
         .any(|product| product.merchant_sku == input.merchant_sku)
     {
-        return Err(Problem::conflict(format!(
+        return Err(ErrorAnswer::conflict(format!(
             "a product with merchantSku `{}` exists",
             input.merchant_sku
         )));
@@ -47,8 +50,8 @@ pub fn create(
         created_at: Some(now),
         updated_at: Some(now),
     };
-    w.apply(Change::Product(Box::new(product.clone())));
-    w.apply(Change::Stock {
+    w.apply(StateChange::Product(Box::new(product.clone())));
+    w.apply(StateChange::Stock {
         sku: logistics_sku,
         stock: Stock::default(),
     });

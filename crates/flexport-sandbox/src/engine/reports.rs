@@ -2,17 +2,17 @@ use chrono::{DateTime, Utc};
 use flexport_logistics_2024_04::types::{self, ReportStatus};
 
 use super::{Writer, later};
-use crate::problem::Problem;
-use crate::state::{Change, Report};
+use crate::error_answer::ErrorAnswer;
+use crate::state::{Report, StateChange};
 
 pub fn generate(
     w: &mut Writer<'_>,
     input: types::ReportGenerationRequest,
-) -> Result<types::ReportGenerationResponse, Problem> {
+) -> Result<types::ReportGenerationResponse, ErrorAnswer> {
     if let (Some(start), Some(end)) = (input.start_date, input.end_date)
         && end < start
     {
-        return Err(Problem::invalid_field("endDate", "is before startDate"));
+        return Err(ErrorAnswer::invalid_field("endDate", "is before startDate"));
     }
     let reference = uuid::Uuid::new_v4().to_string();
     let report = Report {
@@ -25,7 +25,7 @@ pub fn generate(
         },
         ready_at: Some(later(Utc::now(), w.config().report_after)),
     };
-    w.apply(Change::Report {
+    w.apply(StateChange::Report {
         reference: reference.clone(),
         report,
     });
@@ -51,6 +51,6 @@ pub fn finish_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
             w.store.base_url
         ));
         report.report.url_expiration = Some(later(now, std::time::Duration::from_secs(86_400)));
-        w.apply(Change::Report { reference, report });
+        w.apply(StateChange::Report { reference, report });
     }
 }

@@ -13,13 +13,13 @@ use flexport_logistics_2024_04::types::{
 use serde_json::{Value, json};
 
 use super::{Writer, later, parcels, quantity, required};
-use crate::problem::Problem;
-use crate::state::{Change, Data, ReturnRecord, numeric_id};
+use crate::error_answer::ErrorAnswer;
+use crate::state::{Data, ReturnRecord, StateChange, numeric_id};
 
 pub fn create(
     w: &mut Writer<'_>,
     input: types::CreateReturnRequest,
-) -> Result<types::ReturnsApiOrder, Problem> {
+) -> Result<types::ReturnsApiOrder, ErrorAnswer> {
     required("rma", &input.rma)?;
     required("externalReturnId", &input.external_return_id)?;
     if let Some(address) = &input.source_address {
@@ -30,7 +30,7 @@ pub fn create(
         required("externalLabel.trackingCode", &label.tracking_code)?;
     }
     if input.return_items.is_empty() {
-        return Err(Problem::invalid_field(
+        return Err(ErrorAnswer::invalid_field(
             "returnItems",
             "a return needs at least one item",
         ));
@@ -39,7 +39,7 @@ pub fn create(
     if let Some(order_id) = &input.logistics_order_id
         && !data.orders.contains_key(&numeric_id(order_id))
     {
-        return Err(Problem::invalid_field(
+        return Err(ErrorAnswer::invalid_field(
             "logisticsOrderId",
             format!("no order with id `{order_id}`"),
         ));
@@ -59,7 +59,7 @@ pub fn create(
                 .map(|product| product.logistics_sku.clone()),
         };
         let Some(sku) = sku else {
-            return Err(Problem::invalid_field(
+            return Err(ErrorAnswer::invalid_field(
                 &format!("returnItems[{i}].identifier"),
                 format!("no product with {} `{}`", item.type_, item.identifier),
             ));
@@ -71,7 +71,7 @@ pub fn create(
         .values()
         .any(|record| record.order.external_return_id == input.external_return_id)
     {
-        return Err(Problem::conflict(format!(
+        return Err(ErrorAnswer::conflict(format!(
             "a return with externalReturnId `{}` exists",
             input.external_return_id
         )));
@@ -96,7 +96,7 @@ pub fn create(
             .map(|item| item.counts.expected as i64)
             .sum();
         if i64::from(data.stock(sku).on_hand) + returning + inbound + units > i64::from(i32::MAX) {
-            return Err(Problem::invalid_field(
+            return Err(ErrorAnswer::invalid_field(
                 "returnItems",
                 format!(
                     "{sku} would hold more than {} units once this return is restocked",
@@ -154,29 +154,29 @@ pub fn create(
         next_at: Some(later(now, w.config().return_step_after)),
     };
     emit_updated(w, &record.order);
-    w.apply(Change::Return(Box::new(record)));
+    w.apply(StateChange::Return(Box::new(record)));
     Ok(order)
 }
 
-pub fn find<'d>(data: &'d Data, return_id: &str) -> Result<&'d ReturnRecord, Problem> {
+pub fn find<'d>(data: &'d Data, return_id: &str) -> Result<&'d ReturnRecord, ErrorAnswer> {
     // The document types the id as a number: `7.0` names return 7.
     return_id
         .parse::<f64>()
         .ok()
         .filter(|id| id.fract() == 0.0 && *id >= 0.0 && *id < u64::MAX as f64)
         .and_then(|id| data.returns.get(&(id as u64)))
-        .ok_or_else(|| Problem::not_found("return", return_id))
+        .ok_or_else(|| ErrorAnswer::not_found("return", return_id))
 }
 
 /// Cancels a return the buyer has not shipped; a shipped one gets 409.
 /// Cancelling twice is not an error.
-pub fn cancel(w: &mut Writer<'_>, return_id: &str) -> Result<(), Problem> {
+pub fn cancel(w: &mut Writer<'_>, return_id: &str) -> Result<(), ErrorAnswer> {
     let mut record = find(w.data(), return_id)?.clone();
     match record.order.status {
         ReturnOrderStatus::Cancelled => return Ok(()),
         ReturnOrderStatus::Created => {}
         ref status => {
-            return Err(Problem::conflict(format!(
+            return Err(ErrorAnswer::conflict(format!(
                 "return {return_id} is {status}: only a return not yet shipped can be cancelled"
             )));
         }
@@ -185,7 +185,7 @@ pub fn cancel(w: &mut Writer<'_>, return_id: &str) -> Result<(), Problem> {
     record.order.shipping_label.tracking_status = ReturnOrderTrackingStatus::Cancelled;
     record.next_at = None;
     emit_updated(w, &record.order);
-    w.apply(Change::Return(Box::new(record)));
+    w.apply(StateChange::Return(Box::new(record)));
     Ok(())
 }
 
@@ -197,11 +197,11 @@ pub fn list(
     filter: &Filter,
     limit: usize,
     page_info: Option<&str>,
-) -> Result<(Vec<types::ReturnsApiOrder>, Option<String>), Problem> {
+) -> Result<(Vec<types::ReturnsApiOrder>, Option<String>), ErrorAnswer> {
     let after = match page_info {
         None => 0,
         Some(cursor) => decode_cursor(cursor).ok_or_else(|| {
-            Problem::invalid_field("page_info", "not a cursor this sandbox handed out")
+            ErrorAnswer::invalid_field("page_info", "not a cursor this sandbox handed out")
         })?,
     };
     let mut matching = data
@@ -364,12 +364,12 @@ pub fn advance_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
             // Never scheduled.
             _ => {
                 record.next_at = None;
-                w.apply(Change::Return(Box::new(record)));
+                w.apply(StateChange::Return(Box::new(record)));
                 continue;
             }
         };
         w.emit(event, legacy(&record));
         emit_updated(w, &record.order);
-        w.apply(Change::Return(Box::new(record)));
+        w.apply(StateChange::Return(Box::new(record)));
     }
 }

@@ -2,7 +2,7 @@
 
 use flexport_logistics_2024_04::types;
 
-use crate::problem::Problem;
+use crate::error_answer::ErrorAnswer;
 use crate::state::Data;
 
 /// The one warehouse of the sandbox (the inbound shipments' `to` address).
@@ -15,9 +15,9 @@ pub fn details(
     data: &Data,
     input: &types::LogisticsSkus,
     pool: types::InventoryPool,
-) -> Result<Vec<types::WarehouseDetailsResponse>, Problem> {
+) -> Result<Vec<types::WarehouseDetailsResponse>, ErrorAnswer> {
     if input.logistics_skus.is_empty() {
-        return Err(Problem::invalid_field(
+        return Err(ErrorAnswer::invalid_field(
             "logisticsSkus",
             "at least one logistics SKU is required",
         ));
@@ -29,7 +29,7 @@ pub fn details(
         .map(String::as_str)
         .collect();
     if !unknown.is_empty() {
-        return Err(Problem::unprocessable(format!(
+        return Err(ErrorAnswer::unprocessable(format!(
             "`logisticsSkus`: no product with logisticsSku {}",
             unknown
                 .iter()

@@ -1,24 +1,24 @@
 use flexport_logistics_2024_04::types;
 
 use super::{Writer, required};
-use crate::problem::Problem;
-use crate::state::{Change, Data, numeric_id};
+use crate::error_answer::ErrorAnswer;
+use crate::state::{Data, StateChange, numeric_id};
 
 pub fn create(
     w: &mut Writer<'_>,
     input: types::WebhookCreateModel,
-) -> Result<types::WebhookModel, Problem> {
+) -> Result<types::WebhookModel, ErrorAnswer> {
     required("type", &input.type_)?;
     // The generated enums decode undeclared values (for forward compatibility
     // of responses); as a server, the sandbox refuses them like Flexport.
     if let types::WebhookRequestMethod::UnknownValue(value) = &input.method {
-        return Err(Problem::invalid_field(
+        return Err(ErrorAnswer::invalid_field(
             "method",
             format!("`{value}` is not a method"),
         ));
     }
     if let Some(types::WebhookAuthType::UnknownValue(value)) = &input.auth_method {
-        return Err(Problem::invalid_field(
+        return Err(ErrorAnswer::invalid_field(
             "authMethod",
             format!("`{value}` is not an auth method"),
         ));
@@ -26,7 +26,7 @@ pub fn create(
     match url::Url::parse(&input.url) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => {}
         _ => {
-            return Err(Problem::invalid_field(
+            return Err(ErrorAnswer::invalid_field(
                 "url",
                 "must be an absolute http or https URL",
             ));
@@ -38,7 +38,7 @@ pub fn create(
         .values()
         .any(|webhook| webhook.type_ == input.type_ && webhook.url == input.url)
     {
-        return Err(Problem::conflict(format!(
+        return Err(ErrorAnswer::conflict(format!(
             "a webhook for `{}` events to {} exists",
             input.type_, input.url
         )));
@@ -54,14 +54,14 @@ pub fn create(
         url: input.url,
         username: input.username,
     };
-    w.apply(Change::Webhook(webhook.clone()));
+    w.apply(StateChange::Webhook(webhook.clone()));
     Ok(webhook)
 }
 
-pub fn delete(w: &mut Writer<'_>, webhook_id: String) -> Result<(), Problem> {
+pub fn delete(w: &mut Writer<'_>, webhook_id: String) -> Result<(), ErrorAnswer> {
     if !w.data().webhooks.contains_key(&numeric_id(&webhook_id)) {
-        return Err(Problem::not_found("webhook", &webhook_id));
+        return Err(ErrorAnswer::not_found("webhook", &webhook_id));
     }
-    w.apply(Change::WebhookDeleted { id: webhook_id });
+    w.apply(StateChange::WebhookDeleted { id: webhook_id });
     Ok(())
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 
 /// An error answer, sent as `application/problem+json` like the real API's.
 #[derive(Debug, Clone)]
-pub struct Problem {
+pub struct ErrorAnswer {
     pub status: StatusCode,
     pub detail: String,
     /// Flexport's six-digit error code, where the API defines one.
@@ -13,7 +13,7 @@ pub struct Problem {
     pub retry_after_seconds: Option<u64>,
 }
 
-impl Problem {
+impl ErrorAnswer {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
             status,
@@ -46,7 +46,7 @@ impl Problem {
     }
 }
 
-impl IntoResponse for Problem {
+impl IntoResponse for ErrorAnswer {
     fn into_response(self) -> Response {
         let title = self.status.canonical_reason().unwrap_or("Error");
         let mut body = json!({
