@@ -34,7 +34,9 @@ mod body;
 mod classify;
 mod config;
 mod error;
+pub mod guard;
 mod idempotency;
+pub mod limiter;
 mod pagination;
 mod pipeline;
 mod response;
@@ -43,13 +45,16 @@ pub mod webhooks;
 
 pub use body::{
     DecodeFailure, FAILURE_BODY_LIMIT, decode, earlier_attempt_may_have_acted, idempotency_key_of,
+    retries_withheld,
 };
 pub use classify::{
     AttemptOutcome, RetryClassifier, RetryClassifiers, RetryDecision, default_decision,
 };
 pub use config::{ConfigError, TOKEN_ENV_VAR};
 pub use error::{ApiError, Error, ErrorCode, ErrorKind, InvalidResponse, Problem};
+pub use guard::{GuardState, OutageGuard};
 pub use idempotency::{current_idempotency_key, with_idempotency_key};
+pub use limiter::{LimiterRegistry, RateLimit, RateLimitState, RateLimiter};
 pub use pagination::{OffsetPaged, offset_stream};
 pub use pipeline::{InvalidToken, Pipeline, PipelineBuilder};
 pub use response::ResponseMetadata;
@@ -89,6 +94,17 @@ pub mod headers {
     /// been carried out (it got a 5xx, or was sent and got no clear answer).
     pub const EARLIER_ATTEMPT_MAY_HAVE_ACTED: &str =
         "x-flexport-sdk-earlier-attempt-may-have-acted";
+    /// Response, set by the pipeline and never by Flexport (one a server
+    /// sends is removed): this answer did not come from Flexport; the
+    /// request (or its retry) was not sent, for the reason named:
+    /// `rate-limit` (no permit before the deadline) or `outage` (the outage
+    /// guard withheld it).
+    pub const NOT_SENT: &str = "x-flexport-sdk-not-sent";
+    /// Response, set by the pipeline and never by Flexport (one a server
+    /// sends is removed): `outage` when the outage guard withheld a retry
+    /// this call would otherwise have had, because most recent attempts of
+    /// this client failed.
+    pub const RETRIES_WITHHELD: &str = "x-flexport-sdk-retries-withheld";
 
     /// The same names as `HeaderName`s, for the pipeline: a lookup by `&str`
     /// parses the name again on every call.
@@ -103,5 +119,8 @@ pub mod headers {
             HeaderName::from_static(super::BODY_TRUNCATED);
         pub(crate) const EARLIER_ATTEMPT_MAY_HAVE_ACTED: HeaderName =
             HeaderName::from_static(super::EARLIER_ATTEMPT_MAY_HAVE_ACTED);
+        pub(crate) const NOT_SENT: HeaderName = HeaderName::from_static(super::NOT_SENT);
+        pub(crate) const RETRIES_WITHHELD: HeaderName =
+            HeaderName::from_static(super::RETRIES_WITHHELD);
     }
 }

@@ -174,44 +174,6 @@ pub async fn rate_limit(
     next.run(request).await
 }
 
-#[cfg(test)]
-mod rate_limit_tests {
-    use super::*;
-
-    #[test]
-    fn the_bucket_allows_its_burst_then_its_rate_and_says_when_the_next_permit_comes() {
-        let limiter = RateLimiter::default();
-        let start = Instant::now();
-        let at = |ms: u64| start + Duration::from_millis(ms);
-        // rate 10 per second, bursts of 3
-        for _ in 0..3 {
-            assert_eq!(limiter.check("t", 10, 3, at(0)), None);
-        }
-        let wait = limiter.check("t", 10, 3, at(0)).unwrap();
-        assert!((wait.as_secs_f64() - 0.1).abs() < 1e-9, "{wait:?}");
-        assert_eq!(retry_after_seconds(wait), 1);
-        // a refused request takes nothing: the permit comes 100 ms after the burst
-        assert!(limiter.check("t", 10, 3, at(50)).is_some());
-        assert_eq!(limiter.check("t", 10, 3, at(100)), None);
-        assert!(limiter.check("t", 10, 3, at(150)).is_some());
-        // other tokens have their own bucket
-        assert_eq!(limiter.check("u", 10, 3, at(150)), None);
-        // an idle bucket fills up to its burst, not beyond
-        for _ in 0..3 {
-            assert_eq!(limiter.check("t", 10, 3, at(10_000)), None);
-        }
-        assert!(limiter.check("t", 10, 3, at(10_000)).is_some());
-        // a slow rate asks for a longer wait
-        let slow = RateLimiter::default();
-        assert_eq!(slow.check("t", 1, 1, at(0)), None);
-        assert_eq!(
-            slow.check("t", 1, 1, at(250)).map(retry_after_seconds),
-            Some(1)
-        );
-        assert_eq!(retry_after_seconds(Duration::from_millis(2_100)), 3);
-    }
-}
-
 /// Runs a write (any method but GET and HEAD) as one transaction. The
 /// body is read first, without holding anything; then the writers' turn is
 /// taken, a repeated `idempotency-key` replays the stored answer instead of
@@ -340,4 +302,42 @@ fn digest(bytes: &[u8]) -> String {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod rate_limit_tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_allows_its_burst_then_its_rate_and_says_when_the_next_permit_comes() {
+        let limiter = RateLimiter::default();
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        // rate 10 per second, bursts of 3
+        for _ in 0..3 {
+            assert_eq!(limiter.check("t", 10, 3, at(0)), None);
+        }
+        let wait = limiter.check("t", 10, 3, at(0)).unwrap();
+        assert!((wait.as_secs_f64() - 0.1).abs() < 1e-9, "{wait:?}");
+        assert_eq!(retry_after_seconds(wait), 1);
+        // a refused request takes nothing: the permit comes 100 ms after the burst
+        assert!(limiter.check("t", 10, 3, at(50)).is_some());
+        assert_eq!(limiter.check("t", 10, 3, at(100)), None);
+        assert!(limiter.check("t", 10, 3, at(150)).is_some());
+        // other tokens have their own bucket
+        assert_eq!(limiter.check("u", 10, 3, at(150)), None);
+        // an idle bucket fills up to its burst, not beyond
+        for _ in 0..3 {
+            assert_eq!(limiter.check("t", 10, 3, at(10_000)), None);
+        }
+        assert!(limiter.check("t", 10, 3, at(10_000)).is_some());
+        // a slow rate asks for a longer wait
+        let slow = RateLimiter::default();
+        assert_eq!(slow.check("t", 1, 1, at(0)), None);
+        assert_eq!(
+            slow.check("t", 1, 1, at(250)).map(retry_after_seconds),
+            Some(1)
+        );
+        assert_eq!(retry_after_seconds(Duration::from_millis(2_100)), 3);
+    }
 }

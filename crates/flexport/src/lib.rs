@@ -107,10 +107,14 @@ pub mod webhooks;
 
 pub use client::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, TOKEN_ENV_VAR, VersionClient};
 pub use flexport_runtime::{
-    ApiError, AttemptOutcome, Error, ErrorCode, ErrorKind, InvalidResponse, Problem,
-    ResponseMetadata, RetryClassifier, RetryClassifiers, RetryDecision, RetryPolicy, headers,
-    with_idempotency_key,
+    ApiError, AttemptOutcome, Error, ErrorCode, ErrorKind, GuardState, InvalidResponse,
+    LimiterRegistry, Problem, RateLimitState, ResponseMetadata, RetryClassifier, RetryClassifiers,
+    RetryDecision, RetryPolicy, headers, with_idempotency_key,
 };
+/// `client.inner()` is a client's pipeline: read its rate limiter's and outage
+/// guard's state with `client.inner().rate_limit_state()` and
+/// `client.inner().outage_guard_state()`.
+pub use progenitor_client::ClientInfo;
 pub use secrecy::SecretString;
 
 #[cfg(feature = "v2023-04")]
