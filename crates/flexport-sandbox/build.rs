@@ -1,7 +1,8 @@
 //! Embeds every committed document of `specs/` (one per API version) so that
 //! the sandbox checks each version's requests and answers against its own
-//! document. A test checks that the embedded versions are exactly
-//! `flexport_runtime::API_VERSIONS`.
+//! document, beside the `OPERATIONS` table of that version's crate
+//! (`flexport_logistics_{version}`, a dependency). A test checks that the
+//! embedded versions are exactly `flexport_runtime::API_VERSIONS`.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -19,13 +20,15 @@ fn main() {
         })
         .collect();
     versions.sort();
-    let mut out = String::from("/// `(version, document)` for every committed document.\n");
-    out.push_str("pub const DOCUMENTS: &[(&str, &str)] = &[\n");
+    let mut out =
+        String::from("/// `(version, document, operations)` for every committed document.\n");
+    out.push_str("pub const DOCUMENTS: &[(&str, &str, &[flexport_runtime::Operation])] = &[\n");
     for (version, path) in &versions {
         println!("cargo:rerun-if-changed={}", path.display());
+        let crate_name = format!("flexport_logistics_{}", version.replace('-', "_"));
         writeln!(
             out,
-            "    ({version:?}, include_str!({:?})),",
+            "    ({version:?}, include_str!({:?}), {crate_name}::OPERATIONS),",
             path.display()
         )
         .unwrap();

@@ -1,4 +1,6 @@
-//! Shows the six generated clients at work: each creates a product, reads it
+//! Shows the generated client of every version at work (each is a module of
+//! the `flexport` facade with `full`, such as `flexport::v2024_04`, and is
+//! used bare here, with a default pipeline): each creates a product, reads it
 //! back and meets a 404, against a small fake of the products endpoints that
 //! this program serves on 127.0.0.1 (nothing reaches Flexport).
 //!
@@ -52,9 +54,9 @@ impl Respond for FakeProducts {
 
 /// Creates, reads back and misses a product with one version's client.
 macro_rules! exercise {
-    ($krate:ident, $version:literal, $base_url:expr) => {{
-        use $krate::prelude::*;
-        use $krate::types;
+    ($module:ident, $version:literal, $base_url:expr) => {{
+        use flexport::$module::prelude::*;
+        use flexport::$module::types;
 
         let started = Instant::now();
         let client = Client::new($base_url, flexport_runtime::Pipeline::default());
@@ -126,11 +128,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     let base_url = server.uri();
-    exercise!(flexport_logistics_2023_04, "2023-04", &base_url);
-    exercise!(flexport_logistics_2023_07, "2023-07", &base_url);
-    exercise!(flexport_logistics_2023_10, "2023-10", &base_url);
-    exercise!(flexport_logistics_2024_01, "2024-01", &base_url);
-    exercise!(flexport_logistics_2024_04, "2024-04", &base_url);
-    exercise!(flexport_logistics_unstable, "unstable", &base_url);
+    exercise!(v2023_04, "2023-04", &base_url);
+    exercise!(v2023_07, "2023-07", &base_url);
+    exercise!(v2023_10, "2023-10", &base_url);
+    exercise!(v2024_01, "2024-01", &base_url);
+    exercise!(v2024_04, "2024-04", &base_url);
+    exercise!(unstable, "unstable", &base_url);
     Ok(())
 }

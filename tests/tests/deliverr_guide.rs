@@ -123,19 +123,19 @@ fn every_renamed_field_serializes_under_its_logistics_api_name() {
 /// The same names, checked by the compiler against the built crate.
 #[allow(dead_code)]
 fn the_guide_compiles(
-    product: flexport_logistics_2023_04::types::ApiProductResponse,
-    model: flexport_logistics_2023_04::types::CreateProductModel,
-    order: flexport_logistics_2023_04::types::OrderModel,
-    input: flexport_logistics_2023_04::types::CreateOrderInput202307,
-    client: &flexport_logistics_2023_04::Client,
+    product: flexport::v2023_04::types::ApiProductResponse,
+    model: flexport::v2023_04::types::CreateProductModel,
+    order: flexport::v2023_04::types::OrderModel,
+    input: flexport::v2023_04::types::CreateOrderInput,
+    client: &flexport::v2023_04::Client,
 ) {
-    use flexport_logistics_2023_04::prelude::*;
+    use flexport::v2023_04::prelude::*;
     let _: (String, String) = (product.logistics_sku, product.merchant_sku);
     let _: String = model.merchant_sku;
     let _ = (order.promised_ship_by_time, input.promised_ship_by_time);
     let _ = client
         .get_warehouse_details()
-        .body(flexport_logistics_2023_04::types::LogisticsSkus::builder());
+        .body(flexport::v2023_04::types::LogisticsSkus::builder());
     let _ = (
         client.create_bundle(),
         client.get_bundle(),

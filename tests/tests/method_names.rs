@@ -122,3 +122,33 @@ fn revision_suffixed_operations_get_neutral_names() {
         assert!(suffixed.is_empty(), "{version}: {suffixed:?} kept a suffix");
     }
 }
+
+#[test]
+fn type_names_carry_no_revision_or_typescript_marker() {
+    use flexport_codegen::names::{strip_type_revision_suffix, typescript_utility};
+    for (version, path) in committed_documents() {
+        let mut document: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        normalize(&mut document).unwrap();
+        let names: Vec<&String> = document["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        for name in &names {
+            assert!(typescript_utility(name).is_none(), "{version}: {name}");
+            assert!(!name.ends_with("Unstable"), "{version}: {name}");
+            // A suffix stays only where the clash rule keeps it.
+            if let Some(neutral) = strip_type_revision_suffix(name) {
+                let rivals = names
+                    .iter()
+                    .filter(|other| {
+                        *other != name
+                            && (other.as_str() == neutral
+                                || strip_type_revision_suffix(other) == Some(neutral))
+                    })
+                    .count();
+                assert!(rivals > 0, "{version}: {name} kept its suffix alone");
+            }
+        }
+    }
+}

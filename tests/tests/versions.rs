@@ -25,8 +25,8 @@ fn every_place_that_lists_versions_by_hand_lists_exactly_the_one_list() {
     let facade_manifest = read("crates/flexport/Cargo.toml");
     let facade_versions = read("crates/flexport/src/versions.rs");
     let facade_lib = read("crates/flexport/src/lib.rs");
-    let tests_manifest = read("tests/Cargo.toml");
     let example = read("tests/examples/generated_clients.rs");
+    let sandbox_manifest = read("crates/flexport-sandbox/Cargo.toml");
     let readme = read("README.md");
     let mut missing = Vec::new();
     for version in API_VERSIONS {
@@ -55,9 +55,16 @@ fn every_place_that_lists_versions_by_hand_lists_exactly_the_one_list() {
             (
                 "crates/flexport/src/versions.rs",
                 facade_versions.contains(&format!(
-                    "version!(\"{feature}\", flexport_logistics_{}, \"{version}\");",
+                    "version!(\"{feature}\", flexport_logistics_{}, \"{version}\",",
                     snake(version)
                 )),
+            ),
+            (
+                "crates/flexport/src/lib.rs features table",
+                facade_lib.lines().any(|line| {
+                    line.starts_with(&format!("//! | `{feature}`"))
+                        && line.ends_with(&format!("| `{module}` | `{krate}` |"))
+                }),
             ),
             (
                 "crates/flexport/src/lib.rs",
@@ -65,6 +72,10 @@ fn every_place_that_lists_versions_by_hand_lists_exactly_the_one_list() {
                     "#[cfg(feature = \"{feature}\")]\npub use flexport_logistics_{} as {module};",
                     snake(version)
                 )),
+            ),
+            (
+                "crates/flexport-sandbox/Cargo.toml dependency",
+                sandbox_manifest.contains(&format!("{krate} = {{ path = \"../{krate}\" }}")),
             ),
             (
                 "crates/ directory",
@@ -75,15 +86,8 @@ fn every_place_that_lists_versions_by_hand_lists_exactly_the_one_list() {
                     .exists(),
             ),
             (
-                "tests/Cargo.toml",
-                tests_manifest.contains(&format!("{krate} = {{ path = \"../crates/{krate}\"")),
-            ),
-            (
                 "tests/examples/generated_clients.rs",
-                example.contains(&format!(
-                    "flexport_logistics_{}, \"{version}\"",
-                    snake(version)
-                )),
+                example.contains(&format!("exercise!({module}, \"{version}\", &base_url);")),
             ),
             (
                 "README.md versions table",
@@ -98,6 +102,13 @@ fn every_place_that_lists_versions_by_hand_lists_exactly_the_one_list() {
         );
     }
     assert!(missing.is_empty(), "versions missing from: {missing:#?}");
+
+    // The tests crate reaches the version crates through the facade's
+    // `full`, so it names none itself.
+    assert!(
+        !read("tests/Cargo.toml").contains("flexport-logistics-"),
+        "tests/Cargo.toml names a version crate"
+    );
 
     // And no place lists a version the list lacks.
     let crates: Vec<String> = std::fs::read_dir(workspace().join("crates"))

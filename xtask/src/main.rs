@@ -39,6 +39,25 @@ enum Command {
         #[arg(long, value_name = "BYTES", default_value_t = xtask::sync::DEFAULT_MAX_DOCUMENT_BYTES)]
         max_document_bytes: u64,
     },
+    /// Add an API version: download and validate its document as sync-specs
+    /// does, then write its crate, feature, module, list entries, README row,
+    /// migration notes and pending snapshots. Changes nothing if any step fails.
+    AddVersion {
+        /// The new version, YYYY-MM.
+        version: String,
+        /// Where to download from, as for sync-specs.
+        #[arg(long, env = "FLEXPORT_SPECS_BASE_URL", default_value = xtask::DEFAULT_BASE_URL)]
+        base_url: String,
+        /// Attempts on network errors and 5xx answers.
+        #[arg(long, default_value_t = 4)]
+        attempts: u32,
+        /// The largest document accepted, in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = xtask::sync::DEFAULT_MAX_DOCUMENT_BYTES)]
+        max_document_bytes: u64,
+    },
+    /// Remove an API version everywhere add-version puts it (never the
+    /// facade's default). Changes nothing if any step fails.
+    RemoveVersion { version: String },
     /// Say what changed from one API version to another.
     Diff {
         /// A version in specs/ (such as 2024-01) or a path to a document.
@@ -121,6 +140,13 @@ fn run_migration_notes(check: bool) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+fn print_outcome(command: &str, version: &str, outcome: &xtask::versions::Outcome) {
+    println!("{command} {version}: {} files changed", outcome.files.len());
+    for (path, kind) in &outcome.files {
+        println!("  {} {}", kind.letter(), path.display());
+    }
+}
+
 fn report(result: Result<(), Box<dyn std::error::Error>>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -135,6 +161,43 @@ fn report(result: Result<(), Box<dyn std::error::Error>>) -> ExitCode {
 async fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Diff { from, to, format } => report(run_diff(&from, &to, format)),
+        Command::AddVersion {
+            version,
+            base_url,
+            attempts,
+            max_document_bytes,
+        } => {
+            let options = xtask::versions::AddOptions {
+                root: xtask::workspace_root(),
+                version: version.clone(),
+                base_url,
+                retry: RetryPolicy {
+                    attempts: attempts.max(1),
+                    ..RetryPolicy::default()
+                },
+                max_document_bytes,
+            };
+            match xtask::versions::add_version(&options).await {
+                Ok(outcome) => {
+                    print_outcome("add-version", &version, &outcome);
+                    println!(
+                        "{}",
+                        xtask::versions::REVIEW_AFTER_ADDING.replace("{version}", &version)
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(error) => report(Err(error.into())),
+            }
+        }
+        Command::RemoveVersion { version } => {
+            match xtask::versions::remove_version(&xtask::workspace_root(), &version) {
+                Ok(outcome) => {
+                    print_outcome("remove-version", &version, &outcome);
+                    ExitCode::SUCCESS
+                }
+                Err(error) => report(Err(error.into())),
+            }
+        }
         Command::MigrationNotes { check } => report(run_migration_notes(check)),
         Command::Versions { features } => {
             for version in xtask::VERSIONS {

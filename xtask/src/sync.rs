@@ -7,16 +7,17 @@
 //! if one fails, `specs/` is left byte for byte as it was. Then every changed
 //! document and the lock are staged in a directory beside `specs/` and
 //! swapped in one by one; if any step of that fails, the files already
-//! swapped are put back, byte for byte (see `write_documents`).
+//! swapped are put back, byte for byte (see [`crate::files`]).
 
 use std::fmt;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
 
+use crate::files::{Change, Content, WriteError};
 use crate::lock::{LOCK_FILE, Lock, LockEntry};
 
 /// What to sync, from where, and how hard to try.
@@ -105,12 +106,8 @@ pub enum SyncError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{failure}; putting the originals back failed too ({}); they are in {}", not_restored.join("; "), originals.display())]
-    Rollback {
-        failure: Box<SyncError>,
-        not_restored: Vec<String>,
-        originals: PathBuf,
-    },
+    #[error(transparent)]
+    Write(#[from] WriteError),
 }
 
 fn bullet_list(items: &[impl fmt::Display]) -> String {
@@ -180,12 +177,16 @@ impl fmt::Display for Drift {
 }
 
 /// A downloaded, validated document.
-struct Downloaded {
-    version: String,
-    url: String,
-    bytes: Vec<u8>,
-    sha256: String,
-    reconstructed: bool,
+pub(crate) struct Downloaded {
+    pub(crate) version: String,
+    pub(crate) url: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) sha256: String,
+    pub(crate) reconstructed: bool,
+    /// The document as parsed, before normalization.
+    pub(crate) document: serde_json::Value,
+    /// What the generator made of it.
+    pub(crate) generated: flexport_codegen::Generated,
 }
 
 /// Runs a sync (or, with `check`, a drift check) as `options` say.
@@ -203,39 +204,15 @@ pub async fn sync_specs(options: &SyncOptions) -> Result<SyncReport, SyncError> 
     }
     let lock = Lock::read(&options.specs_dir)
         .map_err(|source| io_error(&options.specs_dir.join(LOCK_FILE), source))?;
-    let client = reqwest::Client::builder()
-        .connect_timeout(options.retry.connect_timeout)
-        .timeout(options.retry.timeout)
-        .user_agent(concat!("flexport-rs-xtask/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("a client with timeouts builds");
+    let client = http_client(&options.retry);
 
     let progress = Progress::new(options.versions.len());
     let mut downloaded = Vec::new();
     let mut failures = Vec::new();
     for version in &options.versions {
-        let url = crate::document_url(&options.base_url, version);
-        progress.start(version, &url);
-        match download_and_validate(&client, &url, options).await {
-            Ok((bytes, reconstructed)) => {
-                progress.done(version, &format!("{} bytes", bytes.len()));
-                let sha256 = sha256_hex(&bytes);
-                downloaded.push(Downloaded {
-                    version: version.clone(),
-                    url,
-                    bytes,
-                    sha256,
-                    reconstructed,
-                });
-            }
-            Err(problem) => {
-                progress.done(version, "FAILED");
-                failures.push(DocumentFailure {
-                    version: version.clone(),
-                    url,
-                    problem,
-                });
-            }
+        match fetch(&client, version, options, &progress).await {
+            Ok(document) => downloaded.push(document),
+            Err(failure) => failures.push(failure),
         }
     }
     progress.finish();
@@ -293,18 +270,61 @@ pub async fn sync_specs(options: &SyncOptions) -> Result<SyncReport, SyncError> 
     })
 }
 
+/// The client documents are downloaded with: timeouts, the xtask's agent.
+pub(crate) fn http_client(retry: &RetryPolicy) -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(retry.connect_timeout)
+        .timeout(retry.timeout)
+        .user_agent(concat!("flexport-rs-xtask/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("a client with timeouts builds")
+}
+
+/// Downloads and validates `version`'s document below `options.base_url`,
+/// saying so on `progress`.
+pub(crate) async fn fetch(
+    client: &reqwest::Client,
+    version: &str,
+    options: &SyncOptions,
+    progress: &Progress,
+) -> Result<Downloaded, DocumentFailure> {
+    let url = crate::document_url(&options.base_url, version);
+    progress.start(version, &url);
+    match download_and_validate(client, &url, options).await {
+        Ok((bytes, document, generated)) => {
+            progress.done(version, &format!("{} bytes", bytes.len()));
+            Ok(Downloaded {
+                version: version.to_owned(),
+                sha256: sha256_hex(&bytes),
+                reconstructed: document.get("x-reconstructed").is_some(),
+                url,
+                bytes,
+                document,
+                generated,
+            })
+        }
+        Err(problem) => {
+            progress.done(version, "FAILED");
+            Err(DocumentFailure {
+                version: version.to_owned(),
+                url,
+                problem,
+            })
+        }
+    }
+}
+
 async fn download_and_validate(
     client: &reqwest::Client,
     url: &str,
     options: &SyncOptions,
-) -> Result<(Vec<u8>, bool), Problem> {
+) -> Result<(Vec<u8>, serde_json::Value, flexport_codegen::Generated), Problem> {
     let bytes = download(client, url, &options.retry, options.max_document_bytes).await?;
     let document = flexport_codegen::validate::parse_document(&bytes)
         .map_err(flexport_codegen::Error::from)?;
-    let reconstructed = document.get("x-reconstructed").is_some();
     // A document the generator refuses would break the build of its crate.
-    flexport_codegen::generate_from_value(document)?;
-    Ok((bytes, reconstructed))
+    let generated = flexport_codegen::generate_from_value(document.clone())?;
+    Ok((bytes, document, generated))
 }
 
 async fn download(
@@ -413,33 +433,21 @@ fn io_error(path: &Path, source: std::io::Error) -> SyncError {
     }
 }
 
-/// Writes the changed documents and the lock, all or nothing.
-///
-/// 1. Stage: every file whose bytes change is written and fsynced in a new
-///    directory beside `specs_dir` (same file system, so renames are atomic).
-/// 2. Swap, file by file: the original is hard-linked into the staging
-///    directory (a backup that is the original itself, not a copy), then the
-///    staged file is renamed over it.
-/// 3. If any step of 1 or 2 fails, every file already swapped is put back
-///    by renaming its backup over it (or removed, if it did not exist), so
-///    `specs_dir` holds its original files byte for byte, and the error names
-///    the step that failed.
-///
-/// The exception is a process killed during step 2: then some files are new,
-/// and the originals of those are in the staging directory
-/// (`.specs-sync-*` beside `specs_dir`), which is left in place.
-fn write_documents(
+/// The files of `specs_dir` that change when `documents` are synced into it,
+/// as `(name in specs_dir, new bytes)`: each document whose bytes differ,
+/// and the lock if an entry changes. An entry changes only when its
+/// document's content does.
+pub(crate) fn changed_spec_files(
     specs_dir: &Path,
     mut lock: Lock,
     documents: &[Downloaded],
-) -> Result<(), SyncError> {
-    std::fs::create_dir_all(specs_dir).map_err(|source| io_error(specs_dir, source))?;
+) -> Vec<(String, Vec<u8>)> {
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut files: Vec<(String, &[u8])> = Vec::new();
+    let mut files = Vec::new();
     for doc in documents {
         let name = format!("{}.json", doc.version);
         if std::fs::read(specs_dir.join(&name)).ok().as_deref() != Some(doc.bytes.as_slice()) {
-            files.push((name, &doc.bytes));
+            files.push((name, doc.bytes.clone()));
         }
         let unchanged = lock
             .documents
@@ -458,109 +466,47 @@ fn write_documents(
     }
     let json = lock.to_json();
     if std::fs::read(specs_dir.join(LOCK_FILE)).ok().as_deref() != Some(json.as_bytes()) {
-        files.push((LOCK_FILE.to_owned(), json.as_bytes()));
+        files.push((LOCK_FILE.to_owned(), json.into_bytes()));
     }
-    if files.is_empty() {
-        return Ok(());
-    }
-    swap_in(specs_dir, &files)
+    files
 }
 
-/// Steps 1 to 3 of [`write_documents`] for `files` (name in `specs_dir`,
-/// new bytes).
-fn swap_in(specs_dir: &Path, files: &[(String, &[u8])]) -> Result<(), SyncError> {
+/// Writes the changed documents and the lock, all or nothing, staging in a
+/// `.specs-sync-*` directory beside `specs_dir` (see [`crate::files`]; a
+/// process killed during the swap leaves that directory, holding the
+/// originals of the files already swapped).
+fn write_documents(
+    specs_dir: &Path,
+    lock: Lock,
+    documents: &[Downloaded],
+) -> Result<(), SyncError> {
+    std::fs::create_dir_all(specs_dir).map_err(|source| io_error(specs_dir, source))?;
+    let changes: Vec<Change> = changed_spec_files(specs_dir, lock, documents)
+        .into_iter()
+        .map(|(name, bytes)| Change {
+            path: name.into(),
+            content: Content::File(bytes),
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
     let beside = match specs_dir.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let staging = tempfile::Builder::new()
-        .prefix(".specs-sync-")
-        .tempdir_in(beside)
-        .map_err(|source| io_error(beside, source))?;
-    let staged = |name: &str| staging.path().join(format!("new-{name}"));
-    let backup = |name: &str| staging.path().join(format!("old-{name}"));
-    for (name, bytes) in files {
-        write_synced(&staged(name), bytes)?;
-    }
-    // What was done to each file swapped so far: true if it had an original.
-    let mut swapped: Vec<(&str, bool)> = Vec::new();
-    let mut failure = None;
-    for (name, _) in files {
-        let target = specs_dir.join(name);
-        let existed = match std::fs::symlink_metadata(&target) {
-            Ok(_) => true,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => false,
-            Err(source) => {
-                failure = Some(io_error(&target, source));
-                break;
-            }
-        };
-        if existed && let Err(source) = std::fs::hard_link(&target, backup(name)) {
-            failure = Some(io_error(&target, source));
-            break;
-        }
-        if let Err(source) = std::fs::rename(staged(name), &target) {
-            failure = Some(io_error(&target, source));
-            break;
-        }
-        swapped.push((name, existed));
-    }
-    let synced = sync_directory(specs_dir);
-    let Some(failure) = failure.or(synced.err()) else {
-        return Ok(());
-    };
-    let mut not_restored = Vec::new();
-    for (name, existed) in swapped.into_iter().rev() {
-        let target = specs_dir.join(name);
-        let restored = if existed {
-            std::fs::rename(backup(name), &target)
-        } else {
-            std::fs::remove_file(&target)
-        };
-        if let Err(error) = restored {
-            not_restored.push(format!("{}: {error}", target.display()));
-        }
-    }
-    let _ = sync_directory(specs_dir);
-    if !not_restored.is_empty() {
-        // Keep the originals where the message says they are.
-        let kept = staging.keep();
-        return Err(SyncError::Rollback {
-            failure: Box::new(failure),
-            not_restored,
-            originals: kept,
-        });
-    }
-    Err(failure)
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o644);
-    let mut file = options
-        .open(path)
-        .map_err(|source| io_error(path, source))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|source| io_error(path, source))
-}
-
-fn sync_directory(directory: &Path) -> Result<(), SyncError> {
-    std::fs::File::open(directory)
-        .and_then(|dir| dir.sync_all())
-        .map_err(|source| io_error(directory, source))
+    crate::files::apply(specs_dir, beside, ".specs-sync-", changes)?.commit();
+    Ok(())
 }
 
 /// A progress bar on a terminal, one plain line per step otherwise.
-enum Progress {
+pub(crate) enum Progress {
     Bar(ProgressBar),
     Plain,
 }
 
 impl Progress {
-    fn new(len: usize) -> Progress {
+    pub(crate) fn new(len: usize) -> Progress {
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(len as u64);
             bar.set_style(
@@ -590,7 +536,7 @@ impl Progress {
         }
     }
 
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Progress::Bar(bar) = self {
             bar.finish_and_clear();
         }

@@ -1,6 +1,7 @@
 //! Code appended to every generated client, beyond what progenitor emits:
 //! the `ClientHooks` impl that runs requests through `flexport_runtime`'s
-//! pipeline, `OffsetPaged` for list operations, and a `webhooks::Event` enum.
+//! pipeline, `Paged` for list operations ([`crate::paging`]), and a
+//! `webhooks::Event` enum.
 //!
 //! Each is derived from the (normalized) document by a general rule, so a new
 //! API version gets them without a line of hand-written code.
@@ -17,10 +18,7 @@ use crate::refs;
 /// Everything this module adds, for the document `generate` was given.
 pub fn tokens(document: &Value) -> TokenStream {
     let hooks = hooks();
-    let paged = offset_paged(document)
-        .iter()
-        .map(OffsetPagedOperation::tokens)
-        .collect::<TokenStream>();
+    let paged = crate::paging::tokens(document);
     let webhooks = webhook_events(document).map(|events| events.tokens());
     quote! { #hooks #paged #webhooks }
 }
@@ -88,113 +86,6 @@ fn hooks() -> TokenStream {
             }
         }
     }
-}
-
-/// A GET operation with `offset` and `limit` query parameters whose success
-/// body is an array of a named schema.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OffsetPagedOperation {
-    pub operation_id: String,
-    pub item_schema: String,
-    offset_is_integer: bool,
-    limit_is_integer: bool,
-}
-
-impl OffsetPagedOperation {
-    fn tokens(&self) -> TokenStream {
-        let builder = ident(&self.operation_id.to_upper_camel_case());
-        let item = ident(&self.item_schema.to_upper_camel_case());
-        let number = |is_integer: bool, name: &str| {
-            let name = ident(name);
-            if is_integer {
-                quote!(#name)
-            } else {
-                quote!(#name as f64)
-            }
-        };
-        let offset = number(self.offset_is_integer, "offset");
-        let limit = number(self.limit_is_integer, "limit");
-        quote! {
-            impl flexport_runtime::OffsetPaged for builder::#builder<'_> {
-                type Item = types::#item;
-
-                async fn page(
-                    self,
-                    offset: u64,
-                    limit: u64,
-                ) -> std::result::Result<
-                    std::vec::Vec<Self::Item>,
-                    progenitor_client::Error<progenitor_client::ByteStream>,
-                > {
-                    self.offset(#offset).limit(#limit).send().await.map(ResponseValue::into_inner)
-                }
-            }
-        }
-    }
-}
-
-/// The operations that get `OffsetPaged`.
-pub fn offset_paged(document: &Value) -> Vec<OffsetPagedOperation> {
-    let Some(paths) = document.get("paths").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    let mut found = Vec::new();
-    for item in paths.values() {
-        let Some(get) = item.get("get") else { continue };
-        let Some(operation_id) = get.get("operationId").and_then(Value::as_str) else {
-            continue;
-        };
-        let query: BTreeMap<&str, &Value> = item
-            .get("parameters")
-            .into_iter()
-            .chain(get.get("parameters"))
-            .filter_map(Value::as_array)
-            .flatten()
-            .map(|parameter| resolved(document, parameter))
-            .filter(|parameter| parameter.get("in").and_then(Value::as_str) == Some("query"))
-            .filter_map(|parameter| {
-                let name = parameter.get("name")?.as_str()?;
-                Some((name, resolved(document, parameter.get("schema")?)))
-            })
-            .collect();
-        let numeric = |name: &str| {
-            let kind = query.get(name)?.get("type")?.as_str()?;
-            matches!(kind, "integer" | "number").then_some(kind == "integer")
-        };
-        let (Some(offset_is_integer), Some(limit_is_integer)) =
-            (numeric("offset"), numeric("limit"))
-        else {
-            continue;
-        };
-        let Some(item_schema) = array_item_schema(document, get) else {
-            continue;
-        };
-        found.push(OffsetPagedOperation {
-            operation_id: operation_id.to_owned(),
-            item_schema,
-            offset_is_integer,
-            limit_is_integer,
-        });
-    }
-    found
-}
-
-/// The schema named by the items of the operation's JSON success body, when
-/// that body is an array of a named schema.
-fn array_item_schema(document: &Value, operation: &Value) -> Option<String> {
-    let responses = operation.get("responses")?.as_object()?;
-    let (_, success) = responses
-        .iter()
-        .find(|(status, _)| status.starts_with('2'))?;
-    let schema = resolved(document, success)
-        .get("content")?
-        .get("application/json")?
-        .get("schema")?;
-    let items = resolved(document, schema).get("items")?;
-    let name = refs::schema_name(items.get("$ref")?.as_str()?)?;
-    // Only names typify keeps as they are; anything else the normalize passes
-    // should have made so.
-    (name == name.to_upper_camel_case()).then_some(name)
 }
 
 /// The `*Event` schemas of the document, told apart by a `…EventType` property.
@@ -329,13 +220,13 @@ fn property_names(document: &Value, schema: &Value) -> Vec<String> {
     own.chain(inherited).collect()
 }
 
-fn resolved<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
+pub(crate) fn resolved<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
     match value.get("$ref").and_then(Value::as_str) {
         Some(reference) => refs::resolve(document, reference).unwrap_or(value),
         None => value,
     }
 }
 
-fn ident(name: &str) -> Ident {
+pub(crate) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }

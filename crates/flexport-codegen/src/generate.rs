@@ -20,6 +20,8 @@ pub enum Error {
     Progenitor(#[from] progenitor::Error),
     #[error("progenitor gave up on the document: {0}")]
     GeneratorPanicked(String),
+    #[error("the generated client does not match the document's operations: {0}")]
+    Operations(String),
     #[error("progenitor produced code that does not parse: {0}")]
     Syntax(#[from] syn::Error),
 }
@@ -32,6 +34,8 @@ pub struct Generated {
     pub code: String,
     /// What normalization changed in the document before generation.
     pub changes: Vec<Change>,
+    /// The crate's `OPERATIONS` table, as data.
+    pub operations: Vec<crate::operations::Row>,
 }
 
 /// The progenitor settings every version crate is generated with.
@@ -71,7 +75,9 @@ pub fn generate(document: &[u8]) -> Result<Generated, Error> {
 
 /// Normalizes and generates the client for an already validated document.
 pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
+    let documented = crate::operations::operations(&document);
     let changes = normalize::normalize(&mut document)?;
+    let normalized = document.clone();
     let extensions = crate::extensions::tokens(&document);
     let webhook_schemas: Vec<String> = crate::extensions::webhook_events(&document)
         .map(|events| {
@@ -94,6 +100,10 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
         .map_err(|panic| Error::GeneratorPanicked(panic_message(&panic)))??;
     let tokens = crate::extensions::decode_through_runtime(tokens);
     let mut file: syn::File = syn::parse2(quote::quote! { #tokens #extensions })?;
+    let operations =
+        crate::operations::table(&documented, &normalized, &file).map_err(Error::Operations)?;
+    file.items
+        .push(syn::parse2(crate::operations::tokens(&operations))?);
     let mut changes = changes;
     let opened = crate::open_enums::open_response_enums(&mut file, &webhook_schemas, &always_open);
     if !opened.is_empty() {
@@ -114,9 +124,19 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
             detail: format!("{gated} JsonSchema derive(s)/impl(s) behind `feature = \"schemars\"`"),
         });
     }
+    let reported = crate::builder_errors::report_all_missing_fields(&mut file);
+    if reported > 0 {
+        changes.push(Change {
+            pass: crate::builder_errors::PASS,
+            detail: format!(
+                "{reported} builder conversion(s) name every missing or invalid field at once"
+            ),
+        });
+    }
     Ok(Generated {
         code: prettyplease::unparse(&file),
         changes,
+        operations,
     })
 }
 

@@ -11,14 +11,18 @@
 //! published documents contain and progenitor does not accept as they are) →
 //! progenitor with [`settings`] → [`open_enums`] (catch-all variants for
 //! enums decoded from responses) → [`schemars_feature`] (`JsonSchema` only
-//! with the version crate's `schemars` feature) → prettyplease.
+//! with the version crate's `schemars` feature) → [`builder_errors`] (a
+//! builder's conversion names every missing field at once) → prettyplease.
 
 pub mod build_script;
+pub mod builder_errors;
 pub mod extensions;
 mod generate;
+pub mod names;
 pub mod normalize;
 pub mod open_enums;
 pub mod operations;
+pub mod paging;
 pub mod refs;
 pub mod schemars_feature;
 pub mod validate;

@@ -48,6 +48,11 @@ pub const PASSES: &[Pass] = &[
         apply: revision_suffixes,
     },
     Pass {
+        name: "tag-prefixed-operations",
+        summary: "an operationId made of its tag, a verb and another tag's resource (`ReturnsCreateOrder` under `Returns`, beside an `Orders` tag) acts on its own tag's resource: it becomes the verb and the tag's singular (`CreateReturn`), when no other operation has or would get that name. The documented operationId stays in the operation's description",
+        apply: crate::names::tag_prefixed_operations,
+    },
+    Pass {
         name: "paging-integers",
         summary: "types a `number` query parameter as `integer` when its name has a paging word (`limit`, `offset`, `page`, `skip`): it counts or positions list items, so `5` goes out instead of `5.0`",
         apply: paging_integers,
@@ -61,6 +66,16 @@ pub const PASSES: &[Pass] = &[
         name: "schema-names",
         summary: "renames schemas whose names are not plain identifiers (`InputMaybe_Scalars-at-String_`, `Pick_A.Exclude_keyofA.b__`) to unique PascalCase names and rewrites every `$ref`",
         apply: schema_names,
+    },
+    Pass {
+        name: "typescript-utility-names",
+        summary: "renames a schema named after TypeScript's `Pick<X, Exclude<keyof X, \"k\">>` (`PickXExcludeKeyofXK`, `Pick_X.Exclude_keyofX.k__`) to `X` when no schema is called `X`, else `XWithoutK`; the documented name stays in its description",
+        apply: crate::names::typescript_utility_names,
+    },
+    Pass {
+        name: "type-revision-suffixes",
+        summary: "strips a trailing revision suffix (`V4`, a year-month such as `202307`, `Unstable`) from a schema name, as `revision-suffixes` does for operationIds, when no other schema has or would get the neutral name; otherwise every contender keeps its suffix. The documented name stays in its description",
+        apply: crate::names::type_revision_suffixes,
     },
     Pass {
         name: "single-allof",
@@ -118,7 +133,7 @@ const METHODS: [&str; 8] = [
 ];
 
 /// Every operation object in the document, with its method and path.
-fn operations_mut(
+pub(crate) fn operations_mut(
     document: &mut Value,
 ) -> impl Iterator<Item = (String, String, &mut Map<String, Value>)> {
     document
@@ -628,19 +643,29 @@ fn revision_suffixes(document: &mut Value) -> Result<Vec<String>, Unsupported> {
         let Some(neutral) = renames.get(id) else {
             continue;
         };
-        let note = format!("Documented operationId: `{id}`.");
-        let description = match operation.get("description").and_then(Value::as_str) {
-            Some(text) if !text.trim().is_empty() => format!("{text}\n\n{note}"),
-            _ => note,
-        };
         changes.push(format!(
             "{} {path}: operationId {id:?} is now {neutral:?}",
             method.to_uppercase()
         ));
-        operation.insert("description".into(), Value::String(description));
+        note_documented_operation_id(operation, id.to_owned());
         operation.insert("operationId".into(), Value::String(neutral.clone()));
     }
     Ok(changes)
+}
+
+/// The prefix of the note a renamed operation's description ends with.
+pub const DOCUMENTED_OPERATION_ID_NOTE: &str = "Documented operationId:";
+
+/// Appends the documented operationId to the operation's description, unless
+/// an earlier rename already did (the first note names the documented id).
+pub(crate) fn note_documented_operation_id(operation: &mut Map<String, Value>, id: String) {
+    let note = format!("{DOCUMENTED_OPERATION_ID_NOTE} `{id}`.");
+    let description = match operation.get("description").and_then(Value::as_str) {
+        Some(text) if text.contains(DOCUMENTED_OPERATION_ID_NOTE) => return,
+        Some(text) if !text.trim().is_empty() => format!("{text}\n\n{note}"),
+        _ => note,
+    };
+    operation.insert("description".into(), Value::String(description));
 }
 
 /// Every parameter object of the document: those of operations, of path

@@ -1,7 +1,8 @@
 //! What `extensions` derives from a document, on small documents and on
 //! every committed one.
 
-use flexport_codegen::extensions::{offset_paged, webhook_events};
+use flexport_codegen::extensions::webhook_events;
+use flexport_codegen::paging::{Rule, offset_paged, paged_operations};
 use serde_json::json;
 
 #[test]
@@ -78,4 +79,51 @@ fn every_committed_version_with_list_operations_gets_paging_and_webhook_events()
             "{version}"
         );
     }
+}
+
+#[test]
+fn page_info_and_cursor_lists_are_paged_by_their_own_rule() {
+    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
+    let read = |version: &str| -> serde_json::Value {
+        let mut document =
+            serde_json::from_slice(&std::fs::read(specs.join(format!("{version}.json"))).unwrap())
+                .unwrap();
+        flexport_codegen::normalize::normalize(&mut document).unwrap();
+        document
+    };
+    let rules = |document: &serde_json::Value| -> Vec<(String, Rule)> {
+        paged_operations(document)
+            .into_iter()
+            .map(|op| (op.operation_id, op.rule))
+            .collect()
+    };
+    let unstable = rules(&read("unstable"));
+    for (operation, rule) in [
+        ("GetProducts", Rule::Offset),
+        ("GetAllInventory", Rule::Offset),
+        ("GetReturns", Rule::PageInfo),
+        ("GetEvents", Rule::PageInfo),
+        (
+            "GetFreightOrders",
+            Rule::Cursor {
+                property: "orders".to_owned(),
+            },
+        ),
+        (
+            "GetQuotes",
+            Rule::Cursor {
+                property: "quotes".to_owned(),
+            },
+        ),
+    ] {
+        assert!(
+            unstable.contains(&(operation.to_owned(), rule.clone())),
+            "{operation} {rule:?}: {unstable:?}"
+        );
+    }
+    assert_eq!(unstable.len(), 6, "{unstable:?}");
+    assert_eq!(
+        rules(&read("2023-04")),
+        [("GetReturns".to_owned(), Rule::PageInfo)]
+    );
 }

@@ -168,9 +168,10 @@ fn typescript_schema_names_become_identifiers_and_refs_follow() {
     let response = &doc["paths"]["/logistics/api/v1/thing"]["get"]["responses"]["200"]["content"]["application/json"];
     assert_eq!(response["schema"], schema_ref(new_pick));
 
+    // Later, `typescript-utility-names` gives it a readable name.
     let code = generated(doc);
     assert!(
-        code.contains(&format!("pub struct {new_pick} ")),
+        code.contains("pub struct ApiInventoryResponse "),
         "renamed type generated"
     );
     assert!(code.contains("pub struct Sku2 ") && code.contains("pub struct Sku "));
@@ -780,5 +781,222 @@ fn known_strings_enums_are_open_although_only_sent() {
     assert!(
         !code.contains("pub struct LabelFormatParcel {"),
         "no struct of flattened scalars"
+    );
+}
+
+fn object_schemas(names: &[&str]) -> Value {
+    Value::Object(
+        names
+            .iter()
+            .map(|name| {
+                (
+                    name.to_string(),
+                    json!({"type": "object", "properties": {"id": {"type": "string"}}}),
+                )
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn type_revision_suffixes_are_recognised_by_shape() {
+    use flexport_codegen::names::strip_type_revision_suffix as strip;
+    assert_eq!(strip("CreateOrderInput202307"), Some("CreateOrderInput"));
+    assert_eq!(strip("PickupInputV3"), Some("PickupInput"));
+    assert_eq!(strip("ItemDataUnstable"), Some("ItemData"));
+    assert_eq!(strip("PackageOutput2Unstable"), Some("PackageOutput2"));
+    // Look-alikes: a marker inside the name, nothing left, a capital run.
+    assert_eq!(strip("FtlQuoteRequestV2WeightUnitEnum"), None);
+    assert_eq!(strip("Unstable"), None);
+    assert_eq!(strip("ITEMUnstable"), None);
+    assert_eq!(strip("UnstableItems"), None);
+    assert_eq!(strip("Top100"), None);
+    assert_eq!(strip("SKUV2"), None);
+}
+
+#[test]
+fn type_revision_suffixes_give_neutral_type_names_with_the_clash_rule() {
+    let mut doc = document(
+        get_returning("GetThing", schema_ref("CreateOrderInput202307")),
+        object_schemas(&[
+            "CreateOrderInput202307",
+            "ItemDataUnstable",
+            "ResponseV3",
+            "ResponseV4",
+            "Thing",
+            "ThingV2",
+            "FtlQuoteRequestV2WeightUnitEnum",
+        ]),
+    );
+    doc["components"]["schemas"]["CreateOrderInput202307"]["properties"]["items"] =
+        json!({"type": "array", "items": schema_ref("ItemDataUnstable")});
+    doc["components"]["schemas"]["ItemDataUnstable"]["description"] = json!("One item.");
+    let changes = run("type-revision-suffixes", &mut doc).unwrap();
+    assert_eq!(
+        changes,
+        [
+            "ResponseV3, ResponseV4 keep their suffix: 2 schemas would be `Response`",
+            "ThingV2 keep their suffix: schema `Thing` exists",
+            r#"schema "CreateOrderInput202307" is now "CreateOrderInput""#,
+            r#"schema "ItemDataUnstable" is now "ItemData""#,
+        ]
+    );
+    let schemas = &doc["components"]["schemas"];
+    for kept in [
+        "ResponseV3",
+        "ResponseV4",
+        "ThingV2",
+        "FtlQuoteRequestV2WeightUnitEnum",
+    ] {
+        assert!(schemas.get(kept).is_some(), "{kept} keeps its name");
+    }
+    assert_eq!(
+        schemas["CreateOrderInput"]["properties"]["items"]["items"],
+        schema_ref("ItemData"),
+        "refs follow"
+    );
+    assert_eq!(
+        schemas["ItemData"]["description"],
+        "One item.\n\nDocumented schema name: `ItemDataUnstable`."
+    );
+    let code = generated(doc);
+    assert!(
+        code.contains("pub struct CreateOrderInput {") && code.contains("pub struct ItemData {")
+    );
+    assert!(code.contains("Documented schema name: `CreateOrderInput202307`."));
+    assert!(!code.contains("CreateOrderInput202307 {") && !code.contains("ItemDataUnstable {"));
+}
+
+#[test]
+fn typescript_utility_names_are_recognised_by_shape() {
+    use flexport_codegen::names::{UtilityName, typescript_utility};
+    let omit = |base: &str, keys: &[&str]| {
+        Some(UtilityName {
+            base: base.into(),
+            omitted: keys.iter().map(|k| k.to_string()).collect(),
+        })
+    };
+    assert_eq!(
+        typescript_utility("PickFulfillmentShipmentExcludeKeyofFulfillmentShipmentWarehouse"),
+        omit("FulfillmentShipment", &["Warehouse"])
+    );
+    assert_eq!(
+        typescript_utility("Pick_Parcel.Exclude_keyofParcel.id-or-status__"),
+        omit("Parcel", &["Id", "Status"])
+    );
+    // Look-alikes: a name that starts with `Pick`, a `keyof` of another type.
+    assert_eq!(typescript_utility("PickupInputV3"), None);
+    assert_eq!(typescript_utility("PickListExcludeKeyofOrderItems"), None);
+    assert_eq!(typescript_utility("Pick_A.Exclude_keyofB.c__"), None);
+    assert_eq!(typescript_utility("PickAExcludeKeyofA"), None);
+}
+
+#[test]
+fn typescript_utility_names_become_the_type_or_the_type_without_its_keys() {
+    let pick = "PickFulfillmentShipmentExcludeKeyofFulfillmentShipmentWarehouse";
+    let pick_existing = "PickApiInventoryResponseExcludeKeyofApiInventoryResponseBreakdown";
+    let mut doc = document(
+        get_returning("GetThing", schema_ref(pick)),
+        object_schemas(&[pick, pick_existing, "ApiInventoryResponse", "PickupInput"]),
+    );
+    doc["components"]["schemas"][pick]["properties"]["inventory"] = schema_ref(pick_existing);
+    let changes = run("typescript-utility-names", &mut doc).unwrap();
+    assert_eq!(
+        changes,
+        [
+            format!(r#"schema "{pick}" is now "FulfillmentShipment""#),
+            format!(r#"schema "{pick_existing}" is now "ApiInventoryResponseWithoutBreakdown""#),
+        ]
+    );
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas.get("PickupInput").is_some() && schemas.get("ApiInventoryResponse").is_some());
+    assert_eq!(
+        schemas["FulfillmentShipment"]["properties"]["inventory"],
+        schema_ref("ApiInventoryResponseWithoutBreakdown")
+    );
+    let code = generated(doc);
+    assert!(code.contains("pub struct FulfillmentShipment {"));
+    assert!(code.contains(&format!("Documented schema name: `{pick}`.")));
+    assert!(!code.contains(&format!("{pick} {{")));
+}
+
+fn tagged_operations(operations: &[(&str, &str, &str)]) -> Value {
+    let ok = json!({"200": json_response(json!({"type": "string"}))});
+    let paths: serde_json::Map<String, Value> = operations
+        .iter()
+        .map(|(path, tag, id)| {
+            (
+                format!("/logistics/api/v1/{path}"),
+                json!({"post": {"operationId": id, "tags": [tag], "responses": ok}}),
+            )
+        })
+        .collect();
+    document(Value::Object(paths), json!({}))
+}
+
+#[test]
+fn tag_prefixed_operations_act_on_their_own_tags_resource() {
+    let mut doc = tagged_operations(&[
+        ("returns", "Returns", "ReturnsCreateOrder"),
+        ("returns/one", "Returns", "ReturnsGetOrder"),
+        ("returns/one/cancel", "Returns", "ReturnsCancelOrder"),
+        ("returns/cancel", "Returns", "CancelReturn"),
+        ("returns/label", "Returns", "ReturnsGetLabel"),
+        ("orders", "Orders", "OrdersCreateOrder"),
+        ("parcels", "Parcels", "CreateParcel"),
+    ]);
+    let changes = run("tag-prefixed-operations", &mut doc).unwrap();
+    assert_eq!(
+        changes,
+        [
+            "ReturnsCancelOrder keep their name: operation `cancel_return` exists",
+            r#"POST /logistics/api/v1/returns: operationId "ReturnsCreateOrder" is now "CreateReturn""#,
+            r#"POST /logistics/api/v1/returns/one: operationId "ReturnsGetOrder" is now "GetReturn""#,
+        ]
+    );
+    let paths = &doc["paths"];
+    assert_eq!(
+        paths["/logistics/api/v1/returns"]["post"]["description"],
+        "Documented operationId: `ReturnsCreateOrder`."
+    );
+    // Look-alikes: the noun is the tag's own, or no tag's.
+    assert_eq!(
+        paths["/logistics/api/v1/orders"]["post"]["operationId"],
+        "OrdersCreateOrder"
+    );
+    assert_eq!(
+        paths["/logistics/api/v1/returns/label"]["post"]["operationId"],
+        "ReturnsGetLabel"
+    );
+    let code = generated(doc);
+    assert!(code.contains("fn create_return(&self)") && code.contains("fn get_return(&self)"));
+    assert!(!code.contains("fn returns_create_order("));
+}
+
+#[test]
+fn builder_conversions_gather_every_field_error_before_failing() {
+    let doc = document(
+        get_returning("GetThing", schema_ref("Thing")),
+        json!({"Thing": {
+            "type": "object",
+            "required": ["from", "items"],
+            "properties": {"from": {"type": "string"}, "items": {"type": "array", "items": {"type": "string"}}, "note": {"type": "string"}},
+        }}),
+    );
+    let generated = flexport_codegen::generate_from_value(doc).unwrap();
+    let code = &generated.code;
+    for field in ["from", "items", "note"] {
+        assert!(
+            code.contains(&format!("value.{field}.as_ref().err(),")),
+            "{field}"
+        );
+    }
+    assert!(code.contains(r#"return Err(errors.join("; ").into());"#));
+    assert!(
+        generated
+            .changes
+            .iter()
+            .any(|c| c.pass == "all-missing-fields"
+                && c.detail.starts_with("1 builder conversion(s)"))
     );
 }

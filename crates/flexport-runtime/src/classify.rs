@@ -171,12 +171,22 @@ impl RetryClassifiers {
     }
 }
 
-/// The default rules: 429 is a throttle; 5xx, timeouts, broken connections
+/// The default rules: a `504 Gateway Timeout` of a list page that its
+/// stream can still shrink is final (the stream asks again at once with half
+/// the page; see [`crate::pagination`]); 429 is a throttle; 5xx, timeouts, broken connections
 /// and bodies cut off mid-way are worth another attempt; a request that
 /// could not be built or a redirect loop is final, and so is every other
 /// answer (a success, or a 4xx: sending it again gives the same answer).
 pub fn default_decision(outcome: &AttemptOutcome<'_>) -> RetryDecision {
     match (outcome.status(), outcome.transport_error()) {
+        // A list page that its stream asks again at once with a smaller page
+        // (see `crate::pagination`): the same page size would time out again.
+        (Some(status), _)
+            if crate::gateway::is_gateway_timeout(status)
+                && crate::pagination::gateway_timeout_shrinks_page() =>
+        {
+            RetryDecision::Final
+        }
         (Some(StatusCode::TOO_MANY_REQUESTS), _) => RetryDecision::Throttled,
         (Some(status), _) if status.is_server_error() => RetryDecision::Retry,
         (Some(_), _) => RetryDecision::Final,

@@ -183,6 +183,17 @@ pub struct ApiError {
     /// The outage guard withheld a retry this call would have had: most
     /// recent attempts of this client failed, so Flexport is failing.
     pub retries_withheld: bool,
+    /// The `message` of a JSON body that is not problem+json, such as the
+    /// API gateway's `{"message": "Endpoint request timed out"}`, made safe
+    /// to print (control characters removed, at most
+    /// [`crate::gateway::MESSAGE_LIMIT`] characters); shown by
+    /// `Display`.
+    pub message: Option<String>,
+    /// Whether the API gateway in front of Flexport answered, rather than
+    /// Flexport's service: the answer carries `x-amzn-errortype`, or
+    /// `x-amz-apigw-id` with a body that is not problem+json (see
+    /// [`crate::gateway::answered_by_gateway`]).
+    pub from_gateway: bool,
 }
 
 impl fmt::Debug for ApiError {
@@ -204,6 +215,8 @@ impl fmt::Debug for ApiError {
             )
             .field("not_sent", &self.not_sent)
             .field("retries_withheld", &self.retries_withheld)
+            .field("message", &self.message)
+            .field("from_gateway", &self.from_gateway)
             .finish()
     }
 }
@@ -407,11 +420,17 @@ impl ApiError {
     pub fn from_parts(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Self {
         let header = |name| header_text(headers, name).map(str::to_owned);
         let problem = Problem::parse(&body);
+        let message = match problem {
+            Some(_) => None,
+            None => crate::gateway::message(&body),
+        };
         Self {
             status,
             kind: ErrorKind::from_status(status),
             code: problem.as_ref().and_then(ErrorCode::find),
             problem,
+            message,
+            from_gateway: crate::gateway::answered_by_gateway(headers, &body),
             correlation_id: header(CORRELATION_ID),
             // The pipeline copies the request's key onto the failed response.
             idempotency_key: header(IDEMPOTENCY_KEY),
@@ -434,11 +453,23 @@ impl fmt::Display for ApiError {
             write!(f, "{}", title.unwrap_or("not sent"))?;
             return write!(f, "{}", key_suffix(&self.idempotency_key));
         }
-        write!(f, "Flexport answered {}", self.status)?;
+        if self.from_gateway {
+            write!(
+                f,
+                "the API gateway in front of Flexport (not Flexport's service) answered {}",
+                self.status
+            )?;
+        } else {
+            write!(f, "Flexport answered {}", self.status)?;
+        }
         if let Some(problem) = &self.problem {
             for part in [&problem.title, &problem.detail].into_iter().flatten() {
                 write!(f, ": {part}")?;
             }
+        } else if let Some(message) = &self.message {
+            // Cleaned and bounded by `gateway::message`; quoted, so that it
+            // reads as the server's words.
+            write!(f, ": {message:?}")?;
         } else if !self.body.is_empty() {
             // The bytes stay out of messages and logs: read `body` for them.
             write!(
@@ -449,6 +480,16 @@ impl fmt::Display for ApiError {
         }
         if let Some(code) = self.code {
             write!(f, " (code {code}: {})", code.description())?;
+        }
+        if self.is_gateway_timeout() {
+            f.write_str(
+                " (a gateway timeout: the request took longer than the gateway allows; \
+                 the same request tends to time out again, a smaller page or request may succeed)",
+            )?;
+        } else if self.from_gateway && self.status == StatusCode::FORBIDDEN {
+            f.write_str(
+                " (the gateway routes no such path and method, or the request carried no token)",
+            )?;
         }
         if self.idempotent_replayed {
             f.write_str(" (replayed)")?;
@@ -466,6 +507,17 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+impl ApiError {
+    /// Whether this is a `504 Gateway Timeout`: the service did not answer
+    /// within the gateway's limit (about 29 s at Flexport). Unlike other 5xx
+    /// (all [`ErrorKind::Server`]), the same request tends to time out again;
+    /// a smaller page may succeed, which the pagination streams do on their
+    /// own.
+    pub fn is_gateway_timeout(&self) -> bool {
+        crate::gateway::is_gateway_timeout(self.status)
+    }
+}
 
 impl Error {
     /// The failed response, if Flexport answered with a status of 400 or more.
@@ -491,6 +543,12 @@ impl Error {
 
     pub fn code(&self) -> Option<ErrorCode> {
         self.api().and_then(|error| error.code)
+    }
+
+    /// Whether Flexport answered `504 Gateway Timeout` (see
+    /// [`ApiError::is_gateway_timeout`]).
+    pub fn is_gateway_timeout(&self) -> bool {
+        self.api().is_some_and(ApiError::is_gateway_timeout)
     }
 
     pub fn correlation_id(&self) -> Option<&str> {
@@ -736,6 +794,60 @@ mod tests {
             );
             assert!(error.problem.is_none(), "{body:?}");
         }
+    }
+
+    #[test]
+    fn a_gateway_message_is_shown_alone_and_the_gateway_named() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-apigw-id", "Zx1=".parse().unwrap());
+        let body = Bytes::from_static(br#"{"message": "Endpoint request timed out"}"#);
+        let error = ApiError::from_parts(StatusCode::GATEWAY_TIMEOUT, &headers, body.clone());
+        assert!(error.from_gateway && error.is_gateway_timeout());
+        assert_eq!(error.kind, ErrorKind::Server);
+        let shown = error.to_string();
+        assert!(
+            shown.starts_with(
+                "the API gateway in front of Flexport (not Flexport's service) answered \
+                 504 Gateway Timeout: \"Endpoint request timed out\" (a gateway timeout"
+            ),
+            "{shown}"
+        );
+        assert!(!shown.contains(r#"{"message""#), "{shown}");
+
+        let missing = ApiError::from_parts(
+            StatusCode::FORBIDDEN,
+            &headers,
+            Bytes::from_static(br#"{"message": "Missing Authentication Token"}"#),
+        );
+        assert!(!missing.is_gateway_timeout());
+        let shown = missing.to_string();
+        assert!(
+            shown.contains("\"Missing Authentication Token\""),
+            "{shown}"
+        );
+        assert!(shown.contains("no such path"), "{shown}");
+
+        // The same message from behind no gateway: shown, gateway not claimed.
+        let plain = ApiError::from_parts(
+            StatusCode::TOO_MANY_REQUESTS,
+            &HeaderMap::new(),
+            Bytes::from_static(br#"{"message": "Too Many Requests"}"#),
+        );
+        assert!(!plain.from_gateway);
+        assert_eq!(
+            plain.to_string(),
+            "Flexport answered 429 Too Many Requests: \"Too Many Requests\""
+        );
+
+        // A message that is not a string is not shown, nor is the body.
+        let odd = ApiError::from_parts(
+            StatusCode::BAD_GATEWAY,
+            &HeaderMap::new(),
+            Bytes::from_static(br#"{"message": {"secret": "x"}}"#),
+        );
+        assert_eq!(odd.message, None);
+        assert!(!odd.to_string().contains("secret"));
+        assert!(!format!("{odd:?}").contains("secret"));
     }
 
     #[test]

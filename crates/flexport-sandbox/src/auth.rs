@@ -3,25 +3,37 @@
 //!
 //! # Scopes (the sandbox's convention)
 //!
-//! The API documents name no scopes, so the sandbox derives them by one rule:
-//! an operation needs `{area}:read` when its method is `GET` and
-//! `{area}:write` for any other method, where `{area}` is the operation's
-//! tag in lower case, which in every committed document is also the first
-//! path segment after `/logistics/api/{version}/` (`GET /orders/{id}` needs
-//! `orders:read`, `POST /parcels` needs `parcels:write`). So a `POST` that
-//! only computes (`/parcels/quote`, `/products/warehouse`) needs the area's
-//! `write` scope too. The OAuth operations need no token. A path outside the
-//! areas needs no scope (it answers 404).
+//! The API documents name no scopes, so the sandbox derives them from the
+//! version crates' `OPERATIONS` tables by one rule: an operation needs
+//! `{area}:read` when its method is `GET` and `{area}:write` for any other
+//! method, where `{area}` is the operation's tag in lower case (`GET
+//! /orders/{id}` needs `orders:read`, `POST /parcels` needs
+//! `parcels:write`). So a `POST` that only computes (`/parcels/quote`,
+//! `/products/warehouse`) needs the area's `write` scope too. The
+//! operations whose document asks for no token (the OAuth ones, `security:
+//! []`) need no scope, and neither does a path that is no operation of its
+//! version (it answers 404 or 405).
+
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
 use crate::Config;
+use crate::contract::{Contract, DOCUMENTS};
 
-/// The areas of the API, one per tag of the documents (in lower case).
-pub const AREAS: [&str; 13] = [
-    "accounts", "bundles", "channels", "events", "freight", "inbounds", "orders", "parcels",
-    "products", "reports", "returns", "uploads", "webhooks",
-];
+/// The areas of the API: the tags of the operations that take a bearer
+/// token, in lower case, over every version's `OPERATIONS`, sorted.
+pub static AREAS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut areas: Vec<String> = DOCUMENTS
+        .iter()
+        .flat_map(|(_, _, operations)| operations.iter())
+        .filter(|operation| operation.bearer_token)
+        .map(|operation| operation.tag.to_lowercase())
+        .collect();
+    areas.sort();
+    areas.dedup();
+    areas.into_iter().map(|area| &*area.leak()).collect()
+});
 
 /// Every scope there is: `{area}:read` and `{area}:write` for each of [`AREAS`].
 pub fn all_scopes() -> Vec<String> {
@@ -31,14 +43,11 @@ pub fn all_scopes() -> Vec<String> {
         .collect()
 }
 
-/// The scope a request needs, by the rule above; `None` for a path outside
-/// `/logistics/api/{version}/{area}`.
+/// The scope a request needs, by the rule above; `None` for a path that is
+/// no operation of its version, or one that takes no token.
 pub fn required_scope(method: &axum::http::Method, path: &str) -> Option<String> {
-    let rest = path.strip_prefix("/logistics/api/")?;
-    let mut segments = rest.split('/');
-    let _version = segments.next()?;
-    let area = segments.next()?;
-    if !AREAS.contains(&area) {
+    let operation = Contract::get().find(method, path)?;
+    if !operation.bearer_token {
         return None;
     }
     let access = if *method == axum::http::Method::GET || *method == axum::http::Method::HEAD {
@@ -46,7 +55,7 @@ pub fn required_scope(method: &axum::http::Method, path: &str) -> Option<String>
     } else {
         "write"
     };
-    Some(format!("{area}:{access}"))
+    Some(format!("{}:{access}", operation.tag.to_lowercase()))
 }
 
 /// A token that has only some scopes.

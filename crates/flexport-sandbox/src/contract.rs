@@ -24,10 +24,13 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use flexport_runtime::Operation;
 use serde_json::Value;
 
-use crate::layers::MAX_BODY;
 use crate::problem::Problem;
+
+/// The largest request body the sandbox reads.
+pub const MAX_BODY: usize = 4 << 20;
 
 mod documents {
     include!(concat!(env!("OUT_DIR"), "/documents.rs"));
@@ -78,11 +81,13 @@ pub struct Contract {
 
 struct Version {
     document: Value,
-    operations: Vec<Operation>,
+    operations: Vec<OperationContract>,
 }
 
-struct Operation {
-    id: String,
+/// One row of the version crate's `OPERATIONS` table with what its
+/// document says of its bodies.
+struct OperationContract {
+    row: &'static Operation,
     method: Method,
     /// Path segments after `/logistics/api/{version}`; `None` is a parameter.
     template: Vec<Option<String>>,
@@ -92,6 +97,11 @@ struct Operation {
     responses: BTreeMap<String, Value>,
 }
 
+/// The version prefix of the sandbox's paths, `/logistics/api/{version}`.
+pub fn prefix(version: &str) -> String {
+    format!("/logistics/api/{version}")
+}
+
 impl Contract {
     /// The contracts of the embedded documents, parsed once per process.
     pub fn get() -> &'static Contract {
@@ -99,11 +109,13 @@ impl Contract {
         CONTRACT.get_or_init(|| {
             let versions = DOCUMENTS
                 .iter()
-                .map(|(version, text)| {
+                .map(|(version, text, operations)| {
                     let document: Value =
                         serde_json::from_str(text).expect("a committed document is JSON");
-                    let prefix = format!("/logistics/api/{version}");
-                    (*version, Version::new(document, &prefix))
+                    (
+                        *version,
+                        Version::new(document, operations, &prefix(version)),
+                    )
                 })
                 .collect();
             Contract { versions }
@@ -114,71 +126,59 @@ impl Contract {
         self.versions.keys().copied()
     }
 
-    /// Every `(method, path template, operationId)` of `version`.
-    pub fn operations(&self, version: &str) -> Vec<(Method, String, String)> {
-        self.versions
-            .get(version)
-            .map(|v| {
-                v.operations
-                    .iter()
-                    .map(|op| {
-                        let path = op
-                            .template
-                            .iter()
-                            .map(|segment| segment.as_deref().unwrap_or("{}"))
-                            .collect::<Vec<_>>()
-                            .join("/");
-                        (op.method.clone(), format!("/{path}"), op.id.clone())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+    /// The row of the operation a request for `method` and `path` (version
+    /// prefix included) is, as [`per_version`] finds it; `None` outside the
+    /// versions' paths or when no operation has that method and path.
+    pub fn find(&self, method: &Method, path: &str) -> Option<&'static Operation> {
+        let (version, rest) = split_version(path)?;
+        let segments: Vec<&str> = rest.split('/').collect();
+        let found = self.versions.get(version)?.find(method, &segments).ok()?;
+        Some(found.row)
     }
 }
 
+/// `/logistics/api/{version}/rest` → `(version, "rest")`.
+fn split_version(path: &str) -> Option<(&str, &str)> {
+    path.strip_prefix("/logistics/api/")
+        .and_then(|rest| rest.split_once('/').or(Some((rest, ""))))
+}
+
 impl Version {
-    fn new(document: Value, prefix: &str) -> Self {
+    fn new(document: Value, rows: &'static [Operation], prefix: &str) -> Self {
         let mut operations = Vec::new();
-        let paths = document["paths"].as_object().cloned().unwrap_or_default();
-        for (path, item) in paths {
-            let Some(rest) = path.strip_prefix(prefix) else {
+        for row in rows {
+            let Ok(method) = row.method.parse::<Method>() else {
                 continue;
             };
-            let template: Vec<Option<String>> = rest
+            let template: Vec<Option<String>> = row
+                .path_below(prefix)
                 .trim_start_matches('/')
                 .split('/')
                 .map(|segment| (!segment.starts_with('{')).then(|| segment.to_owned()))
                 .collect();
-            for (method, operation) in item.as_object().into_iter().flatten() {
-                let Ok(method) = method.to_uppercase().parse::<Method>() else {
-                    continue;
-                };
-                if !operation.is_object() || method == Method::OPTIONS {
-                    continue;
-                }
-                let request = operation["requestBody"]["content"]["application/json"]["schema"]
-                    .as_object()
-                    .map(|schema| {
-                        let required = operation["requestBody"]["required"] == Value::Bool(true);
-                        (Value::Object(schema.clone()), required)
-                    });
-                let responses = operation["responses"]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|(status, answer)| {
-                        let schema = &answer["content"]["application/json"]["schema"];
-                        schema.is_object().then(|| (status.clone(), schema.clone()))
-                    })
-                    .collect();
-                operations.push(Operation {
-                    id: operation["operationId"].as_str().unwrap_or("").to_owned(),
-                    method,
-                    template: template.clone(),
-                    request,
-                    responses,
+            let operation = &document["paths"][row.path][row.method.to_lowercase()];
+            let request = operation["requestBody"]["content"]["application/json"]["schema"]
+                .as_object()
+                .map(|schema| {
+                    let required = operation["requestBody"]["required"] == Value::Bool(true);
+                    (Value::Object(schema.clone()), required)
                 });
-            }
+            let responses = operation["responses"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(status, answer)| {
+                    let schema = &answer["content"]["application/json"]["schema"];
+                    schema.is_object().then(|| (status.clone(), schema.clone()))
+                })
+                .collect();
+            operations.push(OperationContract {
+                row,
+                method,
+                template,
+                request,
+                responses,
+            });
         }
         Self {
             document,
@@ -190,9 +190,9 @@ impl Version {
     /// preferring literal segments over parameters (`/parcels/quote` over
     /// `/parcels/{parcelId}`); `Err(true)` when the path exists with other
     /// methods only.
-    fn find(&self, method: &Method, segments: &[&str]) -> Result<&Operation, bool> {
+    fn find(&self, method: &Method, segments: &[&str]) -> Result<&OperationContract, bool> {
         let mut path_exists = false;
-        let mut best: Option<(usize, &Operation)> = None;
+        let mut best: Option<(usize, &OperationContract)> = None;
         for operation in &self.operations {
             if operation.template.len() != segments.len() {
                 continue;
@@ -226,10 +226,7 @@ impl Version {
 pub async fn per_version(request: Request, next: Next) -> Response {
     let contract = Contract::get();
     let path = request.uri().path().to_owned();
-    let Some((version, rest)) = path
-        .strip_prefix("/logistics/api/")
-        .and_then(|rest| rest.split_once('/').or(Some((rest, ""))))
-    else {
+    let Some((version, rest)) = split_version(&path) else {
         return next.run(request).await;
     };
     let Some(contract) = contract.versions.get(version) else {
@@ -723,17 +720,33 @@ mod tests {
 
     #[test]
     fn finds_literal_segments_before_parameters() {
-        let version = Version::new(
-            json!({"paths": {
-                "/logistics/api/v/parcels/{parcelId}": {"get": {"operationId": "GetParcel"}},
-                "/logistics/api/v/parcels/quote": {"post": {"operationId": "Quote"}},
-                "/logistics/api/v/parcels/{parcelId}/tracking": {"get": {"operationId": "Track"}}
-            }}),
-            "/logistics/api/v",
-        );
+        const fn row(method: &'static str, path: &'static str, id: &'static str) -> Operation {
+            Operation {
+                method,
+                path,
+                operation_id: id,
+                method_name: id,
+                tag: "Parcels",
+                request_type: None,
+                response_type: None,
+                bearer_token: true,
+            }
+        }
+        static ROWS: [Operation; 3] = [
+            row("GET", "/logistics/api/v/parcels/{parcelId}", "GetParcel"),
+            row("POST", "/logistics/api/v/parcels/quote", "Quote"),
+            row(
+                "GET",
+                "/logistics/api/v/parcels/{parcelId}/tracking",
+                "Track",
+            ),
+        ];
+        let version = Version::new(json!({"paths": {}}), &ROWS, "/logistics/api/v");
         let find = |method: Method, path: &str| {
             let segments: Vec<&str> = path.split('/').collect();
-            version.find(&method, &segments).map(|op| op.id.clone())
+            version
+                .find(&method, &segments)
+                .map(|op| op.row.operation_id.to_owned())
         };
         assert_eq!(find(Method::GET, "parcels/7"), Ok("GetParcel".to_owned()));
         assert_eq!(find(Method::POST, "parcels/quote"), Ok("Quote".to_owned()));
@@ -744,6 +757,30 @@ mod tests {
         assert_eq!(find(Method::DELETE, "parcels/7"), Err(true));
         assert_eq!(find(Method::GET, "parcels"), Err(false));
         assert_eq!(find(Method::GET, "parcels//tracking"), Err(false));
+    }
+
+    /// Fails when a version crate's table and the embedded document of
+    /// that version disagree on the operations.
+    #[test]
+    fn every_row_of_every_table_is_an_operation_of_its_document() {
+        for (version, text, operations) in DOCUMENTS {
+            let document: Value = serde_json::from_str(text).unwrap();
+            let declared: usize = document["paths"]
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|item| item.as_object().unwrap().len())
+                .sum();
+            assert_eq!(operations.len(), declared, "{version}");
+            for row in *operations {
+                assert!(
+                    document["paths"][row.path][row.method.to_lowercase()].is_object(),
+                    "{version}: {} {} is not in the document",
+                    row.method,
+                    row.path
+                );
+            }
+        }
     }
 
     #[test]
@@ -781,7 +818,7 @@ mod tests {
             }
         }
         let mut unknown = BTreeSet::new();
-        for (_, text) in DOCUMENTS {
+        for (_, text, _) in DOCUMENTS {
             let document: Value = serde_json::from_str(text).unwrap();
             for schema in document["components"]["schemas"]
                 .as_object()

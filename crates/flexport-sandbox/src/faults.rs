@@ -40,7 +40,6 @@ use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
 use crate::problem::Problem;
-use crate::state::Store;
 
 /// Shares (from 0 to 1) of requests that meet each fault; see the module
 /// docs. All zero by default.
@@ -94,16 +93,21 @@ impl Faults {
     }
 }
 
-/// The generator the faults are drawn from.
-pub(crate) struct FaultDice(Mutex<fastrand::Rng>);
+/// The faults to inject and the generator they are drawn from: the state
+/// of [`inject`].
+pub(crate) struct FaultDice {
+    faults: Faults,
+    rng: Mutex<fastrand::Rng>,
+}
 
 impl FaultDice {
-    pub(crate) fn new(seed: u64) -> Self {
-        Self(Mutex::new(fastrand::Rng::with_seed(seed)))
+    pub(crate) fn new(faults: Faults) -> Self {
+        let rng = Mutex::new(fastrand::Rng::with_seed(faults.seed));
+        Self { faults, rng }
     }
 
     fn roll(&self) -> (f64, f64) {
-        let mut rng = self.0.lock().unwrap();
+        let mut rng = self.rng.lock().unwrap();
         (rng.f64(), rng.f64())
     }
 }
@@ -123,15 +127,15 @@ struct DropConnection;
 /// The middleware that injects [`Faults`] (outside everything but the
 /// correlation id, so that "before" faults reach nothing of the request).
 pub(crate) async fn inject(
-    State(store): State<Arc<Store>>,
+    State(dice): State<Arc<FaultDice>>,
     request: Request,
     next: Next,
 ) -> Response {
-    let faults = &store.config.faults;
+    let faults = &dice.faults;
     if !faults.any() || !request.uri().path().starts_with("/logistics/api/") {
         return next.run(request).await;
     }
-    let (pick, slow) = store.fault_dice.roll();
+    let (pick, slow) = dice.roll();
     let mut threshold = 0.0;
     let mut fault = None;
     for (candidate, share) in [

@@ -27,7 +27,17 @@ use chrono::Utc;
 use tokio::sync::oneshot;
 
 use crate::Config;
-use crate::state::{Change, CommitError, Data};
+use crate::state::{Change, Data};
+
+/// Why a transaction's changes were not committed.
+#[derive(Debug, Clone)]
+pub struct CommitError(pub String);
+
+impl std::fmt::Display for CommitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// Changes per line in a snapshot.
 const SNAPSHOT_LINE: usize = 256;
@@ -80,7 +90,7 @@ pub fn recover(path: &Path) -> std::io::Result<Data> {
 /// beside it, fsynced, renamed over it) and returns it, open for writing,
 /// with its length. The caller fsyncs the directory.
 fn write_snapshot(path: &Path, data: &Data, ttl: Duration) -> std::io::Result<(File, u64)> {
-    let expired_before = crate::engine::expired_before(Utc::now(), ttl);
+    let expired_before = crate::clock::expired_before(Utc::now(), ttl);
     let mut bytes = Vec::new();
     for chunk in data.snapshot(expired_before).chunks(SNAPSHOT_LINE) {
         serde_json::to_writer(&mut bytes, chunk).map_err(Error::other)?;

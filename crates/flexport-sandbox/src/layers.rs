@@ -16,15 +16,15 @@ use sha2::{Digest, Sha256};
 
 use chrono::Utc;
 
-use crate::api::Tx;
 use crate::auth::{Access, required_scope};
-use crate::engine::expired_before;
+use crate::clock::expired_before;
+use crate::contract::MAX_BODY;
+use crate::journal::CommitError;
 use crate::problem::Problem;
-use crate::state::{Change, CommitError, Store, StoredResponse};
+use crate::state::{Change, StoredResponse};
+use crate::store::Store;
+use crate::transaction::Tx;
 use crate::webhooks;
-
-/// The largest request body the sandbox reads.
-pub const MAX_BODY: usize = 4 << 20;
 
 /// The token a request authenticated with.
 #[derive(Clone)]

@@ -35,6 +35,7 @@
 
 mod api;
 pub mod auth;
+mod clock;
 pub mod contract;
 mod engine;
 pub mod faults;
@@ -42,7 +43,9 @@ mod journal;
 mod layers;
 mod problem;
 mod state;
+mod store;
 mod ticker;
+mod transaction;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -225,7 +228,7 @@ impl Sandbox {
         let address = listener.local_addr()?;
         let token = config.accepted_tokens()[0].clone();
         let base_url = format!("http://{address}");
-        let store = tokio::task::spawn_blocking(move || state::Store::open(config, base_url))
+        let store = tokio::task::spawn_blocking(move || store::Store::open(config, base_url))
             .await
             .map_err(std::io::Error::other)??;
         let store = Arc::new(store);

@@ -1,5 +1,6 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use flexport_runtime::ErrorCode;
 use serde_json::json;
 
 /// An error answer, sent as `application/problem+json` like the real API's.
@@ -8,7 +9,7 @@ pub struct Problem {
     pub status: StatusCode,
     pub detail: String,
     /// Flexport's six-digit error code, where the API defines one.
-    pub code: Option<u32>,
+    pub code: Option<ErrorCode>,
     pub retry_after_seconds: Option<u64>,
 }
 
@@ -39,7 +40,7 @@ impl Problem {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
     }
 
-    pub fn with_code(mut self, code: u32) -> Self {
+    pub fn with_code(mut self, code: ErrorCode) -> Self {
         self.code = Some(code);
         self
     }
@@ -58,6 +59,7 @@ impl IntoResponse for Problem {
         // The documents' `UnauthorizedError` requires `code`, equal to the status.
         let code = self
             .code
+            .map(ErrorCode::number)
             .or((self.status == StatusCode::UNAUTHORIZED).then_some(401));
         if let Some(code) = code {
             body["code"] = json!(code);

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::engine::{self, Writer};
-use crate::state::Store;
+use crate::store::Store;
 use crate::webhooks;
 
 /// How often expired idempotency keys are looked for.

@@ -6,7 +6,8 @@ use std::time::Duration;
 use flexport_logistics_2024_04::types::{WebhookAuthType, WebhookModel, WebhookRequestMethod};
 use flexport_runtime::webhooks::event_key;
 
-use crate::state::{Event, Store};
+use crate::state::Event;
+use crate::store::Store;
 
 static HTTP: LazyLock<reqwest::Client> = LazyLock::new(|| {
     reqwest::Client::builder()

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use flexport::pagination::OffsetPaged;
+use flexport::pagination::StreamAll;
 use flexport::v2024_04::types::{self, InternalOrderStatus, LogisticsInboundShipmentStatus};
 use flexport::v2024_04::{Client, ResponseValue, prelude::*, webhooks::Event};
 use flexport::{ClientBuilder, Error, ErrorCode, ErrorKind, ResponseMetadata, RetryPolicy};
@@ -79,7 +79,7 @@ async fn create_product(client: &Client, merchant_sku: &str) -> types::ApiProduc
 async fn receive(client: &Client, sku: &str, units: i32) -> types::InboundShipmentResponseV4 {
     let shipment = client
         .create_inbounding_shipment()
-        .body(body::<types::CreateInboundShipmentRequestV4>(json!({
+        .body(body::<types::CreateInboundShipmentRequest>(json!({
             "from": {"address1": "1 A St", "city": "LA", "provinceCode": "CA", "zip": "90001", "countryCode": "US"},
             "prep": {"boxContentLabels": false},
             "items": [{"logisticsSku": sku, "quantity": units}],
@@ -103,7 +103,7 @@ async fn receive(client: &Client, sku: &str, units: i32) -> types::InboundShipme
     }
 }
 
-fn order_body(external_id: &str, sku: &str, quantity: f64) -> types::CreateOrderInput202307 {
+fn order_body(external_id: &str, sku: &str, quantity: f64) -> types::CreateOrderInput {
     body(json!({
         "externalOrderId": external_id,
         "address": {"address1": "1 Main St", "city": "Reno", "countryCode": "US"},

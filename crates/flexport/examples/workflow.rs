@@ -97,7 +97,7 @@ pub async fn run(client: &Client, poll: Duration) -> Result<types::OrderModel, f
             .province_code("CA")
             .zip("90802")
             .country_code(types::CountryCode::Us);
-        let item = types::ItemDataUnstable::builder()
+        let item = types::ItemData::builder()
             .logistics_sku(&product.logistics_sku)
             .quantity(24);
         let shipment = client

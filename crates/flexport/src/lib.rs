@@ -42,6 +42,8 @@
 //! - one [`Error`] type with the parsed problem+json, the six-digit
 //!   [`ErrorCode`], the correlation id, `Retry-After`, the idempotency key the
 //!   request carried and whether Flexport may have acted;
+//! - [`waiters`] that poll until an inbound is received, an order ships, a
+//!   parcel is delivered, a job, report or return is done;
 //! - [`oauth`] for partner apps, [`pagination`] streams, [`webhooks`] parsing
 //!   and [`ResponseMetadata`] (`x-correlation-id`, `idempotent-replayed`).
 //!
@@ -103,6 +105,7 @@ mod client;
 pub mod oauth;
 pub mod pagination;
 mod versions;
+pub mod waiters;
 pub mod webhooks;
 
 pub use client::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, TOKEN_ENV_VAR, VersionClient};

@@ -1,12 +1,11 @@
-//! Reading list operations as streams of [`crate::Error`] results.
-//!
-//! Operations paged by `offset` and `limit` (such as `GetProducts` and
-//! `GetAllInventory`) implement [`OffsetPaged`] on their builders:
+//! Every paged list operation as one stream of items:
+//! `use flexport::pagination::*` and call [`StreamAll::stream_all`] on its
+//! builder.
 //!
 //! ```no_run
 //! # #[cfg(feature = "v2024-04")]
 //! # async fn run(client: flexport::v2024_04::Client) -> Result<(), flexport::Error> {
-//! use flexport::pagination::OffsetPaged;
+//! use flexport::pagination::*;
 //! use flexport::v2024_04::prelude::*;
 //! use futures::TryStreamExt;
 //!
@@ -14,66 +13,69 @@
 //! while let Some(product) = products.try_next().await? {
 //!     println!("{}", product.logistics_sku);
 //! }
+//! // Returns page by the `Link` header's cursor; the same call reads them.
+//! let returns: Vec<_> = client.get_returns().status("CANCELLED").stream_all(50).try_collect().await?;
+//! # let _ = returns;
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! Operations paged by a cursor whose next value the caller derives (the
-//! freight lists of `unstable`) use [`cursor_stream`].
+//! Three kinds of list, one method (the generator picks the rule from each
+//! operation's parameters; see [`flexport_runtime::pagination`]):
+//! - by `offset` and `limit` (`GetProducts`, `GetAllInventory`): the next page
+//!   starts after the rows received, so a short page is not taken as the end
+//!   (servers cap `limit`; the bulk inventory one returns fewer rows than
+//!   asked before the end); only an empty page is, so a list costs one
+//!   request more than it has pages;
+//! - by `page_info` (`GetReturns`, `GetEvents`): the cursor of the
+//!   `rel="next"` link of the `Link` header, parsed per RFC 8288; the list
+//!   ends on a page with no next link (or an empty page);
+//! - by `cursor` (the freight lists of `unstable`): the `id` of the last item;
+//!   the list ends on an empty page.
+//!
+//! Each page is one call through the pipeline, retried as any call is. A
+//! page answered `504 Gateway Timeout` is asked again at once with half the
+//! page size, down to [`PAGE_SIZE_FLOOR`] (10), and the smaller size is kept
+//! for the rest of the stream; at the floor a 504 is retried like any 5xx.
+//! A page that still fails ends the stream: its [`StreamError`] is the last
+//! item, after the items of the pages before it, and carries the position
+//! (offset or cursor) of that page, so that
+//! [`StreamAll::stream_from`] resumes exactly there. `?` turns a
+//! [`StreamError`] into its [`crate::Error`].
 
-use std::future::Future;
+use futures::Stream;
 
-use futures::{Stream, StreamExt, TryStreamExt, stream};
+pub use flexport_runtime::pagination::{PAGE_SIZE_FLOOR, Paged};
 
-/// A list operation paged by `offset` and `limit`: every builder that
-/// implements [`flexport_runtime::OffsetPaged`] (the version crates do it for
-/// each such operation) gets [`OffsetPaged::stream_all`].
-pub trait OffsetPaged: flexport_runtime::OffsetPaged {
-    /// Every item, fetched `page_size` at a time (0 counts as 1), until a page
-    /// comes back empty. A short page is not taken as the end, because servers
-    /// may cap `limit`; so a list costs one request more than it has pages.
-    ///
-    /// Each page is one call through the pipeline, retried as any call is.
-    /// A page that still fails ends the stream: its [`crate::Error`] is the
-    /// last item, after the items of the pages before it.
-    fn stream_all(self, page_size: u64) -> impl Stream<Item = Result<Self::Item, crate::Error>> {
-        flexport_runtime::offset_stream(self, page_size)
+/// The error that ended a stream of a paged list, with the position to
+/// resume from (`u64` for an offset, `Option<String>` for a `page_info`
+/// cursor, `Option<f64>` for a freight cursor).
+pub type StreamError<P> = flexport_runtime::pagination::StreamError<crate::Error, P>;
+
+/// [`Self::stream_all`] on the builder of every paged list operation (the
+/// version crates implement [`Paged`] for each).
+pub trait StreamAll: Paged {
+    /// Every item, fetched `page_size` at a time (0 counts as 1), from the
+    /// first page; see the module docs for when it ends and how it shrinks
+    /// the page on gateway timeouts. Pages are fetched only as far as the
+    /// stream is read.
+    fn stream_all(
+        self,
+        page_size: u64,
+    ) -> impl Stream<Item = Result<Self::Item, StreamError<Self::Position>>> {
+        self.stream_from(Self::Position::default(), page_size)
+    }
+
+    /// As [`Self::stream_all`], from `position`: the
+    /// [`StreamError::position`] of a stream that failed, or an offset or
+    /// cursor you kept.
+    fn stream_from(
+        self,
+        position: Self::Position,
+        page_size: u64,
+    ) -> impl Stream<Item = Result<Self::Item, StreamError<Self::Position>>> {
+        flexport_runtime::pagination::stream(self, position, page_size)
     }
 }
 
-impl<P: flexport_runtime::OffsetPaged> OffsetPaged for P {}
-
-/// Every item of a cursor-paged list: `fetch(cursor)` returns a page and the
-/// cursor of the next one, starting from `first`.
-///
-/// Stops after a page that is empty, that names no next cursor, or whose next
-/// cursor equals the one it was fetched with (the server would answer the same
-/// page again). `fetch` may fail with [`crate::Error`] or with anything that
-/// converts into it, such as the error of a generated method's `send()`; the
-/// first failure ends the stream and is its last item.
-pub fn cursor_stream<C, T, E, F, Fut>(
-    first: Option<C>,
-    mut fetch: F,
-) -> impl Stream<Item = Result<T, crate::Error>>
-where
-    C: Clone + PartialEq,
-    F: FnMut(Option<C>) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, Option<C>), E>>,
-    crate::Error: From<E>,
-{
-    stream::try_unfold(Some(first), move |cursor| {
-        let page = cursor.map(|cursor| (fetch(cursor.clone()), cursor));
-        async move {
-            let Some((page, cursor)) = page else {
-                return Ok::<_, crate::Error>(None);
-            };
-            let (items, next) = page.await?;
-            if items.is_empty() {
-                return Ok(None);
-            }
-            let after = next.filter(|next| Some(next) != cursor.as_ref()).map(Some);
-            Ok(Some((stream::iter(items).map(Ok), after)))
-        }
-    })
-    .try_flatten()
-}
+impl<P: Paged> StreamAll for P {}

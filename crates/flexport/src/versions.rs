@@ -1,7 +1,9 @@
 //! What every enabled version's generated client implements, by one macro.
 
 macro_rules! version {
-    ($feature:literal, $krate:ident, $version:literal) => {
+    // `$waiters`: the groups of waiters (`crate::waiters::version_waiters!`)
+    // beyond those every version has.
+    ($feature:literal, $krate:ident, $version:literal, waiters: [$($waiters:ident),*]) => {
         #[cfg(feature = $feature)]
         const _: () = {
             use $krate as api;
@@ -38,6 +40,8 @@ macro_rules! version {
                 }
             }
 
+            crate::waiters::version_waiters!(api, [$($waiters),*]);
+
             impl crate::webhooks::WebhookEvent for api::webhooks::Event {
                 fn from_slice(body: &[u8]) -> Result<Self, crate::webhooks::InvalidEvent> {
                     api::webhooks::Event::from_slice(body)
@@ -47,9 +51,9 @@ macro_rules! version {
     };
 }
 
-version!("v2023-04", flexport_logistics_2023_04, "2023-04");
-version!("v2023-07", flexport_logistics_2023_07, "2023-07");
-version!("v2023-10", flexport_logistics_2023_10, "2023-10");
-version!("v2024-01", flexport_logistics_2024_01, "2024-01");
-version!("v2024-04", flexport_logistics_2024_04, "2024-04");
-version!("unstable", flexport_logistics_unstable, "unstable");
+version!("v2023-04", flexport_logistics_2023_04, "2023-04", waiters: []);
+version!("v2023-07", flexport_logistics_2023_07, "2023-07", waiters: []);
+version!("v2023-10", flexport_logistics_2023_10, "2023-10", waiters: []);
+version!("v2024-01", flexport_logistics_2024_01, "2024-01", waiters: []);
+version!("v2024-04", flexport_logistics_2024_04, "2024-04", waiters: [bulk_parcel_jobs]);
+version!("unstable", flexport_logistics_unstable, "unstable", waiters: [bulk_parcel_jobs, freight]);

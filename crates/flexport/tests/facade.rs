@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use flexport::pagination::OffsetPaged;
+use flexport::pagination::StreamAll;
 use flexport::v2024_04::{Client, prelude::*, types};
 use flexport::{
     ClientBuilder, ConfigError, Error, ErrorCode, ErrorKind, ResponseMetadata, RetryClassifiers,
@@ -669,27 +669,6 @@ async fn offset_paged_lists_stream_every_item_until_an_empty_page() {
         6,
         "five pages and one empty page"
     );
-}
-
-#[tokio::test]
-async fn cursor_streams_stop_on_a_missing_cursor_or_an_empty_page() {
-    let pages = |cursor: Option<u32>| async move {
-        let start = cursor.unwrap_or(0);
-        let items: Vec<u32> = (start..(start + 3).min(8)).collect();
-        let next = (start + 3 < 8).then_some(start + 3);
-        Ok::<_, Error>((items, next))
-    };
-    let items: Vec<u32> = flexport::pagination::cursor_stream(None, pages)
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(items, (0..8).collect::<Vec<_>>());
-    let empty = |_: Option<u32>| async { Ok::<_, Error>((Vec::<u32>::new(), Some(1))) };
-    let items: Vec<u32> = flexport::pagination::cursor_stream(None, empty)
-        .try_collect()
-        .await
-        .unwrap();
-    assert!(items.is_empty());
 }
 
 #[test]

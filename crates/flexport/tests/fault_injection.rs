@@ -208,7 +208,7 @@ async fn start(server: Arc<Server>) -> String {
     format!("http://{address}")
 }
 
-fn order_input(call: usize) -> types::CreateOrderInput202307 {
+fn order_input(call: usize) -> types::CreateOrderInput {
     serde_json::from_value(json!({
         "externalOrderId": format!("call-{call}"),
         "address": {"address1": "1 Main St", "city": "Springfield", "countryCode": "US"},

@@ -1,79 +1,22 @@
-//! Paged lists as streams of `flexport::Error` results, against servers on
-//! 127.0.0.1 that fail in the middle of a list.
+//! Paged lists as one stream, against servers on 127.0.0.1 (`support`) that
+//! page as production does and fail in the middle of a list.
 
 #![cfg(feature = "v2024-04")]
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+mod support;
 
-use flexport::pagination::{OffsetPaged, cursor_stream};
-use flexport::v2024_04::Client;
+use std::sync::atomic::Ordering;
+
+use flexport::pagination::*;
 use flexport::v2024_04::prelude::*;
-use flexport::{Error, ErrorCode, ErrorKind, RetryPolicy};
+use flexport::{Error, ErrorCode, ErrorKind};
 use futures::{StreamExt, TryStreamExt};
-use serde_json::{Value, json};
+use serde_json::json;
+use support::{client, cursor, gateway_timeout, number, product, products_server, returns_server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
-const PRODUCTS: &str = "/logistics/api/2024-04/products";
-
-fn product(n: usize) -> Value {
-    json!({"name": "Mug", "logisticsSku": format!("P{n}"), "merchantSku": format!("M{n}"), "barcodes": [], "dimsLocked": false})
-}
-
-/// A query parameter as a number, whether it went out as `5` or `5.0`.
-fn number(request: &Request, name: &str) -> usize {
-    request
-        .url
-        .query_pairs()
-        .find(|(key, _)| key == name)
-        .and_then(|(_, value)| value.parse::<f64>().ok())
-        .unwrap_or_else(|| panic!("no numeric `{name}` in {}", request.url)) as usize
-}
-
-fn client(base_url: &str) -> Client {
-    flexport::ClientBuilder::new()
-        .token("t")
-        .base_url(base_url)
-        .retry_policy(RetryPolicy {
-            max_attempts: 3,
-            initial_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            deadline: None,
-        })
-        .build()
-        .unwrap()
-}
-
-/// Serves `total` products by offset and limit, capping `limit` at `cap`;
-/// `fail(offset, attempt)` may answer instead. Counts requests.
-async fn products_server(
-    total: usize,
-    cap: usize,
-    fail: impl Fn(usize, usize) -> Option<ResponseTemplate> + Send + Sync + 'static,
-) -> (MockServer, Arc<AtomicUsize>) {
-    let server = MockServer::start().await;
-    let requests = Arc::new(AtomicUsize::new(0));
-    let count = requests.clone();
-    Mock::given(method("GET"))
-        .and(path(PRODUCTS))
-        .respond_with(move |request: &Request| {
-            let attempt = count.fetch_add(1, Ordering::SeqCst);
-            let (offset, limit) = (number(request, "offset"), number(request, "limit"));
-            if let Some(failure) = fail(offset, attempt) {
-                return failure;
-            }
-            let page: Vec<Value> = (offset..total).take(limit.min(cap)).map(product).collect();
-            ResponseTemplate::new(200).set_body_json(page)
-        })
-        .mount(&server)
-        .await;
-    (server, requests)
-}
-
-fn skus(results: &[Result<String, Error>]) -> Vec<String> {
+fn skus<P>(results: &[Result<String, StreamError<P>>]) -> Vec<String> {
     results
         .iter()
         .filter_map(|result| result.as_ref().ok().cloned())
@@ -83,7 +26,7 @@ fn skus(results: &[Result<String, Error>]) -> Vec<String> {
 #[tokio::test]
 async fn a_page_that_keeps_failing_ends_the_stream_with_a_flexport_error_after_the_earlier_items() {
     let problem = json!({"type": "about:blank", "title": "Unprocessable", "code": 407001});
-    let (server, _) = products_server(20, 100, move |offset, _| {
+    let (server, _) = products_server(20, 100, move |offset, _, _| {
         (offset == 5).then(|| {
             ResponseTemplate::new(422)
                 .insert_header("content-type", "application/problem+json")
@@ -92,7 +35,7 @@ async fn a_page_that_keeps_failing_ends_the_stream_with_a_flexport_error_after_t
         })
     })
     .await;
-    let results: Vec<Result<_, Error>> = client(&server.uri())
+    let results: Vec<Result<_, StreamError<u64>>> = client(&server.uri())
         .get_products()
         .stream_all(5)
         .map_ok(|product| product.logistics_sku)
@@ -100,7 +43,7 @@ async fn a_page_that_keeps_failing_ends_the_stream_with_a_flexport_error_after_t
         .await;
     assert_eq!(skus(&results), ["P0", "P1", "P2", "P3", "P4"]);
     assert_eq!(results.len(), 6, "five items, then the error, then nothing");
-    let error = results.last().unwrap().as_ref().unwrap_err();
+    let error = &results.last().unwrap().as_ref().unwrap_err().error;
     assert_eq!(error.kind(), Some(ErrorKind::UnprocessableEntity));
     assert_eq!(error.code(), Some(ErrorCode::InvalidOrderStatus));
     assert_eq!(error.correlation_id(), Some("corr-5"));
@@ -108,7 +51,7 @@ async fn a_page_that_keeps_failing_ends_the_stream_with_a_flexport_error_after_t
 
 #[tokio::test]
 async fn a_page_that_fails_once_is_retried_and_the_list_is_whole() {
-    let (server, requests) = products_server(12, 100, |offset, attempt| {
+    let (server, requests) = products_server(12, 100, |offset, _, attempt| {
         (offset == 5 && attempt == 1).then(|| ResponseTemplate::new(503))
     })
     .await;
@@ -129,7 +72,7 @@ async fn a_page_that_fails_once_is_retried_and_the_list_is_whole() {
 
 #[tokio::test]
 async fn a_server_that_caps_the_page_size_still_yields_every_item_and_zero_means_one() {
-    let (server, _) = products_server(10, 3, |_, _| None).await;
+    let (server, _) = products_server(10, 3, |_, _, _| None).await;
     let all: Vec<String> = client(&server.uri())
         .get_products()
         .stream_all(50)
@@ -139,7 +82,7 @@ async fn a_server_that_caps_the_page_size_still_yields_every_item_and_zero_means
         .unwrap();
     assert_eq!(all.len(), 10, "short pages of 3 are not the end");
 
-    let (server, requests) = products_server(2, 100, |_, _| None).await;
+    let (server, requests) = products_server(2, 100, |_, _, _| None).await;
     let all: Vec<String> = client(&server.uri())
         .get_products()
         .stream_all(0)
@@ -161,7 +104,7 @@ async fn a_server_that_caps_the_page_size_still_yields_every_item_and_zero_means
 
 #[tokio::test]
 async fn pages_are_fetched_only_as_far_as_the_stream_is_read() {
-    let (server, requests) = products_server(1_000, 100, |_, _| None).await;
+    let (server, requests) = products_server(1_000, 100, |_, _, _| None).await;
     let first: Vec<String> = client(&server.uri())
         .get_products()
         .stream_all(10)
@@ -222,7 +165,7 @@ async fn cut_second_page_server() -> String {
 #[tokio::test]
 async fn a_page_cut_in_the_middle_ends_the_stream_with_an_error_not_a_short_list() {
     let base_url = cut_second_page_server().await;
-    let results: Vec<Result<_, Error>> = client(&base_url)
+    let results: Vec<Result<_, StreamError<u64>>> = client(&base_url)
         .get_products()
         .stream_all(2)
         .map_ok(|product| product.logistics_sku)
@@ -230,7 +173,7 @@ async fn a_page_cut_in_the_middle_ends_the_stream_with_an_error_not_a_short_list
         .await;
     assert_eq!(skus(&results), ["P0", "P1"]);
     assert_eq!(results.len(), 3, "{results:?}");
-    let error = results.last().unwrap().as_ref().unwrap_err();
+    let error = &results.last().unwrap().as_ref().unwrap_err().error;
     assert!(
         matches!(error, Error::Transport { .. } | Error::InvalidResponse(_)),
         "{error:?}"
@@ -238,45 +181,124 @@ async fn a_page_cut_in_the_middle_ends_the_stream_with_an_error_not_a_short_list
 }
 
 #[tokio::test]
-async fn cursor_streams_take_generated_errors_and_stop_on_a_repeated_cursor() {
-    // `fetch` fails with progenitor's error, as a generated `send()` does.
-    let failing = |cursor: Option<u32>| async move {
-        match cursor {
-            None => Ok((vec![1, 2], Some(7))),
-            Some(_) => Err(
-                progenitor_client::Error::<progenitor_client::ByteStream>::InvalidRequest(
-                    "no such cursor".to_owned(),
-                ),
-            ),
-        }
-    };
-    let results: Vec<Result<u32, Error>> = cursor_stream(None, failing).collect().await;
-    assert_eq!(results.len(), 3);
-    assert!(
-        matches!(&results[2], Err(Error::InvalidRequest(reason)) if reason == "no such cursor")
-    );
-
-    // A server that hands back the cursor it was given would loop forever.
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counted = calls.clone();
-    let stuck = move |cursor: Option<String>| {
-        counted.fetch_add(1, Ordering::SeqCst);
-        async move {
-            let next = Some("page-2".to_owned());
-            let items = if cursor.is_none() {
-                vec![1, 2]
-            } else {
-                vec![3]
-            };
-            Ok::<_, Error>((items, next))
-        }
-    };
-    // (`take` bounds the test, not the stream.)
-    let items: Vec<u32> = cursor_stream(None, stuck)
-        .take(10)
+async fn gateway_timeouts_halve_the_page_until_it_passes_and_every_item_comes_once() {
+    // Production's gateway: every page over 50 items times out, for good;
+    // the rest are capped at 37 rows.
+    let (server, requests) =
+        products_server(230, 37, |_, limit, _| (limit > 50).then(gateway_timeout)).await;
+    let all: Vec<String> = client(&server.uri())
+        .get_products()
+        .stream_all(100)
+        .map_ok(|product| product.logistics_sku)
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(items, [1, 2, 3]);
-    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(all, (0..230).map(|n| format!("P{n}")).collect::<Vec<_>>());
+    let limits: Vec<usize> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|request| number(request, "limit"))
+        .collect();
+    // 100 once (not retried: the page shrinks instead), then 50 kept for the
+    // rest: 7 pages of at most 37 rows, and the empty one.
+    assert_eq!(limits, [100, 50, 50, 50, 50, 50, 50, 50, 50]);
+    assert_eq!(requests.load(Ordering::SeqCst), 9);
+}
+
+#[tokio::test]
+async fn at_the_floor_a_gateway_timeout_gets_ordinary_retries_and_the_error_says_where() {
+    let (server, _) = products_server(30, 100, |_, _, _| Some(gateway_timeout())).await;
+    let results: Vec<Result<String, StreamError<u64>>> = client(&server.uri())
+        .get_products()
+        .stream_all(100)
+        .map_ok(|product| product.logistics_sku)
+        .collect()
+        .await;
+    let limits: Vec<usize> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|request| number(request, "limit"))
+        .collect();
+    assert_eq!(
+        limits,
+        [100, 50, 25, 12, 10, 10, 10],
+        "3 attempts at the floor"
+    );
+    let [Err(error)] = &results[..] else {
+        panic!("{results:?}")
+    };
+    assert_eq!((error.position, error.page_size), (0, PAGE_SIZE_FLOOR));
+    assert!(error.error.is_gateway_timeout(), "{}", error.error);
+}
+
+#[tokio::test]
+async fn link_lists_follow_the_next_link_with_an_encoded_cursor_and_a_relative_target() {
+    let returns = returns_server(7, None).await;
+    assert!(cursor(2).contains(['+', '/', '=']), "{}", cursor(2));
+    let ids: Vec<String> = client(&returns.server.uri())
+        .get_returns()
+        .stream_all(2)
+        .map_ok(|order| order.external_return_id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, (0..7).map(|n| format!("RET-{n}")).collect::<Vec<_>>());
+    let cursors: Vec<Option<String>> = returns
+        .server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|request| {
+            request
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "page_info")
+                .map(|(_, v)| v.into_owned())
+        })
+        .collect();
+    // The last page names no next link: that is the end, without an empty page.
+    assert_eq!(
+        cursors,
+        [None, Some(cursor(2)), Some(cursor(4)), Some(cursor(6))]
+    );
+}
+
+#[tokio::test]
+async fn a_cursor_that_fails_for_good_ends_the_stream_with_that_cursor_and_a_stream_from_it_finishes()
+ {
+    let returns = returns_server(7, Some(4)).await;
+    let client = client(&returns.server.uri());
+    let results: Vec<Result<String, StreamError<Option<String>>>> = client
+        .get_returns()
+        .stream_all(2)
+        .map_ok(|order| order.external_return_id)
+        .collect()
+        .await;
+    assert_eq!(skus(&results), ["RET-0", "RET-1", "RET-2", "RET-3"]);
+    let error = results.last().unwrap().as_ref().unwrap_err();
+    assert_eq!(error.position, Some(cursor(4)));
+    assert_eq!(error.error.kind(), Some(ErrorKind::Server));
+    assert_eq!(
+        returns.requests.load(Ordering::SeqCst),
+        2 + 3,
+        "two pages, three attempts"
+    );
+
+    returns.bad.store(false, Ordering::SeqCst);
+    let rest: Vec<String> = client
+        .get_returns()
+        .stream_from(error.position.clone(), 2)
+        .map_ok(|order| order.external_return_id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rest, ["RET-4", "RET-5", "RET-6"]);
+    // `?` gives the plain `flexport::Error`.
+    let plain: Error = results.into_iter().last().unwrap().unwrap_err().into();
+    assert!(plain.is_retryable());
 }

@@ -269,8 +269,8 @@ async fn start_proxy(upstream: &str, seed: u64) -> (String, Arc<Proxy>) {
     (format!("http://{address}"), proxy)
 }
 
-fn order_input(sku: &str, call: usize) -> types::CreateOrderInput202307 {
-    types::CreateOrderInput202307::builder()
+fn order_input(sku: &str, call: usize) -> types::CreateOrderInput {
+    types::CreateOrderInput::builder()
         .external_order_id(format!("proxy-{call}"))
         .address(
             types::AddressInput::builder()

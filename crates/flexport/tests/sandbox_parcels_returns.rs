@@ -12,6 +12,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use flexport::pagination::StreamAll;
 use flexport::v2024_04::types::{
     self, LengthUnit, ReturnItemType, ReturnOrderStatus, ShippingLabelFormatParcel, WeightUnit,
 };
@@ -473,7 +474,7 @@ async fn a_return_goes_from_created_to_processed_and_restocks_its_units() {
     assert_eq!(units_on_hand(&client, &sku).await, (0, 0));
 
     let created = client
-        .returns_create_order()
+        .create_return()
         .body_map(|order| {
             order
                 .rma("RMA-1")
@@ -502,7 +503,7 @@ async fn a_return_goes_from_created_to_processed_and_restocks_its_units() {
     let mut processed = None;
     for _ in 0..GIVE_UP_AFTER_POLLS {
         let now = client
-            .returns_get_order()
+            .get_return()
             .return_id(created.id.to_string())
             .send()
             .await
@@ -558,7 +559,7 @@ async fn a_return_goes_from_created_to_processed_and_restocks_its_units() {
     // A processed return cannot be cancelled.
     let error = api_error(
         client
-            .returns_cancel_order()
+            .cancel_return()
             .return_id(created.id.to_string())
             .send()
             .await,
@@ -578,7 +579,7 @@ async fn returns_are_listed_a_page_at_a_time_and_cancelled_before_shipping() {
     let sku = create_product(&client, "MUG-L").await;
     for n in 0..5 {
         client
-            .returns_create_order()
+            .create_return()
             .body_map(|order| {
                 order
                     .rma(format!("RMA-{}", n % 2))
@@ -590,25 +591,9 @@ async fn returns_are_listed_a_page_at_a_time_and_cancelled_before_shipping() {
             .unwrap();
     }
     // Pages of two, following the `Link: <?…page_info=…>; rel="next"` header.
-    let all: Vec<types::ReturnsApiOrder> =
-        flexport::pagination::cursor_stream(None, |cursor: Option<String>| {
-            let request = client.get_returns().limit(2);
-            let request = match cursor {
-                Some(cursor) => request.page_info(cursor),
-                None => request,
-            };
-            async move {
-                let page = request.send().await?;
-                let next = page
-                    .headers()
-                    .get("link")
-                    .and_then(|link| link.to_str().ok())
-                    .and_then(|link| link.split("page_info=").nth(1))
-                    .and_then(|rest| rest.split(['&', '>']).next())
-                    .map(str::to_owned);
-                Ok::<_, Error>((page.into_inner(), next))
-            }
-        })
+    let all: Vec<types::ReturnsApiOrder> = client
+        .get_returns()
+        .stream_all(2)
         .try_collect()
         .await
         .unwrap();
@@ -624,7 +609,7 @@ async fn returns_are_listed_a_page_at_a_time_and_cancelled_before_shipping() {
     assert_eq!(by_rma.len(), 2);
 
     client
-        .returns_cancel_order()
+        .cancel_return()
         .return_id(all[0].id.to_string())
         .send()
         .await
@@ -639,7 +624,7 @@ async fn returns_are_listed_a_page_at_a_time_and_cancelled_before_shipping() {
     assert_eq!(cancelled.len(), 1);
     assert_eq!(cancelled[0].external_return_id, "RET-0");
     // Unknown returns are 404.
-    let error = api_error(client.returns_get_order().return_id("424242").send().await);
+    let error = api_error(client.get_return().return_id("424242").send().await);
     assert_eq!(error.kind, ErrorKind::NotFound);
 }
 
@@ -669,11 +654,11 @@ fn known_values_and_any_string_round_trip_as_plain_strings() {
     // Not a string at all is still refused.
     assert!(serde_json::from_value::<ShippingLabelFormatParcel>(json!(5)).is_err());
     // In a request body the field is the plain string.
-    let request = types::CreateParcelRequestUnstable::builder()
+    let request = types::CreateParcelRequest::builder()
         .ship_to_address(address())
         .dimensions(dimensions(LengthUnit::In))
         .label_format(Some(ShippingLabelFormatParcel::Zpl203));
-    let request: types::CreateParcelRequestUnstable = request.try_into().unwrap();
+    let request: types::CreateParcelRequest = request.try_into().unwrap();
     assert_eq!(
         serde_json::to_value(&request).unwrap()["labelFormat"],
         "ZPL203"

@@ -200,7 +200,7 @@ fn last_property(location: &str) -> &str {
 /// The link is read from the generated code, never predicted: a type
 /// carries its schema name (typify's first doc line), a field or variant
 /// its JSON name (`#[serde(rename)]`), a method its HTTP method and path
-/// (progenitor's "Sends a `GET` request to ..."). A schema's family is its
+/// (the generator's `OPERATIONS` table). A schema's family is its
 /// own type plus the inline types typify names after it (whose names start
 /// with it and which are not themselves a named schema); an operation's is
 /// the types its body setter and `send()` mention, and theirs.

@@ -27,6 +27,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use flexport_codegen::operations::Row;
 use quote::ToTokens;
 use serde::Serialize;
 use serde_json::Value;
@@ -104,7 +105,11 @@ pub fn generate(document: &Value) -> Result<RustApi, flexport_codegen::Error> {
     let generated = flexport_codegen::generate_from_value(document.clone())?;
     let file = syn::parse_file(&generated.code)?;
     let prefix = flexport_codegen::operations::path_prefix(document);
-    Ok(RustApi::read(&file, prefix.trim_end_matches('/')))
+    Ok(RustApi::read(
+        &file,
+        &generated.operations,
+        prefix.trim_end_matches('/'),
+    ))
 }
 
 /// A type's tokens as one compact string: `Option<String>`, not
@@ -181,14 +186,6 @@ fn is_pub(vis: &syn::Visibility) -> bool {
     matches!(vis, syn::Visibility::Public(_))
 }
 
-/// `Sends a `GET` request to `/path``, the line progenitor writes.
-fn endpoint_in_doc(doc: &str) -> Option<(String, String)> {
-    let rest = &doc[doc.find("Sends a `")? + "Sends a `".len()..];
-    let (method, rest) = rest.split_once("` request to `")?;
-    let (path, _) = rest.split_once('`')?;
-    Some((method.to_owned(), path.to_owned()))
-}
-
 fn last_segment(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
@@ -210,8 +207,9 @@ fn module_items<'f>(items: &'f [syn::Item], name: &str) -> &'f [syn::Item] {
 
 impl RustApi {
     /// Reads the surface of a generated file whose operation paths start
-    /// with `prefix` (`/logistics/api/2024-04`).
-    pub fn read(file: &syn::File, prefix: &str) -> RustApi {
+    /// with `prefix` (`/logistics/api/2024-04`); each method's HTTP method
+    /// and path come from the generator's `operations` table.
+    pub fn read(file: &syn::File, operations: &[Row], prefix: &str) -> RustApi {
         let mut api = RustApi::default();
         for module in ["types", "webhooks"] {
             api.read_types(module, module_items(&file.items, module));
@@ -224,9 +222,9 @@ impl RustApi {
                         if let syn::TraitItem::Fn(method) = trait_item {
                             api.read_method(
                                 &item.ident.to_string(),
-                                &method.attrs,
                                 &method.sig,
                                 builders,
+                                operations,
                                 prefix,
                             );
                         }
@@ -237,7 +235,7 @@ impl RustApi {
                         if let syn::ImplItem::Fn(method) = impl_item
                             && is_pub(&method.vis)
                         {
-                            api.read_method("Client", &method.attrs, &method.sig, builders, prefix);
+                            api.read_method("Client", &method.sig, builders, operations, prefix);
                         }
                     }
                 }
@@ -349,21 +347,22 @@ impl RustApi {
     fn read_method(
         &mut self,
         owner: &str,
-        attrs: &[syn::Attribute],
         sig: &syn::Signature,
         builders: &[syn::Item],
+        operations: &[Row],
         prefix: &str,
     ) {
-        let Some((http_method, path)) = endpoint_in_doc(&doc_text(attrs)) else {
+        let Some(row) = operations.iter().find(|row| sig.ident == row.method_name) else {
             return;
         };
+        let (http_method, path) = (&row.method, &row.path);
         let syn::ReturnType::Type(_, returned) = &sig.output else {
             return;
         };
         let Some(builder) = last_segment(returned) else {
             return;
         };
-        let relative = path.strip_prefix(prefix).unwrap_or(&path);
+        let relative = path.strip_prefix(prefix).unwrap_or(path);
         let mut method = MethodDef {
             name: sig.ident.to_string(),
             owner: owner.to_owned(),

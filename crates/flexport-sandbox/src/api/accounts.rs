@@ -4,7 +4,7 @@ use axum::extract::State;
 
 use super::Reply;
 use crate::engine;
-use crate::state::Store;
+use crate::store::Store;
 
 pub async fn status(State(store): State<Arc<Store>>) -> Reply<serde_json::Value> {
     Ok(axum::Json(engine::accounts::standing(

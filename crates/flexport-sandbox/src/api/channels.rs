@@ -8,7 +8,7 @@ use super::{JsonBody, Reply, Tx};
 use crate::engine;
 use crate::engine::channels::ChannelInput;
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::store::Store;
 
 pub async fn create(
     State(store): State<Arc<Store>>,

@@ -11,7 +11,7 @@ use flexport_runtime::webhooks::event_key;
 use super::QueryPairs;
 use crate::engine::events::item;
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::store::Store;
 
 /// The most events one page lists.
 const MAX_LIMIT: usize = 250;

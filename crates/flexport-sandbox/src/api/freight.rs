@@ -2,55 +2,17 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
-use axum::routing::{get, post};
-use axum::{Extension, Router};
 use serde_json::{Value, json};
 
 use super::{JsonBody, QueryPairs, Reply, Tx};
 use crate::engine::freight::{self, Mode};
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::store::Store;
 
-pub fn routes() -> Router<Arc<Store>> {
-    Router::new()
-        .route("/freight/ports", get(ports))
-        .route("/freight/quotes", get(quotes))
-        .route("/freight/quotes/{quote_id}", get(quote))
-        // A GET of these paths asks for a quote or order of that id: none.
-        .route(
-            "/freight/quotes/containers",
-            post(quote_containers).get(quote_named),
-        )
-        .route(
-            "/freight/quotes/pallets",
-            post(quote_pallets).get(quote_named),
-        )
-        .route(
-            "/freight/quotes/trucks",
-            post(quote_trucks).get(quote_named),
-        )
-        .route("/freight/orders", get(orders))
-        .route("/freight/orders/{order_id}", get(order))
-        .route(
-            "/freight/orders/containers",
-            post(order_containers).get(order_named),
-        )
-        .route(
-            "/freight/orders/pallets",
-            post(order_pallets).get(order_named),
-        )
-        .route(
-            "/freight/orders/trucks",
-            post(order_trucks).get(order_named),
-        )
-        .route("/freight/orders/{order_id}/cancel", post(cancel))
-        .route("/freight/orders/{order_id}/documents", get(documents))
-        .route("/freight/tracking_events/{bol_id}", get(tracking))
-}
-
-async fn ports() -> Reply<Value> {
+pub(super) async fn ports() -> Reply<Value> {
     Ok(axum::Json(freight::ports()))
 }
 
@@ -83,26 +45,21 @@ fn paging(uri: &Uri) -> Result<(Option<usize>, Option<f64>, bool), Problem> {
     Ok((limit, cursor, backward))
 }
 
-async fn quotes(State(store): State<Arc<Store>>, uri: Uri) -> Reply<Value> {
+pub(super) async fn quotes(State(store): State<Arc<Store>>, uri: Uri) -> Reply<Value> {
     let (limit, cursor, backward) = paging(&uri)?;
     let data = store.read();
     let page = freight::page(data.freight_quotes.iter(), limit, cursor, backward);
     Ok(axum::Json(json!({"quotes": page})))
 }
 
-async fn quote(State(store): State<Arc<Store>>, Path(quote_id): Path<String>) -> Reply<Value> {
+pub(super) async fn quote(
+    State(store): State<Arc<Store>>,
+    Path(quote_id): Path<String>,
+) -> Reply<Value> {
     freight::quote(&store.read(), &quote_id).map(axum::Json)
 }
 
-async fn quote_named(uri: Uri) -> Problem {
-    Problem::not_found("freight quote", uri.path().rsplit('/').next().unwrap_or(""))
-}
-
-async fn order_named(uri: Uri) -> Problem {
-    Problem::not_found("freight order", uri.path().rsplit('/').next().unwrap_or(""))
-}
-
-async fn quote_containers(
+pub(super) async fn quote_containers(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     JsonBody(input): JsonBody<freight::ContainersQuoteRequest>,
@@ -110,7 +67,7 @@ async fn quote_containers(
     tx.run(&store, |w| freight::quote_containers(w, input))
 }
 
-async fn quote_pallets(
+pub(super) async fn quote_pallets(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     JsonBody(input): JsonBody<freight::QuoteRequest>,
@@ -120,7 +77,7 @@ async fn quote_pallets(
     })
 }
 
-async fn quote_trucks(
+pub(super) async fn quote_trucks(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     JsonBody(input): JsonBody<freight::QuoteRequest>,
@@ -130,7 +87,7 @@ async fn quote_trucks(
     })
 }
 
-async fn orders(State(store): State<Arc<Store>>, uri: Uri) -> Reply<Value> {
+pub(super) async fn orders(State(store): State<Arc<Store>>, uri: Uri) -> Reply<Value> {
     let (limit, cursor, backward) = paging(&uri)?;
     let data = store.read();
     let page: Vec<&Value> = freight::page(data.freight_orders.iter(), limit, cursor, backward)
@@ -140,11 +97,14 @@ async fn orders(State(store): State<Arc<Store>>, uri: Uri) -> Reply<Value> {
     Ok(axum::Json(json!({"orders": page})))
 }
 
-async fn order(State(store): State<Arc<Store>>, Path(order_id): Path<String>) -> Reply<Value> {
+pub(super) async fn order(
+    State(store): State<Arc<Store>>,
+    Path(order_id): Path<String>,
+) -> Reply<Value> {
     freight::order(&store.read(), &order_id).map(|order| axum::Json(order.order.clone()))
 }
 
-async fn order_containers(
+pub(super) async fn order_containers(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     JsonBody(input): JsonBody<freight::ContainersOrderRequest>,
@@ -152,7 +112,7 @@ async fn order_containers(
     tx.run(&store, |w| freight::order_containers(w, input))
 }
 
-async fn order_pallets(
+pub(super) async fn order_pallets(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     JsonBody(input): JsonBody<freight::PalletsOrderRequest>,
@@ -160,7 +120,7 @@ async fn order_pallets(
     tx.run(&store, |w| freight::order_pallets(w, input))
 }
 
-async fn order_trucks(
+pub(super) async fn order_trucks(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     JsonBody(input): JsonBody<freight::TrucksOrderRequest>,
@@ -168,7 +128,7 @@ async fn order_trucks(
     tx.run(&store, |w| freight::order_trucks(w, input))
 }
 
-async fn cancel(
+pub(super) async fn cancel(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     Path(order_id): Path<String>,
@@ -178,10 +138,16 @@ async fn cancel(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn documents(State(store): State<Arc<Store>>, Path(order_id): Path<String>) -> Reply<Value> {
+pub(super) async fn documents(
+    State(store): State<Arc<Store>>,
+    Path(order_id): Path<String>,
+) -> Reply<Value> {
     freight::documents(&store.read(), &store.base_url, &order_id).map(axum::Json)
 }
 
-async fn tracking(State(store): State<Arc<Store>>, Path(bol_id): Path<String>) -> Reply<Value> {
+pub(super) async fn tracking(
+    State(store): State<Arc<Store>>,
+    Path(bol_id): Path<String>,
+) -> Reply<Value> {
     freight::tracking(&store.read(), &bol_id).map(axum::Json)
 }

@@ -8,12 +8,13 @@ use flexport_logistics_2024_04::types;
 use super::{JsonBody, QueryPairs, Reply, Tx};
 use crate::engine;
 use crate::problem::Problem;
-use crate::state::{Store, numeric_id};
+use crate::state::numeric_id;
+use crate::store::Store;
 
 pub async fn create(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<types::CreateInboundShipmentRequestV4>,
+    JsonBody(input): JsonBody<types::CreateInboundShipmentRequest>,
 ) -> Reply<types::InboundShipmentResponseV4> {
     tx.run(&store, |w| engine::inbounds::create(w, input))
 }
@@ -57,7 +58,7 @@ pub async fn get(
         .ok_or_else(|| Problem::not_found("inbound shipment", &shipment_id))
 }
 
-// Quotes, purchases, transfer documents and updates (sandboxops).
+// Quotes, purchases, transfer documents and updates.
 
 /// The optional `shippingOption` query parameter; 400 for an undeclared value.
 fn shipping_option(uri: &Uri) -> Result<Option<types::InboundShippingOption>, Problem> {
@@ -101,7 +102,7 @@ pub async fn buy_quotes(
     Extension(tx): Extension<Tx>,
     Path(shipment_id): Path<String>,
     JsonBody(input): JsonBody<types::PurchaseQuotesRequest>,
-) -> Reply<types::InboundRateBuyResultV2> {
+) -> Reply<types::InboundRateBuyResult> {
     tx.run(&store, |w| engine::inbounds::buy(w, &shipment_id, input))
 }
 
@@ -134,7 +135,7 @@ pub async fn update(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     Path(shipment_id): Path<String>,
-    JsonBody(input): JsonBody<types::UpdateInboundShipmentRequestV3>,
+    JsonBody(input): JsonBody<types::UpdateInboundShipmentRequest>,
 ) -> Reply<types::InboundShipmentResponseV3> {
     tx.run(&store, |w| engine::inbounds::update(w, &shipment_id, input))
 }

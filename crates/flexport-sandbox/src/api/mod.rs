@@ -1,6 +1,15 @@
-//! The routes, one module per resource, and what their handlers share.
+//! The routes, derived from the version crates' `OPERATIONS` tables: every
+//! operation of every version is routed to the handler [`handler`] names
+//! for its documented operationId (one module per resource), so an
+//! operation added to a document needs no hand-written route; one the
+//! sandbox does not play yet answers 501.
 
+pub mod accounts;
 pub mod bundles;
+pub mod channels;
+pub mod documents;
+pub mod events;
+pub mod freight;
 pub mod inbounds;
 pub mod oauth;
 pub mod orders;
@@ -8,109 +17,227 @@ pub mod parcels;
 pub mod products;
 pub mod reports;
 pub mod returns;
-pub mod webhooks;
-// sandboxops
-pub mod accounts;
-pub mod channels;
-pub mod events;
-pub mod freight;
-pub mod sandboxops;
 pub mod uploads;
 pub mod warehouse;
+pub mod webhooks;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::{StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, get, on};
+use flexport_runtime::Operation;
 use serde::de::DeserializeOwned;
 
-use crate::VERSIONS;
-use crate::engine::Writer;
+use crate::contract::{DOCUMENTS, prefix};
+use crate::faults::FaultDice;
 use crate::layers::{self, RateLimiter};
 use crate::problem::Problem;
-use crate::state::{Store, Transaction};
+use crate::store::Store;
+pub use crate::transaction::Tx;
 
 pub type Reply<T> = Result<axum::Json<T>, Problem>;
 
-/// The transaction of the write being handled, put in the request's
-/// extensions by [`layers::write_transaction`], which commits it after the
-/// handler.
-#[derive(Clone)]
-pub struct Tx(Arc<std::sync::Mutex<Option<Transaction>>>);
+/// The handler that plays the operation documented as `operation_id`,
+/// for requests of `filter`; `None` for one the sandbox does not play.
+fn handler(operation_id: &str, filter: MethodFilter) -> Option<MethodRouter<Arc<Store>>> {
+    let f = filter;
+    Some(match operation_id {
+        // products
+        "CreateProduct" => on(f, products::create),
+        "GetProducts" => on(f, products::list),
+        "GetAllInventory" => on(f, products::all_inventory),
+        "GetProduct" => on(f, products::get),
+        "GetInventory" => on(f, products::inventory),
+        "GetWarehouseDetails" => on(f, warehouse::details),
+        // inbounds
+        "CreateInboundingShipmentV4" => on(f, inbounds::create),
+        "GetInboundingShipmentsV4" => on(f, inbounds::list),
+        "GetInboundingShipmentV4" => on(f, inbounds::get),
+        "InitQuoteProcessForInboundingShipmentV2" => on(f, inbounds::init_quotes),
+        "GetInboundingShipmentQuoteResult" => on(f, inbounds::quotes),
+        "InitQuotePurchaseProcessForInboundingShipmentV2" => on(f, inbounds::buy_quotes),
+        "GetInboundingShipmentQuotePurchaseResult" => on(f, inbounds::bought_quotes),
+        "GetTransferDocumentV2" => on(f, inbounds::transfer_document),
+        "UpdateInboundingShipmentV3" => on(f, inbounds::update),
+        // orders
+        "CreateOrder202307" => on(f, orders::create),
+        "GetOrder" => on(f, orders::get),
+        "GetOrderByExternalId" => on(f, orders::get_by_external_id),
+        "CancelOrder" => on(f, orders::cancel),
+        "RetryOrder" => on(f, orders::retry),
+        // bundles
+        "CreateBundle" => on(f, bundles::create),
+        "GetBundle" => on(f, bundles::get),
+        "GetBundleInventory" => on(f, bundles::inventory),
+        // webhooks
+        "CreateWebhook" => on(f, webhooks::create),
+        "GetWebhooks" => on(f, webhooks::list),
+        "GetWebhook" => on(f, webhooks::get),
+        "DeleteWebhook" => on(f, webhooks::delete),
+        // reports
+        "GenerateReport" => on(f, reports::generate),
+        "GetReportStatus" => on(f, reports::status),
+        // parcels
+        "CreateParcelV3" => on(f, parcels::create),
+        "GetParcelQuoteV2" => on(f, parcels::quote),
+        "CancelParcel" => on(f, parcels::cancel),
+        "CreateBulkParcelJob" => on(f, parcels::create_job),
+        "GetBulkParcelJob" => on(f, parcels::get_job),
+        "GetParcel" => on(f, parcels::get_parcel),
+        "GetParcelTracking" => on(f, parcels::tracking),
+        "GetTrackingUrl" => on(f, parcels::tracking_url),
+        "GetParcelTrackingByTrackingCode" => on(f, parcels::tracking_by_code),
+        // returns
+        "ReturnsCreateOrder" => on(f, returns::create),
+        "GetReturns" => on(f, returns::list),
+        "ReturnsGetOrder" => on(f, returns::get_return),
+        "ReturnsCancelOrder" => on(f, returns::cancel),
+        // accounts, channels, events, uploads
+        "GetLogisticsAccountStandingStatus" => on(f, accounts::status),
+        "CreateChannel" => on(f, channels::create),
+        "CreateProductSync" => on(f, channels::sync),
+        "GetProductSyncStatus" => on(f, channels::sync_status),
+        "GetEvents" => on(f, events::list),
+        "CreateUploadTarget" => on(f, uploads::create),
+        // freight
+        "GetFreightPorts" => on(f, freight::ports),
+        "GetQuotes" => on(f, freight::quotes),
+        "GetQuote" => on(f, freight::quote),
+        "CreateContainersQuote" => on(f, freight::quote_containers),
+        "CreatePalletsQuote" => on(f, freight::quote_pallets),
+        "CreateTruckQuote" => on(f, freight::quote_trucks),
+        "GetFreightOrders" => on(f, freight::orders),
+        "GetFreightOrder" => on(f, freight::order),
+        "CreateContainersOrder" => on(f, freight::order_containers),
+        "CreatePalletsOrder" => on(f, freight::order_pallets),
+        "CreateTrucksOrder" => on(f, freight::order_trucks),
+        "Cancel" => on(f, freight::cancel),
+        "GetOrderDocuments" => on(f, freight::documents),
+        "GetBolTracking" => on(f, freight::tracking),
+        // OAuth (no token)
+        "AuthorizationRedirect" => on(f, oauth::authorize),
+        "TokenExchange" => on(f, oauth::token),
+        _ => return None,
+    })
+}
 
-impl Tx {
-    pub fn new(tx: Transaction) -> Self {
-        Self(Arc::new(std::sync::Mutex::new(Some(tx))))
+/// The operations of every version's table, once each, by path below the
+/// version prefix and method.
+fn operations_by_path() -> BTreeMap<String, BTreeMap<Method, &'static Operation>> {
+    let mut paths: BTreeMap<String, BTreeMap<Method, &'static Operation>> = BTreeMap::new();
+    for (version, _, operations) in DOCUMENTS {
+        for operation in *operations {
+            let Ok(method) = operation.method.parse::<Method>() else {
+                continue;
+            };
+            paths
+                .entry(operation.path_below(&prefix(version)).to_owned())
+                .or_default()
+                .entry(method)
+                .or_insert(operation);
+        }
     }
+    paths
+}
 
-    /// Runs an engine operation in this transaction, answering its result as JSON.
-    pub fn run<T>(
-        &self,
-        store: &Store,
-        operation: impl FnOnce(&mut Writer<'_>) -> Result<T, Problem>,
-    ) -> Reply<T> {
-        self.run_raw(store, operation).map(axum::Json)
+/// The routes of `paths` (below a version prefix), each method to its
+/// handler. A literal path that a parameter path also matches
+/// (`/parcels/quote` and `/parcels/{parcelId}`) answers the parameter
+/// path's other methods with 404: such a request asks for the parcel of id
+/// `quote`, which the sandbox never hands out.
+fn routes(paths: &BTreeMap<String, BTreeMap<Method, &'static Operation>>) -> Router<Arc<Store>> {
+    let mut router = Router::new();
+    for (path, methods) in paths {
+        let mut route = MethodRouter::new();
+        for (method, operation) in methods {
+            let filter =
+                MethodFilter::try_from(method.clone()).expect("an HTTP method of a document");
+            route = route.merge(handler(operation.operation_id, filter).unwrap_or_else(|| {
+                let id = operation.operation_id;
+                on(filter, move || async move { unplayed(id) })
+            }));
+        }
+        for (other, other_methods) in paths {
+            let Some(parameter) = shadowed_parameter(other, path) else {
+                continue;
+            };
+            for method in other_methods
+                .keys()
+                .filter(|method| !methods.contains_key(*method))
+            {
+                let filter =
+                    MethodFilter::try_from(method.clone()).expect("an HTTP method of a document");
+                let parameter = parameter.clone();
+                route = route.merge(on(filter, move |uri: Uri| async move {
+                    let id = uri.path().rsplit('/').next().unwrap_or_default().to_owned();
+                    Problem::not_found(&parameter, &id)
+                }));
+            }
+        }
+        router = router.route(path, route);
     }
+    router
+}
 
-    pub fn run_raw<T>(
-        &self,
-        store: &Store,
-        operation: impl FnOnce(&mut Writer<'_>) -> Result<T, Problem>,
-    ) -> Result<T, Problem> {
-        let mut slot = self.0.lock().unwrap();
-        let tx = slot
-            .as_mut()
-            .expect("a handler runs before its transaction is committed");
-        operation(&mut Writer { store, tx })
+/// When the template `parameters` matches the literal path `literal` with
+/// a parameter standing for the last segment of `literal` and every other
+/// segment equal, that parameter's name in words (`{parcelId}` → `parcel`).
+fn shadowed_parameter(parameters: &str, literal: &str) -> Option<String> {
+    let template: Vec<&str> = parameters.split('/').collect();
+    let segments: Vec<&str> = literal.split('/').collect();
+    let (last, rest) = template.split_last()?;
+    let (last_segment, rest_segments) = segments.split_last()?;
+    let name = last.strip_prefix('{')?.strip_suffix('}')?;
+    if template.len() != segments.len() || rest != rest_segments || last_segment.starts_with('{') {
+        return None;
     }
+    let name = name.strip_suffix("Id").unwrap_or(name);
+    let mut words = String::new();
+    for c in name.chars() {
+        if c.is_uppercase() {
+            words.push(' ');
+        }
+        words.extend(c.to_lowercase());
+    }
+    Some(words)
+}
 
-    pub fn take(&self) -> Option<Transaction> {
-        self.0.lock().unwrap().take()
-    }
+/// 501 for an operation of a document that no handler plays yet.
+fn unplayed(operation_id: &str) -> Problem {
+    Problem::new(
+        StatusCode::NOT_IMPLEMENTED,
+        format!("the sandbox does not play `{operation_id}` yet"),
+    )
 }
 
 pub fn router(store: Arc<Store>) -> Router {
-    let api = Router::new()
-        .route("/products", post(products::create).get(products::list))
-        .route("/products/inventory/all", get(products::all_inventory))
-        .route("/products/{logistics_sku}", get(products::get))
-        .route(
-            "/products/{logistics_sku}/inventory",
-            get(products::inventory),
-        )
-        .route(
-            "/inbounds/shipments",
-            post(inbounds::create).get(inbounds::list),
-        )
-        .route("/inbounds/shipments/{shipment_id}", get(inbounds::get))
-        .route("/orders", post(orders::create))
-        .route("/orders/{order_id}", get(orders::get))
-        .route(
-            "/orders/external_id/{external_order_id}",
-            get(orders::get_by_external_id),
-        )
-        .route("/orders/{order_id}/cancel", post(orders::cancel))
-        .route("/orders/{order_id}/retry", post(orders::retry))
-        .route("/bundles", post(bundles::create))
-        .route("/bundles/{bundle_id}", get(bundles::get))
-        .route("/bundles/{bundle_id}/inventory", get(bundles::inventory))
-        .route("/webhooks", post(webhooks::create).get(webhooks::list))
-        .route(
-            "/webhooks/{webhook_id}",
-            get(webhooks::get).delete(webhooks::delete),
-        )
-        .route("/reports", post(reports::generate))
-        .route("/reports/{report_reference}", get(reports::status))
-        .merge(parcels::routes().merge(returns::routes()))
-        .merge(sandboxops::routes());
+    // The operations that take no token (OAuth) are outside the layers
+    // that check one.
+    let (mut api, mut public) = (BTreeMap::new(), BTreeMap::new());
+    for (path, methods) in operations_by_path() {
+        for (method, operation) in methods {
+            let side = if operation.bearer_token {
+                &mut api
+            } else {
+                &mut public
+            };
+            side.entry(path.clone())
+                .or_insert_with(BTreeMap::new)
+                .insert(method, operation);
+        }
+    }
+    let (api, public) = (routes(&api), routes(&public));
     let mut versions = Router::new();
-    for version in VERSIONS {
-        versions = versions.nest(&format!("/logistics/api/{version}"), api.clone());
+    let mut public_versions = Router::new();
+    for (version, _, _) in DOCUMENTS {
+        versions = versions.nest(&prefix(version), api.clone());
+        public_versions = public_versions.nest(&prefix(version), public.clone());
     }
     let authenticated = versions
         .fallback(not_found)
@@ -125,10 +252,14 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/sandbox/reports/{file}", get(reports::download))
         .merge(parcels::public_routes())
         .merge(oauth::routes())
-        .merge(sandboxops::public_routes())
+        .merge(documents::public_routes())
+        .merge(public_versions)
         .merge(authenticated)
         .layer(from_fn(crate::contract::per_version))
-        .layer(from_fn_with_state(store.clone(), crate::faults::inject))
+        .layer(from_fn_with_state(
+            Arc::new(FaultDice::new(store.config.faults.clone())),
+            crate::faults::inject,
+        ))
         .layer(from_fn(layers::correlation_id))
         .with_state(store)
 }
@@ -214,10 +345,61 @@ impl QueryPairs {
 }
 
 impl QueryPairs {
-    /// Every pair, in order (sandboxops).
+    /// Every pair, in order.
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0
             .iter()
             .map(|(key, value)| (key.as_str(), value.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails when an operation of some version's table has no handler, so
+    /// the sandbox would answer it 501.
+    #[test]
+    fn every_operation_of_every_version_has_a_handler() {
+        let mut checked = 0;
+        for (version, _, operations) in DOCUMENTS {
+            for operation in *operations {
+                let filter =
+                    MethodFilter::try_from(operation.method.parse::<Method>().unwrap()).unwrap();
+                assert!(
+                    handler(operation.operation_id, filter).is_some(),
+                    "{version}: no handler plays {} ({} {})",
+                    operation.operation_id,
+                    operation.method,
+                    operation.path
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 250, "{checked}");
+    }
+
+    #[test]
+    fn a_literal_path_shadows_the_parameter_path_of_its_last_segment_only() {
+        assert_eq!(
+            shadowed_parameter("/parcels/{parcelId}", "/parcels/quote").as_deref(),
+            Some("parcel")
+        );
+        assert_eq!(
+            shadowed_parameter("/products/{logisticsSku}", "/products/warehouse").as_deref(),
+            Some("logistics sku")
+        );
+        assert_eq!(
+            shadowed_parameter("/parcels/{parcelId}", "/parcels/{parcelId}"),
+            None
+        );
+        assert_eq!(
+            shadowed_parameter("/parcels/{parcelId}/tracking", "/parcels/tracking/{code}"),
+            None
+        );
+        assert_eq!(
+            shadowed_parameter("/orders/{orderId}", "/parcels/quote"),
+            None
+        );
     }
 }

@@ -9,39 +9,28 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use base64::Engine as _;
 use chrono::Utc;
 
 use super::QueryPairs;
-use crate::VERSIONS;
 use crate::auth::SANDBOX_CALLBACK;
 use crate::engine::Writer;
 use crate::engine::oauth::{self, AuthorizeRequest, ExchangeRequest};
 use crate::layers::not_written;
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::store::Store;
 
+/// The sandbox's own landing page for redirects (the API's OAuth
+/// operations are routed from the `OPERATIONS` tables like the others).
 pub fn routes() -> Router<Arc<Store>> {
-    let mut router = Router::new().route(SANDBOX_CALLBACK, get(callback));
-    for version in VERSIONS {
-        router = router
-            .route(
-                &format!("/logistics/api/{version}/oauth/authorize"),
-                get(authorize),
-            )
-            .route(
-                &format!("/logistics/api/{version}/oauth/token"),
-                post(token),
-            );
-    }
-    router
+    Router::new().route(SANDBOX_CALLBACK, get(callback))
 }
 
 /// Approves at once (there is no merchant to log in) and redirects with
 /// `302 Found` to the redirect URI, or answers 400 (see
 /// [`oauth::authorize`]).
-async fn authorize(State(store): State<Arc<Store>>, uri: Uri) -> Response {
+pub(super) async fn authorize(State(store): State<Arc<Store>>, uri: Uri) -> Response {
     let query = QueryPairs::from_uri(&uri);
     let first = |name: &str| query.all(name).next().map(str::to_owned);
     let request = AuthorizeRequest {
@@ -75,7 +64,11 @@ async fn authorize(State(store): State<Arc<Store>>, uri: Uri) -> Response {
 
 /// The form-encoded code exchange; answers the token with `Cache-Control:
 /// no-store`.
-async fn token(State(store): State<Arc<Store>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn token(
+    State(store): State<Arc<Store>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let mut request = ExchangeRequest::default();
     for (name, value) in url::form_urlencoded::parse(&body) {
         let slot = match name.as_ref() {

@@ -7,12 +7,12 @@ use flexport_logistics_2024_04::types;
 use super::{JsonBody, Reply, Tx};
 use crate::engine::{self, orders::find};
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::store::Store;
 
 pub async fn create(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<types::CreateOrderInput202307>,
+    JsonBody(input): JsonBody<types::CreateOrderInput>,
 ) -> Reply<types::OrderModel> {
     tx.run(&store, |w| engine::orders::create(w, input))
 }

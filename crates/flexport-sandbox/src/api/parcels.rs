@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Extension, Router};
 use flexport_logistics_2024_04::types;
 use serde_json::Value;
@@ -13,22 +13,8 @@ use serde_json::Value;
 use super::{JsonBody, Reply, Tx};
 use crate::engine::{self, parcels};
 use crate::problem::Problem;
-use crate::state::{ParcelStage, Store};
-
-pub fn routes() -> Router<Arc<Store>> {
-    // `/parcels/quote`, `/parcels/cancel` and `/parcels/jobs` are also what
-    // `GET /parcels/{parcelId}` with those ids looks like: it names no parcel.
-    Router::new()
-        .route("/parcels", post(create))
-        .route("/parcels/quote", post(quote).get(no_parcel))
-        .route("/parcels/cancel", post(cancel).get(no_parcel))
-        .route("/parcels/jobs", post(create_job).get(no_parcel))
-        .route("/parcels/jobs/{id}", get(get_job))
-        .route("/parcels/{parcel_id}", get(get_parcel))
-        .route("/parcels/{parcel_id}/tracking", get(tracking))
-        .route("/parcels/{parcel_id}/tracking_url", get(tracking_url))
-        .route("/parcels/tracking/{tracking_code}", get(tracking_by_code))
-}
+use crate::state::ParcelStage;
+use crate::store::Store;
 
 /// The documents the sandbox hands out URLs for, outside the API (no token
 /// needed, like a carrier's links):
@@ -123,11 +109,6 @@ async fn label(State(store): State<Arc<Store>>, Path(file): Path<String>) -> Res
     Problem::not_found("label", &file).into_response()
 }
 
-async fn no_parcel(uri: axum::http::Uri) -> Problem {
-    let id = uri.path().rsplit('/').next().unwrap_or_default().to_owned();
-    Problem::not_found("parcel", &id)
-}
-
 /// The typed request in `value`; a value that does not fit gets a 400
 /// naming the offending field, as [`JsonBody`] does.
 fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Problem> {
@@ -138,24 +119,24 @@ fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Problem> {
     })
 }
 
-async fn create(
+pub(super) async fn create(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     JsonBody(request): JsonBody<Value>,
 ) -> Reply<types::Parcel> {
-    let request: types::CreateParcelRequestUnstable = typed(request)?;
+    let request: types::CreateParcelRequest = typed(request)?;
     let format = parcels::label_format(request.label_format.as_ref());
     let input = parcels::ParcelInput::single(request, format);
     tx.run(&store, |w| parcels::create(w, input))
 }
 
-async fn quote(
+pub(super) async fn quote(
     JsonBody(input): JsonBody<types::CreateQuoteRequest>,
 ) -> Reply<types::ParcelQuoteResponse> {
     parcels::quote(input).map(axum::Json)
 }
 
-async fn cancel(
+pub(super) async fn cancel(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     JsonBody(input): JsonBody<types::CancelParcelRequest>,
@@ -164,21 +145,21 @@ async fn cancel(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn get_parcel(
+pub(super) async fn get_parcel(
     State(store): State<Arc<Store>>,
     Path(parcel_id): Path<String>,
 ) -> Reply<types::Parcel> {
     parcels::find(&store.read(), &parcel_id).map(|record| axum::Json(record.parcel.clone()))
 }
 
-async fn tracking(
+pub(super) async fn tracking(
     State(store): State<Arc<Store>>,
     Path(parcel_id): Path<String>,
 ) -> Reply<types::ParcelTracking> {
     parcels::find(&store.read(), &parcel_id).map(|record| axum::Json(parcels::tracking(record)))
 }
 
-async fn tracking_by_code(
+pub(super) async fn tracking_by_code(
     State(store): State<Arc<Store>>,
     Path(code): Path<String>,
 ) -> Reply<types::ParcelTracking> {
@@ -186,7 +167,7 @@ async fn tracking_by_code(
         .map(|record| axum::Json(parcels::tracking(record)))
 }
 
-async fn tracking_url(
+pub(super) async fn tracking_url(
     State(store): State<Arc<Store>>,
     Path(parcel_id): Path<String>,
 ) -> Reply<String> {
@@ -194,7 +175,7 @@ async fn tracking_url(
         .map(|record| axum::Json(record.parcel.package_tracking_url.clone()))
 }
 
-async fn create_job(
+pub(super) async fn create_job(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     JsonBody(request): JsonBody<Value>,
@@ -203,7 +184,7 @@ async fn create_job(
     tx.run(&store, |w| parcels::create_job(w, input))
 }
 
-async fn get_job(
+pub(super) async fn get_job(
     State(store): State<Arc<Store>>,
     Path(id): Path<String>,
 ) -> Reply<types::BulkParcelJobResponse> {

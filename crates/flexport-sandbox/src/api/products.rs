@@ -8,7 +8,8 @@ use flexport_logistics_2024_04::types;
 use super::{JsonBody, QueryPairs, Reply, Tx};
 use crate::engine;
 use crate::problem::Problem;
-use crate::state::{Data, Store};
+use crate::state::Data;
+use crate::store::Store;
 
 pub async fn create(
     State(store): State<Arc<Store>>,

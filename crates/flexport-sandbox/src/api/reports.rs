@@ -10,7 +10,7 @@ use flexport_logistics_2024_04::types::{self, ReportStatus};
 use super::{JsonBody, Reply, Tx};
 use crate::engine;
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::store::Store;
 
 pub async fn generate(
     State(store): State<Arc<Store>>,

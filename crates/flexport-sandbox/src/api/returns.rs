@@ -2,30 +2,22 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Router};
 use flexport_logistics_2024_04::types;
 
 use super::{JsonBody, QueryPairs, Reply, Tx};
 use crate::engine::returns::{self, Filter};
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::store::Store;
 
 /// Returns per page when `limit` is not given, and the most `limit` takes.
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 250;
 
-pub fn routes() -> Router<Arc<Store>> {
-    Router::new()
-        .route("/returns", post(create).get(list))
-        .route("/returns/{return_id}", get(get_return))
-        .route("/returns/{return_id}/cancel", post(cancel))
-}
-
-async fn create(
+pub(super) async fn create(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     JsonBody(input): JsonBody<types::CreateReturnRequest>,
@@ -33,14 +25,14 @@ async fn create(
     tx.run(&store, |w| returns::create(w, input))
 }
 
-async fn get_return(
+pub(super) async fn get_return(
     State(store): State<Arc<Store>>,
     Path(return_id): Path<String>,
 ) -> Reply<types::ReturnsApiOrder> {
     returns::find(&store.read(), &return_id).map(|record| axum::Json(record.order.clone()))
 }
 
-async fn cancel(
+pub(super) async fn cancel(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     Path(return_id): Path<String>,
@@ -52,7 +44,7 @@ async fn cancel(
 /// One page of returns; when more follow, a `Link` header names the next
 /// page (`<?limit=…&page_info=CURSOR>; rel="next"`: the request's path with
 /// its other parameters kept).
-async fn list(State(store): State<Arc<Store>>, uri: Uri) -> Result<Response, Problem> {
+pub(super) async fn list(State(store): State<Arc<Store>>, uri: Uri) -> Result<Response, Problem> {
     let query = QueryPairs::from_uri(&uri);
     let one = |name: &str| query.all(name).next().map(str::to_owned);
     let limit = match one("limit") {

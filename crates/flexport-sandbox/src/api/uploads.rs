@@ -6,7 +6,7 @@ use axum::extract::State;
 use super::{JsonBody, Reply, Tx};
 use crate::engine;
 use crate::engine::uploads::UploadRequest;
-use crate::state::Store;
+use crate::store::Store;
 
 pub async fn create(
     State(store): State<Arc<Store>>,

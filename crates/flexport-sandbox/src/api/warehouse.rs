@@ -7,7 +7,7 @@ use flexport_logistics_2024_04::types;
 use super::{JsonBody, QueryPairs, Reply};
 use crate::engine;
 use crate::problem::Problem;
-use crate::state::Store;
+use crate::store::Store;
 
 /// `GetWarehouseDetails`: a POST that changes nothing.
 pub async fn details(

@@ -8,7 +8,8 @@ use flexport_logistics_2024_04::types;
 use super::{JsonBody, Reply, Tx};
 use crate::engine;
 use crate::problem::Problem;
-use crate::state::{Store, numeric_id};
+use crate::state::numeric_id;
+use crate::store::Store;
 
 pub async fn create(
     State(store): State<Arc<Store>>,

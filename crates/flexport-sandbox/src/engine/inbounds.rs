@@ -10,30 +10,28 @@ use crate::state::{Change, Data, Inbound};
 
 pub fn create(
     w: &mut Writer<'_>,
-    input: types::CreateInboundShipmentRequestV4,
+    input: types::CreateInboundShipmentRequest,
 ) -> Result<types::InboundShipmentResponseV4, Problem> {
     let expected = expected_units(w.data(), &input)?;
     let id = Data::next_id(&w.data().inbounds);
     let items = expected
         .into_iter()
         .enumerate()
-        .map(
-            |(index, (logistics_sku, units))| types::ItemOutputUnstable {
-                counts: types::CountsOutput {
-                    damaged: 0.0,
-                    expected: units as f64,
-                    sellable: 0.0,
-                },
-                logistics_sku,
-                shipment_item_id: (id * 100 + index as u64 + 1).to_string(),
+        .map(|(index, (logistics_sku, units))| types::ItemOutput {
+            counts: types::CountsOutput {
+                damaged: 0.0,
+                expected: units as f64,
+                sellable: 0.0,
             },
-        )
+            logistics_sku,
+            shipment_item_id: (id * 100 + index as u64 + 1).to_string(),
+        })
         .collect();
     let packages = input
         .packages
         .iter()
         .enumerate()
-        .map(|(index, package)| types::PackageOutputUnstable {
+        .map(|(index, package)| types::PackageOutput {
             dimension_unit: package.dimension_unit.clone(),
             height: package.height,
             id: format!("{id}-{}", index + 1),
@@ -77,7 +75,7 @@ pub fn create(
 /// shipment cannot overflow.
 fn expected_units(
     data: &Data,
-    input: &types::CreateInboundShipmentRequestV4,
+    input: &types::CreateInboundShipmentRequest,
 ) -> Result<BTreeMap<String, i64>, Problem> {
     let mut copies_of = Vec::with_capacity(input.packages.len());
     for (p, package) in input.packages.iter().enumerate() {
@@ -232,7 +230,7 @@ pub fn receive_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
     }
 }
 
-// Quotes, purchases, transfer documents and updates of inbound shipments (sandboxops).
+// Quotes, purchases, transfer documents and updates of inbound shipments.
 
 use types::{
     InboundShippingOption as ShippingOption, NetworkInboundShippingOption as NetworkOption,
@@ -354,7 +352,7 @@ pub fn buy(
     w: &mut Writer<'_>,
     shipment_id: &str,
     input: types::PurchaseQuotesRequest,
-) -> Result<types::InboundRateBuyResultV2, Problem> {
+) -> Result<types::InboundRateBuyResult, Problem> {
     let inbound = shipment(w.data(), shipment_id)?;
     let id = crate::state::numeric_id(&inbound.shipment.id);
     if input.quote_ids.is_empty() {
@@ -425,7 +423,7 @@ pub fn buy(
         });
     }
     w.apply(Change::InboundQuotes(Box::new(process)));
-    Ok(types::InboundRateBuyResultV2 {
+    Ok(types::InboundRateBuyResult {
         error: None,
         transactions,
     })
@@ -538,7 +536,7 @@ pub fn transfer_document(
 pub fn update(
     w: &mut Writer<'_>,
     shipment_id: &str,
-    input: types::UpdateInboundShipmentRequestV3,
+    input: types::UpdateInboundShipmentRequest,
 ) -> Result<types::InboundShipmentResponseV3, Problem> {
     declared_option(&input.shipping_option)?;
     let mut inbound = shipment(w.data(), shipment_id)?.clone();
@@ -604,7 +602,7 @@ pub fn update(
                 }
             }
         }
-        let check = types::CreateInboundShipmentRequestV4 {
+        let check = types::CreateInboundShipmentRequest {
             from: shipment.addresses.from.clone(),
             items: Vec::new(),
             packages: input.create_packages.clone(),
@@ -618,7 +616,7 @@ pub fn update(
         })?;
         let first = shipment.packages.len();
         for (index, package) in input.create_packages.iter().enumerate() {
-            shipment.packages.push(types::PackageOutputUnstable {
+            shipment.packages.push(types::PackageOutput {
                 dimension_unit: package.dimension_unit.clone(),
                 height: package.height,
                 id: format!("{id}-{}", first + index + 1),
@@ -639,7 +637,7 @@ pub fn update(
                 Some(item) => item.counts.expected += units as f64,
                 None => {
                     let index = shipment.items.len();
-                    shipment.items.push(types::ItemOutputUnstable {
+                    shipment.items.push(types::ItemOutput {
                         counts: types::CountsOutput {
                             damaged: 0.0,
                             expected: units as f64,

@@ -4,7 +4,11 @@
 //! answer never leaves a change behind. The HTTP handlers in `api` only
 //! extract the input and call these.
 
+pub mod accounts;
 pub mod bundles;
+pub mod channels;
+pub mod events;
+pub mod freight;
 pub mod inbounds;
 pub mod oauth;
 pub mod orders;
@@ -12,23 +16,18 @@ pub mod parcels;
 pub mod products;
 pub mod reports;
 pub mod returns;
-pub mod webhooks;
-// sandboxops
-pub mod accounts;
-pub mod channels;
-pub mod events;
-pub mod freight;
 pub mod uploads;
 pub mod warehouse;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::Config;
 use crate::problem::Problem;
-use crate::state::{Change, Data, Event, Stock, Store, Transaction};
+use crate::state::{Change, Data, Event, Stock};
+use crate::store::{Store, Transaction};
 
 /// One transaction's view of the state, and the way to change it.
 pub struct Writer<'a> {
@@ -102,21 +101,7 @@ impl Writer<'_> {
     }
 }
 
-/// `now` plus `duration`, or the latest time there is.
-pub fn later(now: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(duration)
-        .ok()
-        .and_then(|duration| now.checked_add_signed(duration))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
-}
-
-/// Responses stored before this time have expired.
-pub fn expired_before(now: DateTime<Utc>, ttl: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(ttl)
-        .ok()
-        .and_then(|ttl| now.checked_sub_signed(ttl))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
+pub use crate::clock::{expired_before, later};
 
 /// Moves time-driven state along: inbound shipments are received, orders
 /// ship, reports finish, and expired idempotency keys are forgotten.
@@ -127,7 +112,7 @@ pub fn tick(w: &mut Writer<'_>, now: DateTime<Utc>, expire_keys: bool) {
     parcels::tick(w, now);
     returns::advance_due(w, now);
     oauth::expire_codes(w, now);
-    sandboxops_due(w, now);
+    quotes_syncs_and_freight_due(w, now);
     if expire_keys {
         let before = expired_before(now, w.config().idempotency_ttl);
         if w.data()
@@ -161,8 +146,8 @@ pub fn quantity(field: &str, value: f64) -> Result<i32, Problem> {
 }
 
 /// Time-driven progress of the inbound quote processes, product syncs and
-/// freight tracking (sandboxops).
-fn sandboxops_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
+/// freight tracking.
+fn quotes_syncs_and_freight_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
     inbounds::quotes_due(w, now);
     channels::syncs_due(w, now);
     freight::tracking_due(w, now);

@@ -10,16 +10,7 @@ use crate::auth::{self, AuthorizationCode, IssuedToken, PartnerApp};
 use crate::problem::Problem;
 use crate::state::Change;
 
-/// 405001: the redirect URI is not one registered for the app.
-pub const INVALID_REDIRECT_URI: u32 = 405001;
-/// 405002: no app has this client id.
-pub const INVALID_CLIENT_ID: u32 = 405002;
-/// 405003: no scope was asked for.
-pub const MISSING_SCOPES: u32 = 405003;
-/// 405004: a scope asked for does not exist or is not allowed to the app.
-pub const INVALID_SCOPES: u32 = 405004;
-/// 405005: the code is unknown, expired or used.
-pub const INVALID_AUTHORIZATION_CODE: u32 = 405005;
+use flexport_runtime::ErrorCode;
 
 /// The query of an `AuthorizationRedirect` request.
 #[derive(Debug, Default)]
@@ -45,9 +36,12 @@ pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redire
     let app = find_app(w, client_id).ok_or_else(|| {
         Problem::new(
             StatusCode::BAD_REQUEST,
-            format!("{INVALID_CLIENT_ID}: no partner app has the client_id `{client_id}`"),
+            format!(
+                "{}: no partner app has the client_id `{client_id}`",
+                ErrorCode::InvalidClientId
+            ),
         )
-        .with_code(INVALID_CLIENT_ID)
+        .with_code(ErrorCode::InvalidClientId)
     })?;
     let registered = app.resolved_redirect_uris(&w.store.base_url);
     let redirect_uri = match request.redirect_uri.as_deref() {
@@ -57,10 +51,11 @@ pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redire
             return Err(Problem::new(
                 StatusCode::BAD_REQUEST,
                 format!(
-                    "{INVALID_REDIRECT_URI}: `{uri}` is not a redirect URI registered for `{client_id}`"
+                    "{}: `{uri}` is not a redirect URI registered for `{client_id}`",
+                    ErrorCode::InvalidRedirectUri
                 ),
             )
-            .with_code(INVALID_REDIRECT_URI));
+            .with_code(ErrorCode::InvalidRedirectUri));
         }
     };
     let mut redirect = url::Url::parse(&redirect_uri).map_err(|error| {
@@ -98,13 +93,17 @@ pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redire
     if scopes.is_empty() {
         return refuse(
             redirect,
-            &MISSING_SCOPES.to_string(),
+            &ErrorCode::MissingScopes.to_string(),
             "no scope was requested",
         );
     }
     if let Some(unknown) = scopes.iter().find(|scope| !app.scopes.contains(scope)) {
         let description = format!("`{unknown}` is not a scope this app may request");
-        return refuse(redirect, &INVALID_SCOPES.to_string(), &description);
+        return refuse(
+            redirect,
+            &ErrorCode::InvalidScopes.to_string(),
+            &description,
+        );
     }
     let code = auth::new_secret("code_");
     let expires_at = later(Utc::now(), w.config().oauth_code_ttl);
@@ -179,9 +178,12 @@ pub fn exchange(
     let invalid_code = |why: &str| {
         Problem::new(
             StatusCode::BAD_REQUEST,
-            format!("{INVALID_AUTHORIZATION_CODE}: the authorization code {why}"),
+            format!(
+                "{}: the authorization code {why}",
+                ErrorCode::InvalidAuthorizationCode
+            ),
         )
-        .with_code(INVALID_AUTHORIZATION_CODE)
+        .with_code(ErrorCode::InvalidAuthorizationCode)
     };
     let issued = w
         .data()
@@ -201,10 +203,11 @@ pub fn exchange(
         return Err(Problem::new(
             StatusCode::BAD_REQUEST,
             format!(
-                "{INVALID_REDIRECT_URI}: `{redirect_uri}` is not the redirect URI the code was issued for"
+                "{}: `{redirect_uri}` is not the redirect URI the code was issued for",
+                ErrorCode::InvalidRedirectUri
             ),
         )
-        .with_code(INVALID_REDIRECT_URI));
+        .with_code(ErrorCode::InvalidRedirectUri));
     }
     let scopes = issued.scopes.clone();
     let access_token = auth::new_secret("sbx_");

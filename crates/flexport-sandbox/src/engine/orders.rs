@@ -9,11 +9,11 @@ use crate::problem::Problem;
 use crate::state::{Change, Data, Order, numeric_id};
 
 /// Flexport's code for an order action its status does not allow.
-const INVALID_ORDER_STATUS: u32 = 407001;
+use flexport_runtime::ErrorCode;
 
 pub fn create(
     w: &mut Writer<'_>,
-    input: types::CreateOrderInput202307,
+    input: types::CreateOrderInput,
 ) -> Result<types::OrderModel, Problem> {
     required("externalOrderId", &input.external_order_id)?;
     required("address.address1", &input.address.address1)?;
@@ -182,7 +182,7 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, P
             return Err(Problem::conflict(format!(
                 "order {order_id} has shipped and cannot be cancelled"
             ))
-            .with_code(INVALID_ORDER_STATUS));
+            .with_code(ErrorCode::InvalidOrderStatus));
         }
         InternalOrderStatus::Cancelled => return Ok(order),
         InternalOrderStatus::Created => {
@@ -213,7 +213,7 @@ pub fn retry(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, Pr
             "order {order_id} is {}, not failed; only a failed order can be retried",
             order.state.internal_status
         ))
-        .with_code(INVALID_ORDER_STATUS));
+        .with_code(ErrorCode::InvalidOrderStatus));
     }
     Ok(allocate(w, order, Utc::now()))
 }
@@ -237,50 +237,45 @@ pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
             continue;
         }
         let shipment_id = format!("SH-{}", order.id);
-        order.shipments = vec![
-            types::PickFulfillmentShipmentExcludeKeyofFulfillmentShipmentWarehouse {
+        order.shipments = vec![types::FulfillmentShipment {
+            created_at: Some(now),
+            estimated_delivery_time: Some(later(now, std::time::Duration::from_secs(3 * 86_400))),
+            estimated_ship_time: Some(now),
+            id: shipment_id.clone(),
+            label_print_time: Some(now),
+            line_items: order
+                .line_items
+                .iter()
+                .map(|item| types::FulfillmentShipmentItem {
+                    logistics_sku: item.logistics_sku.clone(),
+                    quantity: item.quantity,
+                })
+                .collect(),
+            packages: vec![types::FulfillmentPackage {
+                attempted_delivery_time: None,
+                carrier_delivery_time: None,
+                carrier_pick_up_time: Some(now),
+                carrier_ship_time: Some(now),
                 created_at: Some(now),
-                estimated_delivery_time: Some(later(
-                    now,
-                    std::time::Duration::from_secs(3 * 86_400),
-                )),
-                estimated_ship_time: Some(now),
-                id: shipment_id.clone(),
-                label_print_time: Some(now),
+                id: format!("PKG-{}", order.id),
+                label: None,
+                label_create_time: Some(now),
                 line_items: order
                     .line_items
                     .iter()
-                    .map(|item| types::FulfillmentShipmentItem {
+                    .map(|item| types::FulfillmentPackageItem {
+                        expiration_date: None,
                         logistics_sku: item.logistics_sku.clone(),
+                        lot_number: None,
                         quantity: item.quantity,
                     })
                     .collect(),
-                packages: vec![types::FulfillmentPackage {
-                    attempted_delivery_time: None,
-                    carrier_delivery_time: None,
-                    carrier_pick_up_time: Some(now),
-                    carrier_ship_time: Some(now),
-                    created_at: Some(now),
-                    id: format!("PKG-{}", order.id),
-                    label: None,
-                    label_create_time: Some(now),
-                    line_items: order
-                        .line_items
-                        .iter()
-                        .map(|item| types::FulfillmentPackageItem {
-                            expiration_date: None,
-                            logistics_sku: item.logistics_sku.clone(),
-                            lot_number: None,
-                            quantity: item.quantity,
-                        })
-                        .collect(),
-                }],
-                shipped_at: Some(now),
-                status: types::ShipmentStatus::Shipped,
-                warehouse_id: "SANDBOX-WH-1".to_owned(),
-                warehouse_order_id: Some(format!("WO-{}", order.id)),
-            },
-        ];
+            }],
+            shipped_at: Some(now),
+            status: types::ShipmentStatus::Shipped,
+            warehouse_id: "SANDBOX-WH-1".to_owned(),
+            warehouse_order_id: Some(format!("WO-{}", order.id)),
+        }];
         order.state = state(InternalOrderStatus::Shipped, ExternalOrderStatus::Shipped);
         order.shipped_at = Some(now);
         order.updated_at = Some(now);

@@ -38,7 +38,7 @@ pub struct ParcelInput {
 }
 
 impl ParcelInput {
-    pub fn single(input: types::CreateParcelRequestUnstable, label_format: Option<String>) -> Self {
+    pub fn single(input: types::CreateParcelRequest, label_format: Option<String>) -> Self {
         Self {
             customer_parcel_id: input.customer_parcel_id,
             customer_custom_field: input.customer_custom_field,

@@ -252,7 +252,7 @@ fn decode_cursor(cursor: &str) -> Option<u64> {
     cursor.strip_prefix(CURSOR_PREFIX)?.parse().ok()
 }
 
-/// A `ReturnUpdated` event: the return as `ReturnsGetOrder` answers it.
+/// A `ReturnUpdated` event: the return as `GetReturn` answers it.
 fn emit_updated(w: &mut Writer<'_>, order: &types::ReturnsApiOrder) {
     let payload = serde_json::to_value(order).expect("a return serializes");
     w.emit("ReturnUpdated", payload);

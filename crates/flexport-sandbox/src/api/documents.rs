@@ -1,5 +1,6 @@
-//! The routes of the inbound extras, warehouse details and the operations
-//! only `unstable` has, and the sandbox's document downloads.
+//! The documents whose URLs the sandbox hands out (transfer documents,
+//! freight documents) and the upload target of `CreateUploadTarget`,
+//! outside the API and without a token.
 
 use std::sync::Arc;
 
@@ -9,45 +10,9 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
-use super::{accounts, channels, events, freight, inbounds, uploads, warehouse};
 use crate::problem::Problem;
-use crate::state::{Store, numeric_id};
-
-/// Routes below `/logistics/api/{version}`.
-pub fn routes() -> Router<Arc<Store>> {
-    Router::new()
-        .route(
-            "/inbounds/shipments/{shipment_id}/quotes",
-            post(inbounds::init_quotes).get(inbounds::quotes),
-        )
-        .route(
-            "/inbounds/shipments/{shipment_id}/quotes/buy",
-            post(inbounds::buy_quotes).get(inbounds::bought_quotes),
-        )
-        .route(
-            "/inbounds/shipments/{shipment_id}/document",
-            get(inbounds::transfer_document),
-        )
-        .route(
-            "/inbounds/shipments/{shipment_id}/update",
-            axum::routing::patch(inbounds::update),
-        )
-        // A GET asks for the product of SKU `warehouse`; SKUs the sandbox
-        // hands out never are.
-        .route(
-            "/products/warehouse",
-            post(warehouse::details).get(|| async { Problem::not_found("product", "warehouse") }),
-        )
-        .route("/accounts/status", get(accounts::status))
-        .route("/channels", post(channels::create))
-        .route(
-            "/channels/{channel_type}/shop/{store_name}/sync",
-            post(channels::sync).get(channels::sync_status),
-        )
-        .route("/events", get(events::list))
-        .route("/uploads", post(uploads::create))
-        .merge(freight::routes())
-}
+use crate::state::numeric_id;
+use crate::store::Store;
 
 /// Routes outside the API, without a token: the documents whose URLs the
 /// sandbox hands out, and the upload target of `CreateUploadTarget`.

@@ -1,0 +1,160 @@
+//! Servers on 127.0.0.1 that play production's list behaviour (capped and
+//! short pages, the API gateway's 504, `Link` cursors, a cursor that goes bad),
+//! shared by the facade's test files (`mod support;`).
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use flexport::RetryPolicy;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+pub const PRODUCTS: &str = "/logistics/api/2024-04/products";
+pub const RETURNS: &str = "/logistics/api/2024-04/returns";
+
+pub fn product(n: usize) -> Value {
+    json!({"name": "Mug", "logisticsSku": format!("P{n}"), "merchantSku": format!("M{n}"), "barcodes": [], "dimsLocked": false})
+}
+
+/// A query parameter as a number, whether it went out as `5` or `5.0`.
+pub fn number(request: &Request, name: &str) -> usize {
+    request
+        .url
+        .query_pairs()
+        .find(|(key, _)| key == name)
+        .and_then(|(_, value)| value.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no numeric `{name}` in {}", request.url)) as usize
+}
+
+/// A 2024-04 client of `base_url` with quick retries (3 attempts).
+pub fn client(base_url: &str) -> flexport::v2024_04::Client {
+    flexport::ClientBuilder::new()
+        .token("t")
+        .base_url(base_url)
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            initial_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            deadline: None,
+        })
+        .build()
+        .unwrap()
+}
+
+/// The API gateway's answer when the service is slower than its limit.
+pub fn gateway_timeout() -> ResponseTemplate {
+    ResponseTemplate::new(504)
+        .insert_header("content-type", "application/json")
+        .insert_header("x-amz-apigw-id", "Qk3xYFk9IAMF0sA=")
+        .insert_header("x-amzn-errortype", "IntegrationTimeout")
+        .set_body_string(r#"{"message": "Endpoint request timed out"}"#)
+}
+
+/// Serves `total` products by offset and limit, capping `limit` at `cap`;
+/// `fail(offset, limit, attempt)` may answer instead. Counts requests.
+pub async fn products_server(
+    total: usize,
+    cap: usize,
+    fail: impl Fn(usize, usize, usize) -> Option<ResponseTemplate> + Send + Sync + 'static,
+) -> (MockServer, Arc<AtomicUsize>) {
+    let server = MockServer::start().await;
+    let requests = Arc::new(AtomicUsize::new(0));
+    let count = requests.clone();
+    Mock::given(method("GET"))
+        .and(path(PRODUCTS))
+        .respond_with(move |request: &Request| {
+            let attempt = count.fetch_add(1, Ordering::SeqCst);
+            let (offset, limit) = (number(request, "offset"), number(request, "limit"));
+            if let Some(failure) = fail(offset, limit, attempt) {
+                return failure;
+            }
+            let page: Vec<Value> = (offset..total).take(limit.min(cap)).map(product).collect();
+            ResponseTemplate::new(200).set_body_json(page)
+        })
+        .mount(&server)
+        .await;
+    (server, requests)
+}
+
+pub fn return_order(n: usize) -> Value {
+    json!({
+        "id": n, "status": "CREATED", "rma": format!("RMA-{n}"), "externalReturnId": format!("RET-{n}"),
+        "returnItems": [],
+        "shippingLabel": {"carrier": "UPS", "trackingCode": format!("1Z{n}"), "trackingStatus": "CREATED"},
+    })
+}
+
+/// The opaque cursor of the page that starts at item `start`: base64 JSON
+/// as production's, so it holds `+`, `/` and `=` and must be percent-encoded
+/// in a URL.
+pub fn cursor(start: usize) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!(r#"{{"after":"~~{start:04}??>"}}"#))
+}
+
+fn cursor_start(given: &str) -> Option<usize> {
+    (0..10_000).find(|start| cursor(*start) == given)
+}
+
+/// Serves `total` returns by `limit` and `page_info`, each page's `Link`
+/// header naming the next with a relative target, the cursor
+/// percent-encoded, `page_info` before `limit`, after a `rel="prev"` link
+/// with a quoted title holding `,` and `;`. While `bad` is set, the page
+/// at item `bad_at` answers 500 every time. Records the cursors received.
+pub struct ReturnsServer {
+    pub server: MockServer,
+    pub bad: Arc<AtomicBool>,
+    pub requests: Arc<AtomicUsize>,
+}
+
+pub async fn returns_server(total: usize, bad_at: Option<usize>) -> ReturnsServer {
+    let server = MockServer::start().await;
+    let bad = Arc::new(AtomicBool::new(bad_at.is_some()));
+    let requests = Arc::new(AtomicUsize::new(0));
+    let (is_bad, count) = (bad.clone(), requests.clone());
+    Mock::given(method("GET"))
+        .and(path(RETURNS))
+        .respond_with(move |request: &Request| {
+            count.fetch_add(1, Ordering::SeqCst);
+            let limit = number(request, "limit");
+            let start = match request.url.query_pairs().find(|(k, _)| k == "page_info") {
+                None => 0,
+                Some((_, given)) => match cursor_start(&given) {
+                    Some(start) => start,
+                    None => return ResponseTemplate::new(400).set_body_string("bad cursor"),
+                },
+            };
+            if is_bad.load(Ordering::SeqCst) && Some(start) == bad_at {
+                return ResponseTemplate::new(500)
+                    .insert_header("content-type", "application/problem+json")
+                    .set_body_json(json!({"type": "about:blank", "title": "Internal Server Error"}));
+            }
+            let page: Vec<Value> = (start..total).take(limit).map(return_order).collect();
+            let mut response = ResponseTemplate::new(200).set_body_json(&page);
+            let end = start + page.len();
+            if end < total {
+                let encoded: String =
+                    url::form_urlencoded::byte_serialize(cursor(end).as_bytes()).collect();
+                response = response.insert_header(
+                    "link",
+                    format!(
+                        r#"<?page_info={}&limit={limit}>; rel="prev"; title="back, please; now", <?page_info={encoded}&limit={limit}>; rel="next""#,
+                        url::form_urlencoded::byte_serialize(cursor(0).as_bytes()).collect::<String>()
+                    )
+                    .as_str(),
+                );
+            }
+            response
+        })
+        .mount(&server)
+        .await;
+    ReturnsServer {
+        server,
+        bad,
+        requests,
+    }
+}
