@@ -7,7 +7,9 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use reqwest::{Response, ResponseBuilderExt, Url};
 use serde::de::DeserializeOwned;
 
-use crate::headers::name::{BODY_TRUNCATED, EARLIER_ATTEMPT_MAY_HAVE_ACTED, IDEMPOTENCY_KEY};
+use crate::headers::name::{
+    BODY_TRUNCATED, EARLIER_ATTEMPT_MAY_HAVE_ACTED, IDEMPOTENCY_KEY, NOT_SENT, RETRIES_WITHHELD,
+};
 
 /// At most this much of a failed response's body is kept.
 pub const FAILURE_BODY_LIMIT: usize = 64 * 1024;
@@ -60,8 +62,10 @@ pub(crate) async fn read(
     mut response: Response,
     limits: &Limits,
 ) -> reqwest::Result<(Response, Option<Bytes>)> {
-    // Only the pipeline may mark a body as cut.
+    // Only the pipeline may mark a body as cut, or an answer as its own.
     response.headers_mut().remove(BODY_TRUNCATED);
+    response.headers_mut().remove(NOT_SENT);
+    response.headers_mut().remove(RETRIES_WITHHELD);
     if !buffered(&response) {
         return Ok((response, None));
     }
@@ -141,10 +145,13 @@ async fn read_to_limit(response: &mut Response, limit: usize) -> reqwest::Result
 pub(crate) struct Trail<'a> {
     pub key: Option<&'a HeaderValue>,
     pub earlier_attempt_may_have_acted: bool,
+    /// The outage guard withheld a retry this call would have had.
+    pub retries_withheld: bool,
 }
 
 const KEY_IN_FRAGMENT: &str = "idempotency-key";
 const ACTED_IN_FRAGMENT: &str = "earlier-attempt-may-have-acted";
+const WITHHELD_IN_FRAGMENT: &str = "retries-withheld";
 
 impl Trail<'_> {
     /// Sets `idempotency-key` to the key sent, replacing any the server sent
@@ -164,6 +171,11 @@ impl Trail<'_> {
         } else {
             headers.remove(EARLIER_ATTEMPT_MAY_HAVE_ACTED);
         }
+        if self.retries_withheld {
+            headers.insert(RETRIES_WITHHELD, HeaderValue::from_static("outage"));
+        } else {
+            headers.remove(RETRIES_WITHHELD);
+        }
         response
     }
 
@@ -171,7 +183,7 @@ impl Trail<'_> {
     /// never sent), the one place a `reqwest::Error` can carry them.
     pub(crate) fn on_error(&self, error: reqwest::Error, url: &Url) -> reqwest::Error {
         let key = self.key.and_then(|key| key.to_str().ok());
-        if key.is_none() && !self.earlier_attempt_may_have_acted {
+        if key.is_none() && !self.earlier_attempt_may_have_acted && !self.retries_withheld {
             return error;
         }
         let mut fragment = url::form_urlencoded::Serializer::new(String::new());
@@ -180,6 +192,9 @@ impl Trail<'_> {
         }
         if self.earlier_attempt_may_have_acted {
             fragment.append_pair(ACTED_IN_FRAGMENT, "true");
+        }
+        if self.retries_withheld {
+            fragment.append_pair(WITHHELD_IN_FRAGMENT, "outage");
         }
         let mut url = url.clone();
         url.set_fragment(Some(&fragment.finish()));
@@ -204,6 +219,12 @@ pub fn idempotency_key_of(error: &reqwest::Error) -> Option<String> {
 /// carried out (it got a 5xx, or was sent and got no clear answer).
 pub fn earlier_attempt_may_have_acted(error: &reqwest::Error) -> bool {
     fragment_value(error, ACTED_IN_FRAGMENT).is_some()
+}
+
+/// Whether the outage guard withheld a retry of the call that failed with
+/// `error` (see [`crate::headers::RETRIES_WITHHELD`]).
+pub fn retries_withheld(error: &reqwest::Error) -> bool {
+    fragment_value(error, WITHHELD_IN_FRAGMENT).is_some()
 }
 
 /// Why a successful body did not decode, on the response of

@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use crate::DecodeFailure;
 use crate::headers::{
-    BODY_TRUNCATED, CORRELATION_ID, EARLIER_ATTEMPT_MAY_HAVE_ACTED, IDEMPOTENCY_KEY,
+    BODY_TRUNCATED, CORRELATION_ID, EARLIER_ATTEMPT_MAY_HAVE_ACTED, IDEMPOTENCY_KEY, NOT_SENT,
+    RETRIES_WITHHELD,
 };
 
 use crate::response::header_text;
@@ -43,7 +44,11 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
     /// No answer within the time limit, after the last retry.
-    #[error("Flexport did not answer in time: {source}{}", key_suffix(.idempotency_key))]
+    #[error(
+        "Flexport did not answer in time: {source}{}{}",
+        withheld_suffix(*.retries_withheld),
+        key_suffix(.idempotency_key)
+    )]
     Timeout {
         source: reqwest::Error,
         /// The key the request carried.
@@ -51,9 +56,16 @@ pub enum Error {
         /// Whether an earlier attempt of this call may have been carried
         /// out (it got a 5xx, or was sent and got no clear answer).
         earlier_attempt_may_have_acted: bool,
+        /// The outage guard withheld a retry this call would have had:
+        /// most recent attempts of this client failed.
+        retries_withheld: bool,
     },
     /// The connection failed or the answer broke off, after the last retry.
-    #[error("could not talk to Flexport: {source}{}", key_suffix(.idempotency_key))]
+    #[error(
+        "could not talk to Flexport: {source}{}{}",
+        withheld_suffix(*.retries_withheld),
+        key_suffix(.idempotency_key)
+    )]
     Transport {
         source: reqwest::Error,
         /// The key the request carried.
@@ -61,6 +73,9 @@ pub enum Error {
         /// Whether an earlier attempt of this call may have been carried
         /// out (it got a 5xx, or was sent and got no clear answer).
         earlier_attempt_may_have_acted: bool,
+        /// The outage guard withheld a retry this call would have had:
+        /// most recent attempts of this client failed.
+        retries_withheld: bool,
     },
     /// The request was not sent: a required field is missing or invalid, or
     /// its idempotency key cannot be sent or belongs to another request.
@@ -73,6 +88,15 @@ pub enum Error {
     /// The client's configuration is unusable.
     #[error(transparent)]
     Config(#[from] crate::ConfigError),
+}
+
+/// What an error whose retries the outage guard withheld adds to its message.
+const WITHHELD_NOTE: &str = "; not retried: Flexport is failing (most recent attempts of this \
+     client failed, so its outage guard withholds retries until answers come back); \
+     retryable later";
+
+fn withheld_suffix(withheld: bool) -> &'static str {
+    if withheld { WITHHELD_NOTE } else { "" }
 }
 
 fn key_suffix(key: &Option<String>) -> String {
@@ -153,6 +177,12 @@ pub struct ApiError {
     /// (it got a 5xx, or was sent and got no clear answer): then even a 4xx
     /// does not prove that nothing happened.
     pub earlier_attempt_may_have_acted: bool,
+    /// This answer is the SDK's, not Flexport's: the request was not sent
+    /// (its token's rate limiter had no permit before the call's deadline).
+    pub not_sent: bool,
+    /// The outage guard withheld a retry this call would have had: most
+    /// recent attempts of this client failed, so Flexport is failing.
+    pub retries_withheld: bool,
     /// The `message` of a JSON body that is not problem+json, such as the
     /// API gateway's `{"message": "Endpoint request timed out"}`, made safe
     /// to print (control characters removed, at most
@@ -183,6 +213,8 @@ impl fmt::Debug for ApiError {
                 "earlier_attempt_may_have_acted",
                 &self.earlier_attempt_may_have_acted,
             )
+            .field("not_sent", &self.not_sent)
+            .field("retries_withheld", &self.retries_withheld)
             .field("message", &self.message)
             .field("from_gateway", &self.from_gateway)
             .finish()
@@ -432,12 +464,19 @@ impl ApiError {
             body_truncated: headers.contains_key(BODY_TRUNCATED),
             earlier_attempt_may_have_acted: header_text(headers, EARLIER_ATTEMPT_MAY_HAVE_ACTED)
                 == Some("true"),
+            not_sent: headers.contains_key(NOT_SENT),
+            retries_withheld: headers.contains_key(RETRIES_WITHHELD),
         }
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.not_sent {
+            let title = self.problem.as_ref().and_then(|p| p.title.as_deref());
+            write!(f, "{}", title.unwrap_or("not sent"))?;
+            return write!(f, "{}", key_suffix(&self.idempotency_key));
+        }
         if self.from_gateway {
             write!(
                 f,
@@ -481,6 +520,9 @@ impl fmt::Display for ApiError {
         }
         if self.idempotent_replayed {
             f.write_str(" (replayed)")?;
+        }
+        if self.retries_withheld {
+            f.write_str(WITHHELD_NOTE)?;
         }
         write!(
             f,
@@ -613,6 +655,23 @@ impl Error {
         }
     }
 
+    /// Whether the outage guard withheld a retry of this call: Flexport is
+    /// failing for most recent attempts of this client. Such an error stays
+    /// [`Self::is_retryable`]: send it again (with its
+    /// [`Self::idempotency_key`]) once Flexport answers again.
+    pub fn retries_withheld(&self) -> bool {
+        match self {
+            Self::Api(error) => error.retries_withheld,
+            Self::Timeout {
+                retries_withheld, ..
+            }
+            | Self::Transport {
+                retries_withheld, ..
+            } => *retries_withheld,
+            _ => false,
+        }
+    }
+
     fn from_response(
         status: StatusCode,
         headers: &HeaderMap,
@@ -637,6 +696,7 @@ impl Error {
     fn from_transport(mut source: reqwest::Error) -> Self {
         let idempotency_key = crate::idempotency_key_of(&source);
         let earlier_attempt_may_have_acted = crate::earlier_attempt_may_have_acted(&source);
+        let retries_withheld = crate::retries_withheld(&source);
         if let Some(url) = source.url_mut() {
             // The pipeline's notes are fields of this error, not URL noise.
             url.set_fragment(None);
@@ -646,12 +706,14 @@ impl Error {
                 source,
                 idempotency_key,
                 earlier_attempt_may_have_acted,
+                retries_withheld,
             }
         } else {
             Self::Transport {
                 source,
                 idempotency_key,
                 earlier_attempt_may_have_acted,
+                retries_withheld,
             }
         }
     }

@@ -41,8 +41,10 @@ mod classify;
 mod config;
 mod error;
 pub mod gateway;
+pub mod guard;
 mod idempotency;
 pub mod lenient;
+pub mod limiter;
 mod operation;
 pub mod pagination;
 mod pipeline;
@@ -54,13 +56,16 @@ pub mod webhooks;
 
 pub use body::{
     DecodeFailure, FAILURE_BODY_LIMIT, decode, earlier_attempt_may_have_acted, idempotency_key_of,
+    retries_withheld,
 };
 pub use classify::{
     AttemptOutcome, RetryClassifier, RetryClassifiers, RetryDecision, default_decision,
 };
 pub use config::{ConfigError, TOKEN_ENV_VAR};
 pub use error::{ApiError, Error, ErrorCode, ErrorKind, InvalidResponse, Problem};
+pub use guard::{GuardState, OutageGuard};
 pub use idempotency::{current_idempotency_key, with_idempotency_key};
+pub use limiter::{LimiterRegistry, RateLimit, RateLimitState, RateLimiter};
 pub use operation::Operation;
 pub use pipeline::{InvalidToken, Pipeline, PipelineBuilder};
 pub use response::ResponseMetadata;
@@ -91,6 +96,17 @@ pub mod headers {
     /// been carried out (it got a 5xx, or was sent and got no clear answer).
     pub const EARLIER_ATTEMPT_MAY_HAVE_ACTED: &str =
         "x-flexport-sdk-earlier-attempt-may-have-acted";
+    /// Response, set by the pipeline and never by Flexport (one a server
+    /// sends is removed): this answer did not come from Flexport; the
+    /// request (or its retry) was not sent, for the reason named:
+    /// `rate-limit` (no permit before the deadline) or `outage` (the outage
+    /// guard withheld it).
+    pub const NOT_SENT: &str = "x-flexport-sdk-not-sent";
+    /// Response, set by the pipeline and never by Flexport (one a server
+    /// sends is removed): `outage` when the outage guard withheld a retry
+    /// this call would otherwise have had, because most recent attempts of
+    /// this client failed.
+    pub const RETRIES_WITHHELD: &str = "x-flexport-sdk-retries-withheld";
 
     /// The same names as `HeaderName`s, for the pipeline: a lookup by `&str`
     /// parses the name again on every call.
@@ -105,5 +121,8 @@ pub mod headers {
             HeaderName::from_static(super::BODY_TRUNCATED);
         pub(crate) const EARLIER_ATTEMPT_MAY_HAVE_ACTED: HeaderName =
             HeaderName::from_static(super::EARLIER_ATTEMPT_MAY_HAVE_ACTED);
+        pub(crate) const NOT_SENT: HeaderName = HeaderName::from_static(super::NOT_SENT);
+        pub(crate) const RETRIES_WITHHELD: HeaderName =
+            HeaderName::from_static(super::RETRIES_WITHHELD);
     }
 }

@@ -1,7 +1,7 @@
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use reqwest::header::AUTHORIZATION;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{Method, Request, Response};
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -9,8 +9,13 @@ use tracing::field::Empty;
 use bytes::Bytes;
 
 use crate::body::{self, Limits};
+use crate::classify::RetryDecision;
 use crate::classify::{AttemptOutcome, RetryClassifiers};
-use crate::headers::name::{CORRELATION_ID, IDEMPOTENCY_KEY};
+use crate::guard::{GuardState, OutageGuard};
+use crate::headers::name::{CORRELATION_ID, IDEMPOTENCY_KEY, NOT_SENT};
+use crate::limiter::{
+    AdaptiveLimiter, LimiterRegistry, Permit, RateLimit, RateLimitState, RateLimiter, Signal,
+};
 use crate::retry::{Next, RetryPolicy, Schedule, Stop, parse_retry_after};
 use crate::token::TokenSource;
 
@@ -34,6 +39,12 @@ struct Settings {
     /// The total timeout the `reqwest::Client` itself applies, if known.
     client_timeout: Option<Duration>,
     limits: Limits,
+    rate_limit: RateLimit,
+    registry: Arc<LimiterRegistry>,
+    /// The limiter the last call used, for [`Pipeline::rate_limit_state`].
+    last_limiter: Mutex<Option<Arc<dyn RateLimiter>>>,
+    /// Shared by every clone of this pipeline; `None` when turned off.
+    guard: Option<OutageGuard>,
 }
 
 impl Default for Settings {
@@ -46,6 +57,10 @@ impl Default for Settings {
             attempt_timeout: None,
             client_timeout: None,
             limits: Limits::default(),
+            rate_limit: RateLimit::default(),
+            registry: LimiterRegistry::global(),
+            last_limiter: Mutex::new(None),
+            guard: Some(OutageGuard::default()),
         }
     }
 }
@@ -127,6 +142,29 @@ impl PipelineBuilder {
         self
     }
 
+    /// How calls are paced (default [`RateLimit::Adaptive`]): one limiter
+    /// per API origin and token, shared by every pipeline of the same
+    /// registry (see [`crate::limiter`]).
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.settings.rate_limit = rate_limit;
+        self
+    }
+
+    /// Where the limiters of tokens are kept (default: the process-wide
+    /// [`LimiterRegistry::global`]). Pipelines with different registries
+    /// share no limiter, as separate processes would not.
+    pub fn limiter_registry(mut self, registry: Arc<LimiterRegistry>) -> Self {
+        self.settings.registry = registry;
+        self
+    }
+
+    /// Whether the outage guard withholds retries when most attempts fail
+    /// (default: yes; see [`crate::guard`]).
+    pub fn outage_guard(mut self, enabled: bool) -> Self {
+        self.settings.guard = enabled.then(OutageGuard::default);
+        self
+    }
+
     pub fn build(self) -> Pipeline {
         Pipeline {
             settings: Arc::new(self.settings),
@@ -148,6 +186,50 @@ impl Pipeline {
     /// (and of the client it is in), over the same connections.
     pub fn token_source(&self) -> &TokenSource {
         &self.settings.tokens
+    }
+
+    /// The state of the rate limiter the last call used (its token's), or
+    /// `None` before the first call or with [`RateLimit::Off`].
+    pub fn rate_limit_state(&self) -> Option<RateLimitState> {
+        let last = self
+            .settings
+            .last_limiter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        last.as_ref().map(|limiter| limiter.state())
+    }
+
+    /// The outage guard's state (shared by every clone of this pipeline), or
+    /// `None` when it is turned off.
+    pub fn outage_guard_state(&self) -> Option<GuardState> {
+        self.settings.guard.as_ref().map(OutageGuard::state)
+    }
+
+    /// The limiter of `request`'s origin and `Authorization`, if any.
+    fn limiter_for(&self, request: &Request) -> Option<Arc<dyn RateLimiter>> {
+        let settings = &self.settings;
+        let limiter = match &settings.rate_limit {
+            RateLimit::Off => return None,
+            RateLimit::Custom(limiter) => limiter.clone(),
+            setting => {
+                let authorization = request
+                    .headers()
+                    .get(AUTHORIZATION)
+                    .map_or(&[][..], HeaderValue::as_bytes);
+                let key = settings.registry.key(request.url(), authorization, setting);
+                settings.registry.get_or_insert(key, || match setting {
+                    RateLimit::Fixed { per_second, burst } => {
+                        Arc::new(AdaptiveLimiter::fixed(*per_second, *burst))
+                    }
+                    _ => Arc::new(AdaptiveLimiter::adaptive()),
+                })
+            }
+        };
+        *settings
+            .last_limiter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(limiter.clone());
+        Some(limiter)
     }
 
     /// Adds the token and, to a POST or PATCH, an idempotency key: the key of
@@ -207,14 +289,20 @@ impl Pipeline {
             attempt = Empty,
             status = Empty,
             correlation_id = Empty,
+            permit_wait_ms = Empty,
+            throttles = Empty,
+            retries_withheld = Empty,
+            guard_tokens = Empty,
         );
         let key = request.headers().get(IDEMPOTENCY_KEY).cloned();
         let url = request.url().clone();
-        let (outcome, earlier) = self.send_with_retries(http, request).instrument(span).await;
+        let ended = self.send_with_retries(http, request).instrument(span).await;
         let trail = body::Trail {
             key: key.as_ref(),
-            earlier_attempt_may_have_acted: earlier,
+            earlier_attempt_may_have_acted: ended.earlier_may_have_acted,
+            retries_withheld: ended.retries_withheld,
         };
+        let outcome = ended.outcome;
         match outcome {
             Ok(response) => Ok(trail.on_response(response)),
             Err(error) => Err(trail.on_error(error, &url)),
@@ -227,17 +315,34 @@ impl Pipeline {
     /// The loop is three parts: [`Self::attempt`] sends once,
     /// [`RetryClassifiers::classify`] says what the outcome means, and
     /// [`Schedule::next`] says whether and when to send again.
-    async fn send_with_retries(
-        &self,
-        http: &reqwest::Client,
-        mut request: Request,
-    ) -> (reqwest::Result<Response>, bool) {
+    async fn send_with_retries(&self, http: &reqwest::Client, mut request: Request) -> Ended {
         let may_repeat =
             request.method().is_idempotent() || request.headers().contains_key(IDEMPOTENCY_KEY);
         let mut schedule = Schedule::new(&self.settings.retry, Instant::now());
+        let limiter = self.limiter_for(&request);
         let span = tracing::Span::current();
         let mut earlier_may_have_acted = false;
+        let (mut permit_wait, mut throttles) = (Duration::ZERO, 0_u32);
+        // The outcome of the attempt before, handed back if no permit comes
+        // before the deadline.
+        let mut previous: Option<reqwest::Result<Response>> = None;
         loop {
+            if let Some(limiter) = &limiter {
+                match limiter.reserve(schedule.deadline()).await {
+                    Permit::After(wait) => {
+                        if wait >= Duration::from_millis(1) {
+                            permit_wait += wait;
+                            span.record("permit_wait_ms", permit_wait.as_millis() as u64);
+                        }
+                    }
+                    Permit::TooLate => {
+                        tracing::debug!("no permit of the rate limiter before the deadline");
+                        let outcome = previous.unwrap_or_else(|| Ok(not_sent(request.url())));
+                        return Ended::new(outcome, earlier_may_have_acted);
+                    }
+                }
+            }
+            drop(previous.take());
             let attempt = schedule.begin_attempt();
             self.limit_attempt(&mut request, schedule.remaining(Instant::now()));
             let again = if schedule.may_follow(may_repeat) {
@@ -246,6 +351,7 @@ impl Pipeline {
                 None
             };
             span.record("attempt", attempt);
+            let sent_at = Instant::now();
             let (outcome, body) = self.attempt(http, request, &span).await;
             let decision = self
                 .settings
@@ -256,14 +362,44 @@ impl Pipeline {
                 .as_ref()
                 .ok()
                 .and_then(|response| parse_retry_after(response.headers()));
+            if let Some(limiter) = &limiter {
+                limiter.record(if decision == RetryDecision::Throttled {
+                    throttles += 1;
+                    span.record("throttles", throttles);
+                    Signal::Throttled {
+                        retry_after,
+                        sent_at,
+                    }
+                } else {
+                    Signal::Accepted
+                });
+            }
             let next = schedule.next(decision, retry_after, may_repeat, Instant::now());
+            if let Some(guard) = &self.settings.guard {
+                if decision == RetryDecision::Final && outcome.is_ok() {
+                    guard.answered();
+                }
+                if decision == RetryDecision::Retry
+                    && matches!(next, Next::Retry(_))
+                    && again.is_some()
+                    && !guard.allow_retry()
+                {
+                    span.record("retries_withheld", true);
+                    span.record("guard_tokens", guard.state().tokens);
+                    tracing::debug!("no retry: the outage guard withholds it");
+                    return Ended {
+                        retries_withheld: true,
+                        ..Ended::new(outcome, earlier_may_have_acted)
+                    };
+                }
+            }
             let (Next::Retry(delay), Some(again)) = (next, again) else {
                 if let Next::Stop(reason) = next
                     && reason != Stop::Final
                 {
                     tracing::debug!(?reason, ?retry_after, "no retry");
                 }
-                return (outcome, earlier_may_have_acted);
+                return Ended::new(outcome, earlier_may_have_acted);
             };
             earlier_may_have_acted |= match &outcome {
                 Ok(response) => response.status().is_server_error(),
@@ -275,7 +411,7 @@ impl Pipeline {
                 }
                 Err(error) => tracing::debug!(%error, ?delay, "retrying"),
             }
-            drop(outcome);
+            previous = Some(outcome);
             tokio::time::sleep(delay).await;
             request = again;
         }
@@ -325,6 +461,40 @@ impl Pipeline {
             Err(error) => (Err(error), None),
         }
     }
+}
+
+/// How a call ended: its last outcome, whether an earlier attempt may have
+/// acted, and whether the outage guard withheld a retry.
+struct Ended {
+    outcome: reqwest::Result<Response>,
+    earlier_may_have_acted: bool,
+    retries_withheld: bool,
+}
+
+impl Ended {
+    fn new(outcome: reqwest::Result<Response>, earlier_may_have_acted: bool) -> Self {
+        Self {
+            outcome,
+            earlier_may_have_acted,
+            retries_withheld: false,
+        }
+    }
+}
+
+/// The answer of a call that was not sent because the rate limiter had no
+/// permit before its deadline: a 429 marked [`crate::headers::NOT_SENT`],
+/// which no server sends (the pipeline removes one a server sends).
+fn not_sent(url: &reqwest::Url) -> Response {
+    let body = r#"{"type":"about:blank","title":"not sent: the client's rate limit for this token has no permit before the call's deadline","status":429}"#;
+    use reqwest::ResponseBuilderExt as _;
+    let response = http::Response::builder()
+        .status(reqwest::StatusCode::TOO_MANY_REQUESTS)
+        .url(url.clone())
+        .header(reqwest::header::CONTENT_TYPE, "application/problem+json")
+        .header(NOT_SENT, "rate-limit")
+        .body(body)
+        .expect("a static response");
+    Response::from(response)
 }
 
 /// `request.try_clone()`, minus the extension map that reqwest 0.13's

@@ -87,8 +87,11 @@ impl RetryPolicy {
 pub(crate) struct Schedule<'a> {
     policy: &'a RetryPolicy,
     started: Instant,
-    /// Attempts made so far.
+    /// Attempts made so far that count against `max_attempts`.
     attempts: u32,
+    /// Attempts answered with a throttle, which do not count (see
+    /// [`Self::next`]).
+    throttles: u32,
 }
 
 /// What follows an attempt.
@@ -121,19 +124,30 @@ impl<'a> Schedule<'a> {
             policy,
             started,
             attempts: 0,
+            throttles: 0,
         }
     }
 
-    /// Counts an attempt about to be sent; returns its number (1-based).
+    /// Counts an attempt about to be sent; returns its number (1-based,
+    /// throttled ones included).
     pub(crate) fn begin_attempt(&mut self) -> u32 {
         self.attempts += 1;
-        self.attempts
+        self.attempts + self.throttles
     }
 
     /// Whether another attempt could still follow the current one, so that
     /// a copy of the request is worth keeping.
     pub(crate) fn may_follow(&self, may_repeat: bool) -> bool {
-        may_repeat && self.attempts < self.policy.max_attempts
+        may_repeat
+            && self.policy.max_attempts > 1
+            && (self.attempts < self.policy.max_attempts || self.policy.deadline.is_some())
+    }
+
+    /// The instant the deadline falls on, if the policy has one.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.policy
+            .deadline
+            .and_then(|deadline| self.started.checked_add(deadline))
     }
 
     /// What is left of the deadline at `now`, if the policy has one.
@@ -146,8 +160,14 @@ impl<'a> Schedule<'a> {
     /// What follows the current attempt, given its decision, the
     /// `Retry-After` its answer carried and whether the request may be sent
     /// twice.
+    ///
+    /// A throttle, under a policy with a deadline and more than one
+    /// attempt, does not use up an attempt and may wait longer than
+    /// `max_delay`: it is retried after its `Retry-After` (or the backoff, if
+    /// longer) as long as that wait ends before the deadline, so no call
+    /// ends with a 429 while its deadline still allows waiting.
     pub(crate) fn next(
-        &self,
+        &mut self,
         decision: RetryDecision,
         retry_after: Option<Duration>,
         may_repeat: bool,
@@ -159,10 +179,22 @@ impl<'a> Schedule<'a> {
         if !may_repeat {
             return Next::Stop(Stop::NotRepeatable);
         }
+        let elapsed = now.saturating_duration_since(self.started);
+        if decision == RetryDecision::Throttled
+            && self.policy.max_attempts > 1
+            && let Some(deadline) = self.policy.deadline
+        {
+            self.attempts = self.attempts.saturating_sub(1);
+            self.throttles += 1;
+            let delay = self.policy.delay(self.throttles, retry_after);
+            return match elapsed.checked_add(delay) {
+                Some(at) if at < deadline => Next::Retry(delay),
+                _ => Next::Stop(Stop::NoTime),
+            };
+        }
         if self.attempts >= self.policy.max_attempts {
             return Next::Stop(Stop::AttemptsUsed);
         }
-        let elapsed = now.saturating_duration_since(self.started);
         match self.policy.next_delay(self.attempts, retry_after, elapsed) {
             Some(delay) => Next::Retry(delay),
             None => Next::Stop(Stop::NoTime),
@@ -288,6 +320,65 @@ mod tests {
     }
 
     #[test]
+    fn throttles_use_up_no_attempt_and_wait_their_retry_after_up_to_the_deadline() {
+        let policy = RetryPolicy {
+            max_attempts: 2,
+            initial_delay: Duration::from_millis(10),
+            max_delay: Duration::from_secs(1),
+            deadline: Some(Duration::from_secs(30)),
+        };
+        let start = Instant::now();
+        let mut schedule = Schedule::new(&policy, start);
+        let throttled = RetryDecision::Throttled;
+        for n in 1..=10 {
+            assert_eq!(schedule.begin_attempt(), n);
+            let next = schedule.next(throttled, Some(Duration::from_secs(5)), true, start);
+            assert!(
+                matches!(next, Next::Retry(wait) if wait >= Duration::from_secs(5)),
+                "{n}: {next:?}, longer than max_delay but within the deadline"
+            );
+        }
+        schedule.begin_attempt();
+        assert_eq!(
+            schedule.next(
+                throttled,
+                Some(Duration::from_secs(5)),
+                true,
+                start + Duration::from_secs(25)
+            ),
+            Next::Stop(Stop::NoTime),
+            "a wait that would end past the deadline"
+        );
+        schedule.begin_attempt();
+        assert!(matches!(
+            schedule.next(RetryDecision::Retry, None, true, start),
+            Next::Retry(_)
+        ));
+        schedule.begin_attempt();
+        assert_eq!(
+            schedule.next(RetryDecision::Retry, None, true, start),
+            Next::Stop(Stop::AttemptsUsed),
+            "the throttles used up no attempt, the faults did"
+        );
+        // Without a deadline, or with one attempt, a throttle is a fault.
+        for policy in [
+            RetryPolicy {
+                deadline: None,
+                ..policy.clone()
+            },
+            RetryPolicy {
+                max_attempts: 1,
+                ..policy.clone()
+            },
+        ] {
+            let mut schedule = Schedule::new(&policy, start);
+            schedule.begin_attempt();
+            let next = schedule.next(throttled, Some(Duration::from_secs(5)), true, start);
+            assert!(matches!(next, Next::Stop(_)), "{policy:?}");
+        }
+    }
+
+    #[test]
     fn the_schedule_stops_on_final_unrepeatable_used_up_and_out_of_time() {
         let policy = RetryPolicy {
             max_attempts: 3,
@@ -328,7 +419,10 @@ mod tests {
         schedule.begin_attempt();
         assert!(schedule.may_follow(true));
         schedule.begin_attempt();
-        assert!(!schedule.may_follow(true));
+        assert!(
+            schedule.may_follow(true),
+            "a throttle, which uses up no attempt, may follow"
+        );
         assert_eq!(
             schedule.next(retry, None, true, start),
             Next::Stop(Stop::AttemptsUsed)

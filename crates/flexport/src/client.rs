@@ -3,7 +3,9 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use flexport_runtime::{Pipeline, RetryClassifiers, RetryPolicy};
+use flexport_runtime::{
+    LimiterRegistry, Pipeline, RateLimit, RateLimiter, RetryClassifiers, RetryPolicy,
+};
 
 /// Production and sandbox share this endpoint; the token picks the account.
 pub const DEFAULT_BASE_URL: &str = "https://logistics-api.flexport.com";
@@ -52,6 +54,9 @@ pub struct ClientBuilder {
     basic_auth: Option<(String, SecretString)>,
     max_body_bytes: Option<usize>,
     tokens: Option<flexport_runtime::TokenSource>,
+    rate_limit: RateLimit,
+    limiter_registry: Option<std::sync::Arc<LimiterRegistry>>,
+    outage_guard: bool,
 }
 
 impl Default for ClientBuilder {
@@ -77,6 +82,9 @@ impl ClientBuilder {
             basic_auth: None,
             max_body_bytes: None,
             tokens: None,
+            rate_limit: RateLimit::Adaptive,
+            limiter_registry: None,
+            outage_guard: true,
         }
     }
 
@@ -170,6 +178,44 @@ impl ClientBuilder {
         self
     }
 
+    /// Paces this token's calls at `per_second`, with bursts of `burst`,
+    /// instead of learning the rate; a 429 still slows it down below that,
+    /// never above. Shared, like the learned limiter, by every client of
+    /// this token and base URL in the process.
+    pub fn rate_limit(mut self, per_second: f64, burst: u32) -> Self {
+        self.rate_limit = RateLimit::Fixed { per_second, burst };
+        self
+    }
+
+    /// No client-side rate limiter: every attempt is sent at once, and a
+    /// 429 only makes its own call wait its `Retry-After`.
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_limit = RateLimit::Off;
+        self
+    }
+
+    /// Your own limiter (one on a shared store for a fleet of processes,
+    /// say; see `flexport_runtime::limiter`).
+    pub fn rate_limiter(mut self, limiter: std::sync::Arc<dyn RateLimiter>) -> Self {
+        self.rate_limit = RateLimit::Custom(limiter);
+        self
+    }
+
+    /// Keeps this client's limiter in `registry` instead of the
+    /// process-wide one, so that it shares nothing with other clients of
+    /// the same token (as a separate process would not).
+    pub fn limiter_registry(mut self, registry: std::sync::Arc<LimiterRegistry>) -> Self {
+        self.limiter_registry = Some(registry);
+        self
+    }
+
+    /// Whether the outage guard withholds retries when most attempts of this
+    /// client fail (default: yes; see `flexport_runtime::guard`).
+    pub fn outage_guard(mut self, enabled: bool) -> Self {
+        self.outage_guard = enabled;
+        self
+    }
+
     /// Attempts per call, the first included (default 4; 1 disables retries).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.retry.max_attempts = attempts.max(1);
@@ -234,8 +280,13 @@ impl ClientBuilder {
         let mut pipeline = Pipeline::builder()
             .retry(self.retry.clone())
             .retry_classifiers(self.classifiers.clone())
+            .rate_limit(self.rate_limit.clone())
+            .outage_guard(self.outage_guard)
             .idempotency_keys(self.idempotency_keys)
             .attempt_timeout(self.timeout);
+        if let Some(registry) = &self.limiter_registry {
+            pipeline = pipeline.limiter_registry(registry.clone());
+        }
         if let Some(limit) = self.max_body_bytes {
             pipeline = pipeline.max_body_bytes(limit);
         }

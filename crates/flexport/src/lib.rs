@@ -110,10 +110,14 @@ pub mod webhooks;
 
 pub use client::{ClientBuilder, ConfigError, DEFAULT_BASE_URL, TOKEN_ENV_VAR, VersionClient};
 pub use flexport_runtime::{
-    ApiError, AttemptOutcome, Error, ErrorCode, ErrorKind, InvalidResponse, Problem,
-    ResponseMetadata, RetryClassifier, RetryClassifiers, RetryDecision, RetryPolicy, TokenSource,
-    headers,
+    ApiError, AttemptOutcome, Error, ErrorCode, ErrorKind, GuardState, InvalidResponse,
+    LimiterRegistry, Problem, RateLimitState, ResponseMetadata, RetryClassifier, RetryClassifiers,
+    RetryDecision, RetryPolicy, TokenSource, headers,
 };
+/// `client.inner()` is a client's pipeline: read its rate limiter's and outage
+/// guard's state with `client.inner().rate_limit_state()` and
+/// `client.inner().outage_guard_state()`.
+pub use progenitor_client::ClientInfo;
 
 /// Runs `call` with `key` as the idempotency key of the one POST or PATCH
 /// request it sends, instead of a fresh UUID v4.

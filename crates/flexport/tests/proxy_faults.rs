@@ -332,6 +332,10 @@ async fn run(calls: usize, max_attempts: u32, seed: u64) -> Run {
         .token(sandbox.token())
         .base_url(proxy_url)
         .timeout(ATTEMPT_TIMEOUT)
+        // The proxy's random 429s are faults, not a rate limit: the client's
+        // rate limiter would read them as one and pace every call (its own
+        // tests are in tests/load.rs). The outage guard stays on.
+        .no_rate_limit()
         .retry_policy(RetryPolicy {
             max_attempts,
             initial_delay: Duration::from_millis(10),
