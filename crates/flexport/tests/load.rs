@@ -41,13 +41,7 @@ async fn create_products(
             let body = types::CreateProductModel::builder()
                 .name("Mug")
                 .merchant_sku(format!("{prefix}-{n}"));
-            client
-                .create_product()
-                .body(body)
-                .send()
-                .await
-                .err()
-                .map(Error::from)
+            client.create_product().body(body).send().await.err()
         })
         .buffer_unordered(callers)
         .filter_map(|error| async move { error })

@@ -50,14 +50,12 @@ async fn the_gateways_answers_show_their_message_and_say_the_gateway_answered() 
     let error = |sku: &'static str| {
         let client = client.clone();
         async move {
-            flexport::Error::from(
-                client
-                    .get_product()
-                    .logistics_sku(sku)
-                    .send()
-                    .await
-                    .unwrap_err(),
-            )
+            client
+                .get_product()
+                .logistics_sku(sku)
+                .send()
+                .await
+                .unwrap_err()
         }
     };
 
@@ -111,14 +109,12 @@ async fn a_token_swapped_while_the_client_runs_is_sent_from_the_next_call_on_the
     }
     // The token is revoked: the server now takes only tok-B.
     *server.accepted.lock().unwrap() = "tok-B".to_owned();
-    let refused = flexport::Error::from(
-        client
-            .get_product()
-            .logistics_sku("S3")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let refused: flexport::Error = client
+        .get_product()
+        .logistics_sku("S3")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(refused.kind(), Some(ErrorKind::Unauthorized));
     let shown = refused.to_string();
     assert!(
