@@ -18,7 +18,7 @@
 //!   position is the cursor (`Option<f64>`); the next one is the `id` of the
 //!   last item of the page; an empty page is the end.
 //!
-//! [`stream`] reads one as a stream (the `flexport` crate's
+//! [`stream()`] reads one as a stream (the `flexport` crate's
 //! `pagination::StreamAll::stream_all` calls it). A page whose next position
 //! equals its own also ends the list (the server would answer the same page
 //! again).
