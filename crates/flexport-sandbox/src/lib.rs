@@ -57,6 +57,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use api::page_faults::PageFaults;
 pub use auth::{PartnerApp, ScopedToken};
 pub use error_answer::ErrorAnswer;
 pub use faults::Faults;
@@ -129,6 +130,9 @@ pub struct Config {
     /// How long each step of a freight order's tracking takes (tendered,
     /// picked up, delivered).
     pub freight_step_after: Duration,
+    /// Opt-in faults of list pages: API Gateway's 504 over a page size,
+    /// short pages, a cursor that fails for good; none by default.
+    pub page_faults: PageFaults,
 }
 
 impl Default for Config {
@@ -155,6 +159,7 @@ impl Default for Config {
             faults: Faults::default(),
             quote_after: Duration::from_secs(1),
             freight_step_after: Duration::from_secs(2),
+            page_faults: PageFaults::default(),
         }
     }
 }
