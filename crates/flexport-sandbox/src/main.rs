@@ -9,7 +9,8 @@ use std::time::Duration;
 use clap::Parser;
 use flexport_sandbox::auth::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SANDBOX_CALLBACK};
 use flexport_sandbox::{
-    Config, DEFAULT_TOKEN, Faults, MAX_DURATION, PartnerApp, Sandbox, ScopedToken, VERSIONS,
+    Config, DEFAULT_TOKEN, FaultRule, Faults, MAX_DURATION, PartnerApp, Sandbox, ScopedToken,
+    VERSIONS,
 };
 
 #[derive(Parser)]
@@ -110,6 +111,25 @@ struct Args {
     /// Seconds each step of a freight order's tracking takes.
     #[arg(long, default_value_t = 2.0)]
     freight_step_after: f64,
+    /// Time moves only by POST /sandbox/clock/advance {"seconds": N}, from
+    /// the wall-clock time at start-up.
+    #[arg(long)]
+    manual_clock: bool,
+    /// Seconds an OAuth access token works (default: tokens do not expire).
+    #[arg(long)]
+    oauth_token_ttl: Option<f64>,
+    /// A chosen answer as JSON, as POST /sandbox/faults takes it, such as
+    /// '{"operation": "CreateOrder", "status": 409, "times": 1}'; repeat
+    /// for several.
+    #[arg(long = "fault-rule", value_name = "JSON", value_parser = fault_rule)]
+    fault_rules: Vec<FaultRule>,
+    /// How many requests GET /sandbox/requests keeps.
+    #[arg(long, default_value_t = 10_000)]
+    request_log_limit: usize,
+}
+
+fn fault_rule(text: &str) -> Result<FaultRule, String> {
+    serde_json::from_str(text).map_err(|error| format!("not a fault rule: {error}"))
 }
 
 fn scoped_token(text: &str) -> Result<ScopedToken, String> {
@@ -179,8 +199,15 @@ async fn main() -> ExitCode {
         },
         quote_after: seconds(args.quote_after, "quote-after"),
         freight_step_after: seconds(args.freight_step_after, "freight-step-after"),
+        manual_clock: args.manual_clock,
+        oauth_token_ttl: args
+            .oauth_token_ttl
+            .map(|ttl| seconds(ttl, "oauth-token-ttl")),
+        fault_rules: args.fault_rules,
+        request_log_limit: args.request_log_limit,
     };
     let config_client_id = config.oauth_apps[0].client_id.clone();
+    let manual_clock = config.manual_clock;
     let sandbox = match Sandbox::start(config).await {
         Ok(sandbox) => sandbox,
         Err(error) => {
@@ -192,6 +219,9 @@ async fn main() -> ExitCode {
     println!("token: {}", sandbox.token());
     println!("versions: {}", VERSIONS.join(", "));
     println!("oauth client id: {}", config_client_id);
+    if manual_clock {
+        println!("clock: manual (POST /sandbox/clock/advance {{\"seconds\": N}} moves it)");
+    }
     tokio::select! {
         () = sandbox.wait() => {}
         _ = tokio::signal::ctrl_c() => {}

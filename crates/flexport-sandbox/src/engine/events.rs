@@ -13,7 +13,7 @@ pub fn log(w: &mut Writer<'_>, event_type: &str, payload: &serde_json::Value) {
     let time = payload["logisticsEventTime"]
         .as_str()
         .and_then(|time| DateTime::parse_from_rfc3339(time).ok())
-        .map_or_else(Utc::now, |time| time.with_timezone(&Utc));
+        .map_or_else(|| w.now(), |time| time.with_timezone(&Utc));
     w.apply(StateChange::EventLogged(Box::new(LoggedEvent {
         seq,
         id: id.to_owned(),

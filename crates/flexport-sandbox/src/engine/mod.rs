@@ -44,6 +44,11 @@ impl Writer<'_> {
         &self.store.config
     }
 
+    /// The sandbox's time (the wall clock, or a manual one).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.store.clock.now()
+    }
+
     pub fn apply(&mut self, change: StateChange) {
         self.tx.apply(change);
     }
@@ -53,7 +58,7 @@ impl Writer<'_> {
         payload["logisticsAccountId"] = self.store.account_id.clone().into();
         payload["logisticsEventId"] = uuid::Uuid::new_v4().to_string().into();
         payload["logisticsEventType"] = event_type.into();
-        payload["logisticsEventTime"] = Utc::now().to_rfc3339().into();
+        payload["logisticsEventTime"] = self.now().to_rfc3339().into();
         events::log(self, event_type, &payload);
         self.tx.push_event(Event {
             event_type,
