@@ -91,3 +91,42 @@ async fn a_fault_flag_takes_effect_and_an_impossible_share_stops_the_start() {
         assert!(!output.stderr.is_empty(), "{flags:?}");
     }
 }
+
+#[tokio::test]
+async fn the_manual_clock_and_fault_rules_come_from_flags() {
+    let (_running, url) = start(&[
+        "--manual-clock",
+        "--fault-rule",
+        r#"{"operation": "GetProducts", "status": 409, "times": 1}"#,
+    ]);
+    let http = reqwest::Client::new();
+    let products = format!("{url}/logistics/api/2024-04/products");
+    let get = || http.get(&products).bearer_auth("sandbox-token");
+    assert_eq!(status(get()).await, 409);
+    assert_eq!(status(get()).await, 200);
+    let clock: serde_json::Value = http
+        .get(format!("{url}/sandbox/clock"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clock["manual"], true);
+    let advanced = http
+        .post(format!("{url}/sandbox/clock/advance"))
+        .json(&serde_json::json!({"seconds": 60}));
+    assert_eq!(status(advanced).await, 200);
+
+    let output = binary::command()
+        .args([
+            "--port",
+            "0",
+            "--fault-rule",
+            r#"{"operation": "NoSuchThing", "status": 500}"#,
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("NoSuchThing"));
+}

@@ -37,7 +37,6 @@ use serde::de::DeserializeOwned;
 
 use crate::contract::{DOCUMENTS, prefix};
 use crate::error_answer::ErrorAnswer;
-use crate::faults::FaultDice;
 use crate::layers::{self, RateLimiter};
 use crate::store::Store;
 pub use crate::transaction::Tx;
@@ -261,11 +260,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .merge(public_versions)
         .merge(authenticated)
         .layer(from_fn(crate::contract::per_version))
-        .layer(from_fn_with_state(
-            Arc::new(FaultDice::new(store.config.faults.clone())),
-            crate::faults::inject,
-        ))
-        .layer(from_fn(layers::correlation_id))
+        // The faults and the correlation id are layered on by `Sandbox::start`.
         .with_state(store)
 }
 

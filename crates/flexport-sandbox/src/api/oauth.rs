@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
-use chrono::Utc;
 
 use super::QueryPairs;
 use crate::auth::SANDBOX_CALLBACK;
@@ -95,7 +94,7 @@ pub(super) async fn token(
         },
         credentials,
         request,
-        Utc::now(),
+        store.clock.now(),
     );
     if let Err(error) = store.commit(tx).await {
         return not_written(error);

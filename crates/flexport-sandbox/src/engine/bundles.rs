@@ -1,4 +1,3 @@
-use chrono::Utc;
 use flexport_logistics_2024_04::types;
 
 use super::{Writer, quantity, required};
@@ -41,7 +40,7 @@ pub fn create(
     let bundle = types::ApiBundleResponse {
         bundle_contents: input.bundle_contents,
         bundle_id: format!("BDL-{}", data.bundles.len() + 1),
-        created_at: Utc::now(),
+        created_at: w.now(),
         external_bundle_id: input.external_bundle_id,
         sku: input.sku,
         title: input.title,

@@ -72,7 +72,7 @@ pub fn sync(w: &mut Writer<'_>, channel_type: &str, store_name: &str) -> Result<
             channel.channel_id
         )));
     }
-    let now = Utc::now();
+    let now = w.now();
     channel.sync_status = Some("PENDING".to_owned());
     channel.sync_updated_at = Some(now);
     channel.sync_complete_at = Some(later(now, w.config().quote_after));

@@ -366,7 +366,7 @@ fn new_quote(
     item: (&str, Value),
 ) -> Value {
     let id = Data::next_id(&w.data().freight_quotes);
-    let now = Utc::now();
+    let now = w.now();
     let mut quote = json!({
         "type": mode.as_str(),
         "pickupDetails": pickup,
@@ -788,7 +788,7 @@ pub fn order_containers(
             input.port_id
         ))
     })?;
-    let now = Utc::now();
+    let now = w.now();
     let quote = bookable(w.data(), input.quote_id, Mode::Drayage, now)?;
     let mut order = common(
         &input.delivery_details,
@@ -842,7 +842,7 @@ pub fn order_pallets(w: &mut Writer<'_>, input: PalletsOrderRequest) -> Result<V
         ));
     }
     let pallets = check_packages("pallets", &input.pallets)?;
-    let now = Utc::now();
+    let now = w.now();
     let quote = bookable(w.data(), input.quote_id, Mode::Ltl, now)?;
     let mut order = common(
         &input.delivery_details,
@@ -877,7 +877,7 @@ pub fn order_trucks(w: &mut Writer<'_>, input: TrucksOrderRequest) -> Result<Val
     check_contact(&input.pickup_details.contact, "pickupDetails.contact")?;
     let pallets = count("palletCount", input.pallet_count)?;
     positive("totalWeight", input.total_weight)?;
-    let now = Utc::now();
+    let now = w.now();
     let quote = bookable(w.data(), input.quote_id, Mode::Ftl, now)?;
     let mut order = common(
         &input.delivery_details,
@@ -931,7 +931,7 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str, input: CancelRequest) -> Resul
             order.id
         )));
     }
-    let now = Utc::now();
+    let now = w.now();
     order.order["status"] = "CANCELLED".into();
     advance_tracking(&mut order.tracking, "CANCELLED", "CANCELLED", now);
     if let Some(reason) = input.cancellation_reason {

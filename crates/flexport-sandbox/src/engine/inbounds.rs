@@ -61,7 +61,7 @@ pub fn create(
         shipping_plan_name: input.shipping_plan_name,
         status: types::LogisticsInboundShipmentStatus::ReadyToShip,
     };
-    let receive_at = later(Utc::now(), w.config().receive_after);
+    let receive_at = later(w.now(), w.config().receive_after);
     w.apply(StateChange::Inbound(Box::new(Inbound {
         shipment: shipment.clone(),
         receive_at: Some(receive_at),
@@ -303,7 +303,7 @@ pub fn init_quotes(
             "a quote of inbound shipment {id} was already bought"
         )));
     }
-    let ready_at = later(Utc::now(), w.config().quote_after);
+    let ready_at = later(w.now(), w.config().quote_after);
     w.apply(StateChange::InboundQuotes(Box::new(
         crate::state::InboundQuotes {
             shipment_id: id,
@@ -391,7 +391,7 @@ pub fn buy(
             ),
         ));
     }
-    let now = Utc::now();
+    let now = w.now();
     let mut transactions = Vec::new();
     for quote_id in &input.quote_ids {
         let quote = process

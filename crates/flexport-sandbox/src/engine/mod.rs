@@ -47,6 +47,11 @@ impl Writer<'_> {
         &self.store.config
     }
 
+    /// The sandbox's time (the wall clock, or a manual one).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.store.clock.now()
+    }
+
     pub fn apply(&mut self, change: StateChange) {
         self.tx.apply(change);
     }
@@ -55,7 +60,7 @@ impl Writer<'_> {
     /// and logs it for `GetEvents` under the names [`events::listed_as`]
     /// gives it.
     pub fn emit(&mut self, event_type: &'static str, mut payload: serde_json::Value) {
-        let now = Utc::now();
+        let now = self.now();
         payload["logisticsAccountId"] = self.store.account_id.clone().into();
         payload["logisticsEventId"] = uuid::Uuid::new_v4().to_string().into();
         payload["logisticsEventType"] = event_type.into();

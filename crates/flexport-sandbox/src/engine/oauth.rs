@@ -105,7 +105,7 @@ pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redire
         );
     }
     let code = auth::new_secret("code_");
-    let expires_at = later(Utc::now(), w.config().oauth_code_ttl);
+    let expires_at = later(w.now(), w.config().oauth_code_ttl);
     w.apply(StateChange::OAuthCode {
         digest: auth::digest(&code),
         code: AuthorizationCode {

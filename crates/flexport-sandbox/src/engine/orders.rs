@@ -46,7 +46,7 @@ pub fn create(
         )));
     }
     let id = Data::next_id(&data.orders);
-    let now = Utc::now();
+    let now = w.now();
     let address = input.address;
     let order = types::OrderModel {
         address: types::Address {
@@ -198,7 +198,7 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, D
         InternalOrderStatus::Error | InternalOrderStatus::UnknownValue(_) => {}
     }
     order.state = state(InternalOrderStatus::Cancelled, ExternalOrderStatus::Stopped);
-    order.updated_at = Some(Utc::now());
+    order.updated_at = Some(w.now());
     w.apply(StateChange::Order(Box::new(Order {
         order: order.clone(),
         ship_at: None,
@@ -215,7 +215,7 @@ pub fn retry(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, Do
         ))
         .with_code(ErrorCode::InvalidOrderStatus));
     }
-    Ok(allocate(w, order, Utc::now()))
+    Ok(allocate(w, order, w.now()))
 }
 
 /// The fulfillment fee per unit the sandbox charges.

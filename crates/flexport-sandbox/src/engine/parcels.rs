@@ -353,7 +353,7 @@ fn pounds_per(unit: &WeightUnit) -> Option<f64> {
 
 pub fn create(w: &mut Writer<'_>, input: ParcelInput) -> Result<types::Parcel, DomainError> {
     let checked = check("", input)?;
-    Ok(make(w, checked, Utc::now()))
+    Ok(make(w, checked, w.now()))
 }
 
 pub fn quote(input: types::CreateQuoteRequest) -> Result<types::ParcelQuoteResponse, DomainError> {
@@ -487,7 +487,7 @@ pub fn cancel(w: &mut Writer<'_>, parcel_id: &str) -> Result<(), DomainError> {
             )));
         }
     }
-    let now = Utc::now();
+    let now = w.now();
     record.stage = ParcelStage::Cancelled;
     record.next_at = None;
     record.tracking.last_tracking_event_time = Some(now);
@@ -570,7 +570,7 @@ pub fn create_job(
         BulkParcelJob {
             job: job.clone(),
             requests,
-            finish_at: Some(later(Utc::now(), w.config().parcel_job_after)),
+            finish_at: Some(later(w.now(), w.config().parcel_job_after)),
         },
     )));
     Ok(job)

@@ -1,4 +1,3 @@
-use chrono::Utc;
 use flexport_logistics_2024_04::types;
 
 use super::{Writer, required};
@@ -38,7 +37,7 @@ pub fn create(
         )));
     }
     let logistics_sku = format!("D{:010}", data.products.len() + 1);
-    let now = Utc::now();
+    let now = w.now();
     let product = types::ApiProductResponse {
         name: input.name,
         logistics_sku: logistics_sku.clone(),

@@ -23,7 +23,7 @@ pub fn generate(
             url: None,
             url_expiration: None,
         },
-        ready_at: Some(later(Utc::now(), w.config().report_after)),
+        ready_at: Some(later(w.now(), w.config().report_after)),
     };
     w.apply(StateChange::Report {
         reference: reference.clone(),

@@ -108,7 +108,7 @@ pub fn create(
         }
     }
     let id = Data::next_id(&data.returns);
-    let now = Utc::now();
+    let now = w.now();
     let base = &w.store.base_url;
     let shipping_label = match input.external_label {
         Some(label) => types::ShippingLabel {
