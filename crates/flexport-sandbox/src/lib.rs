@@ -60,6 +60,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use api::page_faults::PageFaults;
 pub use auth::{PartnerApp, ScopedToken};
 pub use clock::AdvanceError;
 pub use error_answer::ErrorAnswer;
@@ -150,6 +151,9 @@ pub struct Config {
     /// How many requests the request log keeps ([`Sandbox::requests`]);
     /// 0 keeps none.
     pub request_log_limit: usize,
+    /// Opt-in faults of list pages: API Gateway's 504 over a page size,
+    /// short pages, a cursor that fails for good; none by default.
+    pub page_faults: PageFaults,
 }
 
 impl Default for Config {
@@ -180,6 +184,7 @@ impl Default for Config {
             oauth_token_ttl: None,
             fault_rules: Vec::new(),
             request_log_limit: 10_000,
+            page_faults: PageFaults::default(),
         }
     }
 }

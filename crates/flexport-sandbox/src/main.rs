@@ -9,8 +9,8 @@ use std::time::Duration;
 use clap::Parser;
 use flexport_sandbox::auth::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SANDBOX_CALLBACK};
 use flexport_sandbox::{
-    Config, DEFAULT_TOKEN, FaultRule, Faults, MAX_DURATION, PartnerApp, Sandbox, ScopedToken,
-    VERSIONS,
+    Config, DEFAULT_TOKEN, FaultRule, Faults, MAX_DURATION, PageFaults, PartnerApp, Sandbox,
+    ScopedToken, VERSIONS,
 };
 
 #[derive(Parser)]
@@ -59,9 +59,9 @@ struct Args {
     /// Bytes past which the state file is compacted into a snapshot.
     #[arg(long, default_value_t = 64 << 20)]
     compact_after: u64,
-    /// A token with only some scopes, as TOKEN=SCOPE[,SCOPE...] (scopes are
-    /// AREA:read and AREA:write, AREA being a tag such as orders); repeat for
-    /// several.
+    /// A token with only some scopes, as TOKEN=SCOPE[,SCOPE...] (Flexport's
+    /// scope names, read_logistics_AREA and write_logistics_AREA, such as
+    /// read_logistics_orders; commas or spaces between); repeat for several.
     #[arg(long = "scoped-token", value_name = "TOKEN=SCOPES", value_parser = scoped_token)]
     scoped_tokens: Vec<ScopedToken>,
     /// A token whose account is locked: every API call with it answers 423;
@@ -126,6 +126,16 @@ struct Args {
     /// How many requests GET /sandbox/requests keeps.
     #[arg(long, default_value_t = 10_000)]
     request_log_limit: usize,
+    /// List pages of more than N items answer API Gateway's 504
+    /// (`{"message": "Endpoint request timed out"}`), every time.
+    #[arg(long, value_name = "N")]
+    gateway_timeout_above: Option<usize>,
+    /// List pages hold at most N items, whatever their limit (short pages).
+    #[arg(long, value_name = "N")]
+    page_cap: Option<usize>,
+    /// The cursor of the N-th page handed out (from 1) answers 500 for good.
+    #[arg(long, value_name = "N")]
+    failing_cursor: Option<usize>,
 }
 
 fn fault_rule(text: &str) -> Result<FaultRule, String> {
@@ -139,7 +149,7 @@ fn scoped_token(text: &str) -> Result<ScopedToken, String> {
     Ok(ScopedToken {
         token: token.to_owned(),
         scopes: scopes
-            .split(',')
+            .split([',', ' '])
             .filter(|scope| !scope.is_empty())
             .map(str::to_owned)
             .collect(),
@@ -205,6 +215,11 @@ async fn main() -> ExitCode {
             .map(|ttl| seconds(ttl, "oauth-token-ttl")),
         fault_rules: args.fault_rules,
         request_log_limit: args.request_log_limit,
+        page_faults: PageFaults {
+            gateway_timeout_above: args.gateway_timeout_above,
+            page_cap: args.page_cap,
+            failing_cursor: args.failing_cursor,
+        },
     };
     let config_client_id = config.oauth_apps[0].client_id.clone();
     let manual_clock = config.manual_clock;

@@ -19,7 +19,7 @@ async fn scoped_and_locked_tokens_and_the_oauth_app_come_from_flags() {
         "--token",
         "full",
         "--scoped-token",
-        "reader=products:read,orders:read",
+        "reader=read_logistics_products,read_logistics_orders",
         "--locked-token",
         "locked",
         "--oauth-client-id",
@@ -27,7 +27,7 @@ async fn scoped_and_locked_tokens_and_the_oauth_app_come_from_flags() {
         "--oauth-redirect-uri",
         "https://partner.example/cb",
         "--oauth-scope",
-        "orders:read",
+        "read_logistics_orders",
     ]);
     let api = format!("{url}/logistics/api/2024-04");
     let http = reqwest::Client::builder()
@@ -49,14 +49,14 @@ async fn scoped_and_locked_tokens_and_the_oauth_app_come_from_flags() {
             "{api}/oauth/authorize?response_type=code&client_id=cli-app&scope={scope}"
         ))
     };
-    let granted = authorize("orders:read").send().await.unwrap();
-    assert_eq!(granted.status(), 302);
+    let granted = authorize("read_logistics_orders").send().await.unwrap();
+    assert_eq!(granted.status(), 301);
     let location = granted.headers()["location"].to_str().unwrap();
     assert!(
         location.starts_with("https://partner.example/cb?code="),
         "{location}"
     );
-    let beyond = authorize("orders:write").send().await.unwrap();
+    let beyond = authorize("write_logistics_orders").send().await.unwrap();
     assert!(
         beyond.headers()["location"]
             .to_str()
@@ -79,7 +79,7 @@ async fn a_fault_flag_takes_effect_and_an_impossible_share_stops_the_start() {
     for flags in [
         &["--fault-slow", "1.5"][..],
         &["--fault-error-after", "0.7", "--fault-drop-after", "0.7"][..],
-        &["--scoped-token", "t=orders:admin"][..],
+        &["--scoped-token", "t=admin_logistics_orders"][..],
         &["--scoped-token", "no-equals-sign"][..],
     ] {
         let output = binary::command()

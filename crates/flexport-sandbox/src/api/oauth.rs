@@ -27,7 +27,9 @@ pub fn routes() -> Router<Arc<Store>> {
 }
 
 /// Approves at once (there is no merchant to log in) and redirects with
-/// `302 Found` to the redirect URI, or answers 400 (see
+/// `301 Moved Permanently` to the redirect URI, as Flexport's OAuth
+/// documentation describes (production difference
+/// `oauth-authorize-redirect`; the document declares a 204), or answers 400 (see
 /// [`oauth::authorize`]).
 pub(super) async fn authorize(State(store): State<Arc<Store>>, uri: Uri) -> Response {
     let query = QueryPairs::from_uri(&uri);
@@ -52,7 +54,11 @@ pub(super) async fn authorize(State(store): State<Arc<Store>>, uri: Uri) -> Resp
     }
     match result {
         Ok(redirect) => match HeaderValue::from_str(redirect.as_str()) {
-            Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+            Ok(location) => (
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, location)],
+            )
+                .into_response(),
             Err(_) => ErrorAnswer::invalid_field("redirect_uri", "cannot be sent as a header")
                 .into_response(),
         },

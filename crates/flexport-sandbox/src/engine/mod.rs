@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod bundles;
 pub mod channels;
+pub mod cursor;
 pub mod events;
 pub mod freight;
 pub mod inbounds;
@@ -53,13 +54,18 @@ impl Writer<'_> {
         self.tx.apply(change);
     }
 
-    /// Queues a webhook event, delivered once this transaction is committed.
+    /// Queues a webhook event, delivered once this transaction is committed,
+    /// and logs it for `GetEvents` under the names [`events::listed_as`]
+    /// gives it.
     pub fn emit(&mut self, event_type: &'static str, mut payload: serde_json::Value) {
+        let now = self.now();
         payload["logisticsAccountId"] = self.store.account_id.clone().into();
         payload["logisticsEventId"] = uuid::Uuid::new_v4().to_string().into();
         payload["logisticsEventType"] = event_type.into();
-        payload["logisticsEventTime"] = self.now().to_rfc3339().into();
-        events::log(self, event_type, &payload);
+        payload["logisticsEventTime"] = now.to_rfc3339().into();
+        for name in events::listed_as(event_type) {
+            events::log(self, name, &payload, now);
+        }
         self.tx.push_event(Event {
             event_type,
             payload,

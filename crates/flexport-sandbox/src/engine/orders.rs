@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use flexport_logistics_2024_04::types::{self, ExternalOrderStatus, InternalOrderStatus};
 use serde_json::json;
 
-use super::{Writer, later, quantity, required};
+use super::{Writer, events, later, parcels, quantity, required};
 use crate::error_answer::ErrorAnswer;
 use crate::state::{Data, Order, StateChange, numeric_id};
 
@@ -218,8 +218,17 @@ pub fn retry(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, Er
     Ok(allocate(w, order, w.now()))
 }
 
+/// The fulfillment fee per unit the sandbox charges.
+const FEE_PER_UNIT: f64 = 1.25;
+
+/// What a shipped order costs: its label's price and [`FEE_PER_UNIT`] per
+/// unit, in dollars to the cent.
+fn cost(shipping: f64, units: f64) -> f64 {
+    ((shipping + FEE_PER_UNIT * units) * 100.0).round() / 100.0
+}
+
 /// Ships every order whose time has come, from one sandbox warehouse in one
-/// package.
+/// package with a label ([`parcels::order_package`]), its `cost` filled in.
 pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
     let due: Vec<Order> = w
         .data()
@@ -237,6 +246,9 @@ pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
             continue;
         }
         let shipment_id = format!("SH-{}", order.id);
+        let (label, shipping) = parcels::order_package(w, &order, now);
+        let units: f64 = order.line_items.iter().map(|item| item.quantity).sum();
+        order.cost = Some(cost(shipping, units));
         order.shipments = vec![types::FulfillmentShipment {
             created_at: Some(now),
             estimated_delivery_time: Some(later(now, std::time::Duration::from_secs(3 * 86_400))),
@@ -258,7 +270,7 @@ pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
                 carrier_ship_time: Some(now),
                 created_at: Some(now),
                 id: format!("PKG-{}", order.id),
-                label: None,
+                label: Some(label),
                 label_create_time: Some(now),
                 line_items: order
                     .line_items
@@ -283,6 +295,8 @@ pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
             "Shipment",
             json!({"id": shipment_id, "orderId": order.id, "externalOrderId": order.external_order_id}),
         );
+        let shipped = json!({"id": order.id, "orderId": order.id, "externalOrderId": order.external_order_id});
+        events::log(w, events::ORDER_SHIPPED, &shipped, now);
         w.apply(StateChange::Order(Box::new(Order {
             order,
             ship_at: None,

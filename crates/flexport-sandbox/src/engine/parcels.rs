@@ -83,29 +83,17 @@ pub fn billed_weight_lbs(
     field: &str,
     dimensions: &types::ParcelDimensions,
 ) -> Result<f64, ErrorAnswer> {
-    let inches = match &dimensions.length_unit {
-        LengthUnit::In => 1.0,
-        LengthUnit::Cm => 1.0 / 2.54,
-        LengthUnit::Mm => 1.0 / 25.4,
-        LengthUnit::M => 100.0 / 2.54,
-        LengthUnit::UnknownValue(unit) => {
-            return Err(ErrorAnswer::invalid_field(
-                &format!("{field}.lengthUnit"),
-                format!("`{unit}` is not one of in, cm, mm, m"),
-            ));
-        }
+    let Some(inches) = inches_per(&dimensions.length_unit) else {
+        return Err(ErrorAnswer::invalid_field(
+            &format!("{field}.lengthUnit"),
+            format!("`{}` is not one of in, cm, mm, m", dimensions.length_unit),
+        ));
     };
-    let pounds = match &dimensions.weight_unit {
-        WeightUnit::Lb => 1.0,
-        WeightUnit::Oz => 1.0 / 16.0,
-        WeightUnit::Kg => 2.204_622_621_8,
-        WeightUnit::G => 0.002_204_622_621_8,
-        WeightUnit::UnknownValue(unit) => {
-            return Err(ErrorAnswer::invalid_field(
-                &format!("{field}.weightUnit"),
-                format!("`{unit}` is not one of oz, kg, lb, g"),
-            ));
-        }
+    let Some(pounds) = pounds_per(&dimensions.weight_unit) else {
+        return Err(ErrorAnswer::invalid_field(
+            &format!("{field}.weightUnit"),
+            format!("`{}` is not one of oz, kg, lb, g", dimensions.weight_unit),
+        ));
     };
     let mut volume = 1.0;
     for (name, value) in [
@@ -237,6 +225,130 @@ fn make(w: &mut Writer<'_>, checked: Checked, now: DateTime<Utc>) -> types::Parc
     emit_tracking(w, &record, now);
     w.apply(crate::state::StateChange::Parcel(Box::new(record)));
     parcel
+}
+
+/// The one package an order ships in, as Flexport labels it: a parcel of
+/// the sandbox carrier to the order's address (so its tracking code is
+/// tracked like any parcel's), sized to hold the order's units, and the
+/// label of the order's package made from that parcel. Returns the label
+/// and the parcel's price.
+pub fn order_package(
+    w: &mut Writer<'_>,
+    order: &types::OrderModel,
+    now: DateTime<Utc>,
+) -> (types::PackageLabel, f64) {
+    let dimensions = package_dimensions(w.data(), &order.line_items);
+    let to = &order.address;
+    let ship_to = types::DeliverrAddress {
+        city: to.city.clone(),
+        company: to.company.clone(),
+        country: to.country_code.clone(),
+        email: None,
+        is_residential: None,
+        name: to.name.clone().unwrap_or_default(),
+        phone: Some(to.phone.clone()).filter(|phone| !phone.is_empty()),
+        state: to.province_code.clone(),
+        street1: to.address1.clone(),
+        street2: to.address2.clone(),
+        zip: to.zip.clone(),
+    };
+    // Sides and weight are within the carrier's limits by construction.
+    let billed = billed_weight_lbs("dimensions", &dimensions).unwrap_or(1.0);
+    let checked = Checked {
+        price: price(DEFAULT_SERVICE_LEVEL, billed),
+        service_level: DEFAULT_SERVICE_LEVEL.to_owned(),
+        extension: "png",
+        input: ParcelInput {
+            customer_parcel_id: Some(format!("order-{}", order.id)),
+            customer_custom_field: None,
+            service_level: None,
+            ship_to_address: ship_to,
+            dimensions: dimensions.clone(),
+            label_format: None,
+        },
+    };
+    let parcel = make(w, checked, now);
+    let label = types::PackageLabel {
+        carrier: parcel.carrier_code,
+        created_at: Some(now),
+        id: parcel.parcel_id,
+        label_format: Some(types::LabelFormat::Png),
+        label_url: Some(parcel.shipping_label_url),
+        package_dimensions: types::Dimensions {
+            height: dimensions.height,
+            length: dimensions.length,
+            length_unit: dimensions.length_unit,
+            weight: dimensions.weight,
+            weight_unit: dimensions.weight_unit,
+            width: dimensions.width,
+        },
+        shipping_method: Some(parcel.service_level),
+        tracking_code: parcel.tracking_code,
+        tracking_url: Some(parcel.package_tracking_url),
+    };
+    (label, parcel.price)
+}
+
+/// A box in inches and pounds that holds `lines`: the longest length and
+/// width of their products, their heights stacked and their weights summed,
+/// per unit; a product without dimensions counts as 10 × 8 × 4 in and 1 lb.
+/// Kept within the carrier's limits.
+fn package_dimensions(data: &Data, lines: &[types::OrderLineItem]) -> types::ParcelDimensions {
+    let (mut length, mut width, mut height, mut weight) = (0.0_f64, 0.0_f64, 0.0, 0.0);
+    for line in lines {
+        let (l, wd, h, lbs) = data
+            .products
+            .get(&line.logistics_sku)
+            .and_then(|product| product.dimensions.as_ref())
+            .and_then(inches_and_pounds)
+            .unwrap_or((10.0, 8.0, 4.0, 1.0));
+        length = length.max(l);
+        width = width.max(wd);
+        height += h * line.quantity;
+        weight += lbs * line.quantity;
+    }
+    let side = |value: f64| ((value * 100.0).round() / 100.0).clamp(0.01, MAX_SIDE_INCHES);
+    types::ParcelDimensions {
+        height: side(height),
+        length: side(length),
+        length_unit: LengthUnit::In,
+        weight: ((weight * 100.0).round() / 100.0).clamp(0.01, MAX_WEIGHT_LBS),
+        weight_unit: WeightUnit::Lb,
+        width: side(width),
+    }
+}
+
+/// A product's sides in inches and weight in pounds; `None` for units the
+/// sandbox does not know.
+fn inches_and_pounds(dimensions: &types::Dimension) -> Option<(f64, f64, f64, f64)> {
+    let inches = inches_per(&dimensions.length_unit)?;
+    let pounds = pounds_per(&dimensions.weight_unit)?;
+    Some((
+        dimensions.length * inches,
+        dimensions.width * inches,
+        dimensions.height * inches,
+        dimensions.weight * pounds,
+    ))
+}
+
+fn inches_per(unit: &LengthUnit) -> Option<f64> {
+    Some(match unit {
+        LengthUnit::In => 1.0,
+        LengthUnit::Cm => 1.0 / 2.54,
+        LengthUnit::Mm => 1.0 / 25.4,
+        LengthUnit::M => 100.0 / 2.54,
+        LengthUnit::UnknownValue(_) => return None,
+    })
+}
+
+fn pounds_per(unit: &WeightUnit) -> Option<f64> {
+    Some(match unit {
+        WeightUnit::Lb => 1.0,
+        WeightUnit::Oz => 1.0 / 16.0,
+        WeightUnit::Kg => 2.204_622_621_8,
+        WeightUnit::G => 0.002_204_622_621_8,
+        WeightUnit::UnknownValue(_) => return None,
+    })
 }
 
 pub fn create(w: &mut Writer<'_>, input: ParcelInput) -> Result<types::Parcel, ErrorAnswer> {

@@ -12,9 +12,11 @@ use flexport_logistics_2024_04::types::{
 };
 use serde_json::{Value, json};
 
+use super::cursor::Cursor;
 use super::{Writer, later, parcels, quantity, required};
 use crate::error_answer::ErrorAnswer;
 use crate::state::{Data, ReturnRecord, StateChange, numeric_id};
+use serde::{Deserialize, Serialize};
 
 pub fn create(
     w: &mut Writer<'_>,
@@ -189,39 +191,56 @@ pub fn cancel(w: &mut Writer<'_>, return_id: &str) -> Result<(), ErrorAnswer> {
     Ok(())
 }
 
-/// One page of returns, oldest first, that match every given filter, and
-/// the cursor of the next page (`None` on the last page). `page_info` is a
-/// cursor from an earlier page; anything else is refused.
+/// Returns per page when `limit` is not given, and the most `limit` takes.
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 250;
+
+/// One page of returns, oldest first, and the cursor of the next page
+/// (`None` on the last page): the first page of a walk by `filter`, or, with
+/// `page_info` (a cursor from an earlier page; anything else is refused),
+/// the page after it by the filter that cursor carries. `limit` returns at
+/// most (default [`DEFAULT_LIMIT`], 1 to [`MAX_LIMIT`]).
 pub fn list(
     data: &Data,
-    filter: &Filter,
-    limit: usize,
+    filter: Filter,
+    limit: Option<usize>,
     page_info: Option<&str>,
 ) -> Result<(Vec<types::ReturnsApiOrder>, Option<String>), ErrorAnswer> {
-    let after = match page_info {
-        None => 0,
-        Some(cursor) => decode_cursor(cursor).ok_or_else(|| {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ErrorAnswer::invalid_field(
+            "limit",
+            format!("`{limit}` is not a whole number from 1 to {MAX_LIMIT}"),
+        ));
+    }
+    let cursor = match page_info {
+        None => Cursor::start(filter),
+        Some(text) => Cursor::<Filter>::decode(text).ok_or_else(|| {
             ErrorAnswer::invalid_field("page_info", "not a cursor this sandbox handed out")
         })?,
     };
     let mut matching = data
         .returns
-        .range(after.saturating_add(1)..)
+        .range(cursor.after.saturating_add(1)..)
         .map(|(_, record)| &record.order)
-        .filter(|order| filter.matches(order));
+        .filter(|order| cursor.filter.matches(order));
     let page: Vec<types::ReturnsApiOrder> = matching.by_ref().take(limit).cloned().collect();
     let next = match (page.last(), matching.next()) {
-        (Some(last), Some(_)) => Some(encode_cursor(last.id as u64)),
+        (Some(last), Some(_)) => Some(cursor.next(last.id as u64).encode()),
         _ => None,
     };
     Ok((page, next))
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Filter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_return_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rma: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -240,16 +259,6 @@ impl Filter {
                 .as_ref()
                 .is_none_or(|status| status.eq_ignore_ascii_case(&order.status.to_string()))
     }
-}
-
-const CURSOR_PREFIX: &str = "after-";
-
-fn encode_cursor(id: u64) -> String {
-    format!("{CURSOR_PREFIX}{id}")
-}
-
-fn decode_cursor(cursor: &str) -> Option<u64> {
-    cursor.strip_prefix(CURSOR_PREFIX)?.parse().ok()
 }
 
 /// A `ReturnUpdated` event: the return as `GetReturn` answers it.
