@@ -62,7 +62,7 @@ pub(super) async fn authorize(State(store): State<Arc<Store>>, uri: Uri) -> Resp
             Err(_) => ErrorAnswer::invalid_field("redirect_uri", "cannot be sent as a header")
                 .into_response(),
         },
-        Err(problem) => problem.into_response(),
+        Err(problem) => ErrorAnswer::from(problem).into_response(),
     }
 }
 
@@ -111,7 +111,7 @@ pub(super) async fn token(
             )
                 .into_response()
         }
-        Err(problem) => problem.into_response(),
+        Err(problem) => ErrorAnswer::from(problem).into_response(),
     }
 }
 

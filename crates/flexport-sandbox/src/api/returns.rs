@@ -26,7 +26,9 @@ pub(super) async fn get_return(
     State(store): State<Arc<Store>>,
     Path(return_id): Path<String>,
 ) -> Reply<types::ReturnsApiOrder> {
-    returns::find(&store.read(), &return_id).map(|record| axum::Json(record.order.clone()))
+    returns::find(&store.read(), &return_id)
+        .map(|record| axum::Json(record.order.clone()))
+        .map_err(ErrorAnswer::from)
 }
 
 pub(super) async fn cancel(

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Writer;
 use super::cursor::Cursor;
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{Data, LoggedEvent, StateChange};
 
 pub const ORDER_CREATED: &str = "Order.Created";
@@ -163,17 +163,17 @@ pub fn list(
     filter: Filter,
     limit: Option<usize>,
     page_info: Option<&str>,
-) -> Result<Page, ErrorAnswer> {
+) -> Result<Page, DomainError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "limit",
             format!("must be from 1 to {MAX_LIMIT}"),
         ));
     }
     let cursor = match page_info {
         Some(text) => Cursor::<Filter>::decode(text).ok_or_else(|| {
-            ErrorAnswer::invalid_field("page_info", "is not a page_info this sandbox handed out")
+            DomainError::invalid_field("page_info", "is not a page_info this sandbox handed out")
         })?,
         None => Cursor::start(filter),
     };

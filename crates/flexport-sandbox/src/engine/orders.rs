@@ -5,7 +5,7 @@ use flexport_logistics_2024_04::types::{self, ExternalOrderStatus, InternalOrder
 use serde_json::json;
 
 use super::{Writer, events, later, parcels, quantity, required};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{Data, Order, StateChange, numeric_id};
 
 /// Flexport's code for an order action its status does not allow.
@@ -14,13 +14,13 @@ use flexport_runtime::ErrorCode;
 pub fn create(
     w: &mut Writer<'_>,
     input: types::CreateOrderInput,
-) -> Result<types::OrderModel, ErrorAnswer> {
+) -> Result<types::OrderModel, DomainError> {
     required("externalOrderId", &input.external_order_id)?;
     required("address.address1", &input.address.address1)?;
     required("address.city", &input.address.city)?;
     required("address.countryCode", &input.address.country_code)?;
     if input.line_items.is_empty() {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "lineItems",
             "an order needs at least one line item",
         ));
@@ -28,7 +28,7 @@ pub fn create(
     let data = w.data();
     for (i, item) in input.line_items.iter().enumerate() {
         if !data.products.contains_key(&item.logistics_sku) {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 &format!("lineItems[{i}].logisticsSku"),
                 format!("no product with logisticsSku `{}`", item.logistics_sku),
             ));
@@ -40,7 +40,7 @@ pub fn create(
         .values()
         .any(|order| order.order.external_order_id.as_deref() == Some(&input.external_order_id))
     {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "an order with externalOrderId `{}` exists",
             input.external_order_id
         )));
@@ -168,18 +168,18 @@ fn allocate(
     order
 }
 
-pub fn find(data: &Data, order_id: &str) -> Result<Order, ErrorAnswer> {
+pub fn find(data: &Data, order_id: &str) -> Result<Order, DomainError> {
     data.orders
         .get(&numeric_id(order_id))
         .cloned()
-        .ok_or_else(|| ErrorAnswer::not_found("order", order_id))
+        .ok_or_else(|| DomainError::not_found("order", order_id))
 }
 
-pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, ErrorAnswer> {
+pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, DomainError> {
     let Order { mut order, .. } = find(w.data(), order_id)?;
     match order.state.internal_status {
         InternalOrderStatus::Shipped | InternalOrderStatus::Delivered => {
-            return Err(ErrorAnswer::conflict(format!(
+            return Err(DomainError::conflict(format!(
                 "order {order_id} has shipped and cannot be cancelled"
             ))
             .with_code(ErrorCode::InvalidOrderStatus));
@@ -189,7 +189,7 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, E
             let units = units_per_sku(&order.line_items);
             w.move_stock(units.iter().map(|(sku, units)| (sku.as_str(), 0, *units)))
                 .map_err(|sku| {
-                    ErrorAnswer::conflict(format!(
+                    DomainError::conflict(format!(
                         "the units order {order_id} reserved of {sku} are no longer there"
                     ))
                 })?;
@@ -206,10 +206,10 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, E
     Ok(order)
 }
 
-pub fn retry(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, ErrorAnswer> {
+pub fn retry(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, DomainError> {
     let Order { order, .. } = find(w.data(), order_id)?;
     if order.state.internal_status != InternalOrderStatus::Error {
-        return Err(ErrorAnswer::unprocessable(format!(
+        return Err(DomainError::unprocessable(format!(
             "order {order_id} is {}, not failed; only a failed order can be retried",
             order.state.internal_status
         ))

@@ -9,7 +9,7 @@ use flexport_logistics_2024_04::types::{self, LengthUnit, WeightUnit};
 use serde_json::json;
 
 use super::{Writer, later, required};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{BulkParcelJob, Data, ParcelRecord, ParcelStage, numeric_id};
 
 /// The carrier every sandbox label is issued by.
@@ -61,7 +61,7 @@ impl ParcelInput {
     }
 }
 
-pub fn address(field: &str, address: &types::DeliverrAddress) -> Result<(), ErrorAnswer> {
+pub fn address(field: &str, address: &types::DeliverrAddress) -> Result<(), DomainError> {
     for (name, value) in [
         ("name", &address.name),
         ("street1", &address.street1),
@@ -82,15 +82,15 @@ pub fn address(field: &str, address: &types::DeliverrAddress) -> Result<(), Erro
 pub fn billed_weight_lbs(
     field: &str,
     dimensions: &types::ParcelDimensions,
-) -> Result<f64, ErrorAnswer> {
+) -> Result<f64, DomainError> {
     let Some(inches) = inches_per(&dimensions.length_unit) else {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             &format!("{field}.lengthUnit"),
             format!("`{}` is not one of in, cm, mm, m", dimensions.length_unit),
         ));
     };
     let Some(pounds) = pounds_per(&dimensions.weight_unit) else {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             &format!("{field}.weightUnit"),
             format!("`{}` is not one of oz, kg, lb, g", dimensions.weight_unit),
         ));
@@ -103,7 +103,7 @@ pub fn billed_weight_lbs(
     ] {
         let side = value * inches;
         if !(value > 0.0 && side <= MAX_SIDE_INCHES) {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 &format!("{field}.{name}"),
                 format!("{value} is not a side from 0 to {MAX_SIDE_INCHES} inches"),
             ));
@@ -112,7 +112,7 @@ pub fn billed_weight_lbs(
     }
     let weight = dimensions.weight * pounds;
     if !(dimensions.weight > 0.0 && weight <= MAX_WEIGHT_LBS) {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             &format!("{field}.weight"),
             format!(
                 "{} is not a weight from 0 to {MAX_WEIGHT_LBS} lb",
@@ -138,12 +138,12 @@ const DEFAULT_SERVICE_LEVEL: &str = "STANDARD";
 
 /// The label file's extension: PNG unless ZPL203 is asked for; another
 /// format (the document allows any string) is refused.
-fn label_extension(field: &str, format: Option<&str>) -> Result<&'static str, ErrorAnswer> {
+fn label_extension(field: &str, format: Option<&str>) -> Result<&'static str, DomainError> {
     match format {
         None => Ok("png"),
         Some(text) if text.eq_ignore_ascii_case("PNG") => Ok("png"),
         Some(text) if text.eq_ignore_ascii_case("ZPL203") => Ok("zpl"),
-        Some(text) => Err(ErrorAnswer::invalid_field(
+        Some(text) => Err(DomainError::invalid_field(
             field,
             format!("the sandbox makes PNG and ZPL203 labels, not `{text}`"),
         )),
@@ -159,7 +159,7 @@ pub struct Checked {
     extension: &'static str,
 }
 
-pub fn check(prefix: &str, input: ParcelInput) -> Result<Checked, ErrorAnswer> {
+pub fn check(prefix: &str, input: ParcelInput) -> Result<Checked, DomainError> {
     address(&format!("{prefix}shipToAddress"), &input.ship_to_address)?;
     let billed = billed_weight_lbs(&format!("{prefix}dimensions"), &input.dimensions)?;
     let service_level = match &input.service_level {
@@ -351,12 +351,12 @@ fn pounds_per(unit: &WeightUnit) -> Option<f64> {
     })
 }
 
-pub fn create(w: &mut Writer<'_>, input: ParcelInput) -> Result<types::Parcel, ErrorAnswer> {
+pub fn create(w: &mut Writer<'_>, input: ParcelInput) -> Result<types::Parcel, DomainError> {
     let checked = check("", input)?;
     Ok(make(w, checked, w.now()))
 }
 
-pub fn quote(input: types::CreateQuoteRequest) -> Result<types::ParcelQuoteResponse, ErrorAnswer> {
+pub fn quote(input: types::CreateQuoteRequest) -> Result<types::ParcelQuoteResponse, DomainError> {
     address("shipToAddress", &input.ship_to_address)?;
     required("serviceLevel", &input.service_level)?;
     let billed = billed_weight_lbs("dimensions", &input.dimensions)?;
@@ -375,24 +375,24 @@ pub fn quote(input: types::CreateQuoteRequest) -> Result<types::ParcelQuoteRespo
     })
 }
 
-pub fn find<'d>(data: &'d Data, parcel_id: &str) -> Result<&'d ParcelRecord, ErrorAnswer> {
+pub fn find<'d>(data: &'d Data, parcel_id: &str) -> Result<&'d ParcelRecord, DomainError> {
     data.parcels
         .get(&numeric_id(parcel_id))
-        .ok_or_else(|| ErrorAnswer::not_found("parcel", parcel_id))
+        .ok_or_else(|| DomainError::not_found("parcel", parcel_id))
 }
 
 pub fn find_by_tracking_code<'d>(
     data: &'d Data,
     code: &str,
-) -> Result<&'d ParcelRecord, ErrorAnswer> {
+) -> Result<&'d ParcelRecord, DomainError> {
     // Codes are `SBX` and the parcel id; anything else names no parcel.
     code.strip_prefix("SBX")
         .and_then(|digits| digits.parse::<u64>().ok())
         .and_then(|id| data.parcels.get(&id))
         .filter(|record| record.parcel.tracking_code == code)
         .ok_or_else(|| {
-            ErrorAnswer::new(
-                axum::http::StatusCode::NOT_FOUND,
+            DomainError::new(
+                crate::engine::Kind::NotFound,
                 format!("no parcel with tracking code `{code}`"),
             )
         })
@@ -468,11 +468,11 @@ fn record_address(record: &ParcelRecord) -> serde_json::Value {
 
 /// Cancels a parcel that has not shipped (its label is voided); one that is
 /// in transit or delivered gets 409. Cancelling twice is not an error.
-pub fn cancel(w: &mut Writer<'_>, parcel_id: &str) -> Result<(), ErrorAnswer> {
+pub fn cancel(w: &mut Writer<'_>, parcel_id: &str) -> Result<(), DomainError> {
     required("parcelId", parcel_id)?;
     let Some(record) = w.data().parcels.get(&numeric_id(parcel_id)) else {
         // CancelParcel documents no 404.
-        return Err(ErrorAnswer::unprocessable(format!(
+        return Err(DomainError::unprocessable(format!(
             "no parcel with id `{parcel_id}`"
         )));
     };
@@ -481,7 +481,7 @@ pub fn cancel(w: &mut Writer<'_>, parcel_id: &str) -> Result<(), ErrorAnswer> {
         ParcelStage::Cancelled => return Ok(()),
         ParcelStage::LabelCreated => {}
         stage => {
-            return Err(ErrorAnswer::conflict(format!(
+            return Err(DomainError::conflict(format!(
                 "parcel {parcel_id} is {}: only a parcel that has not shipped can be cancelled",
                 status(stage)
             )));
@@ -543,9 +543,9 @@ pub fn advance_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
 pub fn create_job(
     w: &mut Writer<'_>,
     input: types::BulkParcelJobRequest,
-) -> Result<types::BulkParcelJobResponse, ErrorAnswer> {
+) -> Result<types::BulkParcelJobResponse, DomainError> {
     if input.parcels.is_empty() {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "parcels",
             "a bulk job needs at least one parcel",
         ));
@@ -579,13 +579,13 @@ pub fn create_job(
 pub const JOB_PENDING: &str = "PENDING";
 pub const JOB_COMPLETED: &str = "COMPLETED";
 
-pub fn find_job<'d>(data: &'d Data, id: &str) -> Result<&'d BulkParcelJob, ErrorAnswer> {
+pub fn find_job<'d>(data: &'d Data, id: &str) -> Result<&'d BulkParcelJob, DomainError> {
     // The document types the id as a number: `7.0` names job 7.
     id.parse::<f64>()
         .ok()
         .filter(|id| id.fract() == 0.0 && *id >= 0.0 && *id < u64::MAX as f64)
         .and_then(|id| data.parcel_jobs.get(&(id as u64)))
-        .ok_or_else(|| ErrorAnswer::not_found("bulk parcel job", id))
+        .ok_or_else(|| DomainError::not_found("bulk parcel job", id))
 }
 
 /// Finishes every job whose time has come: each of its parcels is made
@@ -729,8 +729,8 @@ mod tests {
             let parcel = dimensions(side, LengthUnit::In, weight, WeightUnit::Lb);
             let problem = billed_weight_lbs("dimensions", &parcel).unwrap_err();
             assert_eq!(
-                problem.status,
-                axum::http::StatusCode::BAD_REQUEST,
+                problem.kind,
+                crate::engine::Kind::Invalid,
                 "{side} {weight}"
             );
             assert!(

@@ -1,13 +1,13 @@
 use flexport_logistics_2024_04::types;
 
 use super::{Writer, required};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{StateChange, Stock};
 
 pub fn create(
     w: &mut Writer<'_>,
     input: types::CreateProductModel,
-) -> Result<types::ApiProductResponse, ErrorAnswer> {
+) -> Result<types::ApiProductResponse, DomainError> {
     required("name", &input.name)?;
     required("merchantSku", &input.merchant_sku)?;
     if let Some(dimensions) = &input.dimensions {
@@ -18,7 +18,7 @@ pub fn create(
             ("dimensions.length", dimensions.length),
         ] {
             if value.is_nan() || value <= 0.0 {
-                return Err(ErrorAnswer::invalid_field(
+                return Err(DomainError::invalid_field(
                     field,
                     format!("{value} is not > 0"),
                 ));
@@ -31,7 +31,7 @@ pub fn create(
         .values()
         .any(|product| product.merchant_sku == input.merchant_sku)
     {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "a product with merchantSku `{}` exists",
             input.merchant_sku
         )));

@@ -14,14 +14,14 @@ use serde_json::{Value, json};
 
 use super::cursor::Cursor;
 use super::{Writer, later, parcels, quantity, required};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{Data, ReturnRecord, StateChange, numeric_id};
 use serde::{Deserialize, Serialize};
 
 pub fn create(
     w: &mut Writer<'_>,
     input: types::CreateReturnRequest,
-) -> Result<types::ReturnsApiOrder, ErrorAnswer> {
+) -> Result<types::ReturnsApiOrder, DomainError> {
     required("rma", &input.rma)?;
     required("externalReturnId", &input.external_return_id)?;
     if let Some(address) = &input.source_address {
@@ -32,7 +32,7 @@ pub fn create(
         required("externalLabel.trackingCode", &label.tracking_code)?;
     }
     if input.return_items.is_empty() {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "returnItems",
             "a return needs at least one item",
         ));
@@ -41,7 +41,7 @@ pub fn create(
     if let Some(order_id) = &input.logistics_order_id
         && !data.orders.contains_key(&numeric_id(order_id))
     {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "logisticsOrderId",
             format!("no order with id `{order_id}`"),
         ));
@@ -61,7 +61,7 @@ pub fn create(
                 .map(|product| product.logistics_sku.clone()),
         };
         let Some(sku) = sku else {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 &format!("returnItems[{i}].identifier"),
                 format!("no product with {} `{}`", item.type_, item.identifier),
             ));
@@ -73,7 +73,7 @@ pub fn create(
         .values()
         .any(|record| record.order.external_return_id == input.external_return_id)
     {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "a return with externalReturnId `{}` exists",
             input.external_return_id
         )));
@@ -98,7 +98,7 @@ pub fn create(
             .map(|item| item.counts.expected as i64)
             .sum();
         if i64::from(data.stock(sku).on_hand) + returning + inbound + units > i64::from(i32::MAX) {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 "returnItems",
                 format!(
                     "{sku} would hold more than {} units once this return is restocked",
@@ -160,25 +160,25 @@ pub fn create(
     Ok(order)
 }
 
-pub fn find<'d>(data: &'d Data, return_id: &str) -> Result<&'d ReturnRecord, ErrorAnswer> {
+pub fn find<'d>(data: &'d Data, return_id: &str) -> Result<&'d ReturnRecord, DomainError> {
     // The document types the id as a number: `7.0` names return 7.
     return_id
         .parse::<f64>()
         .ok()
         .filter(|id| id.fract() == 0.0 && *id >= 0.0 && *id < u64::MAX as f64)
         .and_then(|id| data.returns.get(&(id as u64)))
-        .ok_or_else(|| ErrorAnswer::not_found("return", return_id))
+        .ok_or_else(|| DomainError::not_found("return", return_id))
 }
 
 /// Cancels a return the buyer has not shipped; a shipped one gets 409.
 /// Cancelling twice is not an error.
-pub fn cancel(w: &mut Writer<'_>, return_id: &str) -> Result<(), ErrorAnswer> {
+pub fn cancel(w: &mut Writer<'_>, return_id: &str) -> Result<(), DomainError> {
     let mut record = find(w.data(), return_id)?.clone();
     match record.order.status {
         ReturnOrderStatus::Cancelled => return Ok(()),
         ReturnOrderStatus::Created => {}
         ref status => {
-            return Err(ErrorAnswer::conflict(format!(
+            return Err(DomainError::conflict(format!(
                 "return {return_id} is {status}: only a return not yet shipped can be cancelled"
             )));
         }
@@ -205,10 +205,10 @@ pub fn list(
     filter: Filter,
     limit: Option<usize>,
     page_info: Option<&str>,
-) -> Result<(Vec<types::ReturnsApiOrder>, Option<String>), ErrorAnswer> {
+) -> Result<(Vec<types::ReturnsApiOrder>, Option<String>), DomainError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "limit",
             format!("`{limit}` is not a whole number from 1 to {MAX_LIMIT}"),
         ));
@@ -216,7 +216,7 @@ pub fn list(
     let cursor = match page_info {
         None => Cursor::start(filter),
         Some(text) => Cursor::<Filter>::decode(text).ok_or_else(|| {
-            ErrorAnswer::invalid_field("page_info", "not a cursor this sandbox handed out")
+            DomainError::invalid_field("page_info", "not a cursor this sandbox handed out")
         })?,
     };
     let mut matching = data
