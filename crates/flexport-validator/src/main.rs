@@ -7,7 +7,7 @@
 //! `THROUGH` (a validating proxy), the routed-around ones at `AROUND` (the
 //! sandbox itself); with `--workflow`, runs the workflow example through
 //! `THROUGH` first (2024-04 only). Prints one line per version and every
-//! call that went wrong, and exits non-zero when a call was not sent, an
+//! call that went wrong (every call, with `FLEXPORT_VALIDATOR_VERBOSE` set), and exits non-zero when a call was not sent, an
 //! answer was a validator's violation or a 5xx, or the SDK could not decode
 //! a success answer.
 
@@ -149,6 +149,17 @@ fn report(driven: &Driven) -> bool {
         classes[5],
         bad.len()
     );
+    if std::env::var_os("FLEXPORT_VALIDATOR_VERBOSE").is_some() {
+        for call in &driven.calls {
+            println!(
+                "  {:?} {} {} {}",
+                call.sent.status(),
+                call.operation.method,
+                call.operation.path,
+                serde_json::to_string(&call.args.0).unwrap_or_default()
+            );
+        }
+    }
     for (call, why) in &bad {
         let body = match &call.sent {
             Sent::Failed { message, body, .. } => {
