@@ -298,7 +298,13 @@ impl Places {
             (
                 SANDBOX_MANIFEST,
                 "the version crate dependencies (each crate's `OPERATIONS`)",
-                Self::each(move |v| format!("{} = {{ path = \"../{}\" }}\n", krate(v), krate(v))),
+                Self::each(move |v| {
+                    format!(
+                        "{} = {{ path = \"../{}\", version = \"0.1.0\" }}\n",
+                        krate(v),
+                        krate(v)
+                    )
+                }),
             ),
             (
                 EXAMPLE,
