@@ -266,7 +266,7 @@ impl Places {
                 "the version modules",
                 Self::each(move |v| {
                     format!(
-                        "#[cfg(feature = \"{}\")]\npub use flexport_logistics_{} as {};\n",
+                        "#[cfg(feature = \"{}\")]\n#[doc(inline)]\npub use flexport_logistics_{} as {};\n",
                         feature(v),
                         snake(v),
                         module(v)
