@@ -4,18 +4,17 @@
 //! `Ok(Self { a: value.a?, b: value.b?, .. })`, so a builder missing two
 //! required fields reports only the first ("no value supplied for a"), and
 //! the caller finds the second on the next run. This step, run on the
-//! generated syn tree, puts a check before that `Ok`: it gathers the error of
-//! every field that has one and returns them joined by `; ` (`no value
-//! supplied for a; no value supplied for b`), each naming its field. A
+//! generated syn tree (after [`crate::composing_builders`] made every field
+//! hold a `flexport_runtime::build::ConversionError`), puts a check before
+//! that `Ok`: it gathers the problems of every field that has any, each
+//! under the field's name (`a: no value supplied; b.c: no value supplied`
+//! for a nested builder's field `c`), and returns them in one error. A
 //! builder whose fields are all set converts as before.
 
 use syn::{Expr, ImplItem, Item, Member, Stmt, parse_quote};
 
 /// The name this step's change is reported under, beside the normalization passes.
 pub const PASS: &str = "all-missing-fields";
-
-/// How the field errors are joined in the conversion error's message.
-pub const SEPARATOR: &str = "; ";
 
 /// Rewrites every builder conversion of `file`; returns how many it changed.
 pub fn report_all_missing_fields(file: &mut syn::File) -> usize {
@@ -93,17 +92,14 @@ fn rewrite_body(block: &mut syn::Block) -> bool {
     let Some(fields) = builder_fields(block) else {
         return false;
     };
+    let names: Vec<String> = fields
+        .iter()
+        .map(|field| field.to_string().trim_start_matches("r#").to_owned())
+        .collect();
     let check: Stmt = parse_quote! {
-        {
-            let errors: ::std::vec::Vec<&str> = [#(value.#fields.as_ref().err()),*]
-                .into_iter()
-                .flatten()
-                .map(::std::string::String::as_str)
-                .collect();
-            if !errors.is_empty() {
-                return Err(errors.join(#SEPARATOR).into());
-            }
-        }
+        super::error::ConversionError::of_fields([
+            #((#names, value.#fields.as_ref().err())),*
+        ])?;
     };
     block.stmts.insert(0, check);
     true

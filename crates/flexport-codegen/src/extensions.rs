@@ -1,8 +1,7 @@
 //! Code appended to every generated client, beyond what progenitor emits:
 //! the `ClientHooks` impl that runs requests through `flexport_runtime`'s
 //! pipeline, `Paged` for list operations ([`crate::paging`]), a
-//! `webhooks::Event` enum, and the conversion of builder errors into
-//! `flexport_runtime::Error`; and two rewrites of progenitor's output
+//! `webhooks::Event` enum and order outcomes; and two rewrites of progenitor's output
 //! ([`decode_through_runtime`], [`send_returns_runtime_error`]).
 //!
 //! Each is derived from the (normalized) document by a general rule, so a new
@@ -22,9 +21,8 @@ pub fn tokens(document: &Value) -> TokenStream {
     let hooks = hooks();
     let paged = crate::paging::tokens(document);
     let webhooks = webhook_events(document).map(|events| events.tokens());
-    let conversion = conversion_error();
     let outcomes = outcomes(document);
-    quote! { #hooks #paged #webhooks #conversion #outcomes }
+    quote! { #hooks #paged #webhooks #outcomes }
 }
 
 /// The schemas whose `error` property is an object with a boolean
@@ -134,19 +132,6 @@ fn outcomes(document: &Value) -> TokenStream {
         }
 
         #(#methods)*
-    }
-}
-
-/// `?` on a builder's `try_into()` (typify's `ConversionError`, such as a
-/// missing required field) in a function returning `flexport_runtime::Error`:
-/// it becomes `InvalidRequest`, nothing having been sent.
-fn conversion_error() -> TokenStream {
-    quote! {
-        impl From<types::error::ConversionError> for flexport_runtime::Error {
-            fn from(error: types::error::ConversionError) -> Self {
-                flexport_runtime::Error::InvalidRequest(error.to_string())
-            }
-        }
     }
 }
 

@@ -167,6 +167,23 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
             detail: format!("{gated} JsonSchema derive(s)/impl(s) behind `feature = \"schemars\"`"),
         });
     }
+    let composed = crate::composing_builders::compose_builders(&mut file);
+    if !composed.error_replaced {
+        return Err(Error::RewriteMissed {
+            pass: crate::composing_builders::PASS,
+            applied: 0,
+            expected: 1,
+        });
+    }
+    if composed.builders > 0 {
+        changes.push(Change {
+            pass: crate::composing_builders::PASS,
+            detail: format!(
+                "{} builder(s) keep each problem's path; {} object setter(s) take a value or its builder, {} list setter(s) a list of either",
+                composed.builders, composed.object_setters, composed.list_setters
+            ),
+        });
+    }
     let reported = crate::builder_errors::report_all_missing_fields(&mut file);
     if reported > 0 {
         changes.push(Change {

@@ -11,12 +11,15 @@
 //! published documents contain and progenitor does not accept as they are) →
 //! progenitor with [`settings`] → [`open_enums`] (catch-all variants for
 //! enums decoded from responses) → [`schemars_feature`] (`JsonSchema` only
-//! with the version crate's `schemars` feature) → [`builder_errors`] (a
-//! builder's conversion names every missing field at once) → prettyplease.
+//! with the version crate's `schemars` feature) → [`composing_builders`]
+//! (setters take a value or its builder, lists of either) →
+//! [`builder_errors`] (a builder's conversion names every missing field at
+//! once, by path) → prettyplease.
 
 pub mod build_script;
 pub mod builder_errors;
 pub mod cli;
+pub mod composing_builders;
 pub mod extensions;
 mod generate;
 pub mod lenient_strings;

@@ -1017,16 +1017,54 @@ fn builder_conversions_gather_every_field_error_before_failing() {
     let code = &generated.code;
     for field in ["from", "items", "note"] {
         assert!(
-            code.contains(&format!("value.{field}.as_ref().err(),")),
+            code.contains(&format!("(\"{field}\", value.{field}.as_ref().err())")),
             "{field}"
         );
     }
-    assert!(code.contains(r#"return Err(errors.join("; ").into());"#));
+    assert!(code.contains("super::error::ConversionError::of_fields(["));
     assert!(
         generated
             .changes
             .iter()
             .any(|c| c.pass == "all-missing-fields"
                 && c.detail.starts_with("1 builder conversion(s)"))
+    );
+}
+
+#[test]
+fn object_setters_take_builders_and_list_setters_lists_of_either() {
+    let doc = document(
+        get_returning("GetThing", schema_ref("Thing")),
+        json!({
+            "Thing": {
+                "type": "object",
+                "required": ["part"],
+                "properties": {
+                    "part": schema_ref("Part"),
+                    "spare": schema_ref("Part"),
+                    "parts": {"type": "array", "items": schema_ref("Part")},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "Part": {"type": "object", "required": ["sku"], "properties": {"sku": {"type": "string"}}},
+        }),
+    );
+    let generated = flexport_codegen::generate_from_value(doc).unwrap();
+    let code = &generated.code;
+    assert!(code.contains("pub use flexport_runtime::build::ConversionError;"));
+    assert!(
+        code.contains("impl ::std::convert::TryFrom<Part> for ::std::option::Option<super::Part>")
+    );
+    assert!(code.contains("T: flexport_runtime::build::IntoList<::std::vec::Vec<super::Part>>"));
+    // A list of strings keeps its `TryInto` setter.
+    assert!(code.contains("T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>"));
+    assert!(
+        generated
+            .changes
+            .iter()
+            .any(|c| c.pass == "composing-builders"
+                && c.detail.starts_with("2 builder(s)")
+                && c.detail.contains("2 object setter(s)")
+                && c.detail.contains("1 list setter(s)"))
     );
 }

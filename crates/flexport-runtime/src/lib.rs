@@ -41,6 +41,7 @@
 //! tests that guard each, in [`protocol`].
 
 mod body;
+pub mod build;
 mod classify;
 mod config;
 mod error;

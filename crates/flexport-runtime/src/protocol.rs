@@ -30,8 +30,10 @@
 //! - **Errors.** Every `send()` returns [`crate::Error`], converted once with
 //!   `flexport_runtime::Error::from` from `progenitor_client::Error<E>`,
 //!   where `E` is `ByteStream` (error bodies handed over raw, by
-//!   `ResponseValue::stream`) or `()`; a builder's `ConversionError` becomes
-//!   [`crate::Error::InvalidRequest`].
+//!   `ResponseValue::stream`) or `()`. Each `types::error::ConversionError`
+//!   is [`crate::build::ConversionError`] (which becomes
+//!   [`crate::Error::InvalidRequest`] with `?`), and list setters take a
+//!   [`crate::build::IntoList`].
 //! - **Tables and helpers.** `OPERATIONS: &[flexport_runtime::Operation]`;
 //!   the string fields of response types deserialize with
 //!   `flexport_runtime::lenient::*`; list operations implement
@@ -51,7 +53,7 @@
 //! |---|---|---|
 //! | `decode_through_runtime` (token rewrite) | `ResponseValue::from_response` | `tests/tests/protocol.rs`: no `from_response` may remain and `decode` must be used |
 //! | `send-error` (syn) | `async fn send(self)` in `mod builder` returning `Result<ResponseValue<T>, Error<E>>` | the build fails with `RewriteMissed` unless it applied once per operation |
-//! | `open-response-enums`, `lenient-response-strings`, `schemars-feature`, `all-missing-fields` (syn) | typify's enums, fields, derives and builder conversions | `tests/tests/protocol.rs`: each reports a non-zero count for every committed document in the change log |
+//! | `open-response-enums`, `lenient-response-strings`, `schemars-feature`, `composing-builders`, `all-missing-fields` (syn) | typify's enums, fields, derives and builder conversions | `tests/tests/protocol.rs`: each reports a non-zero count for every committed document in the change log |
 //!
 //! # Marks on what the pipeline hands back
 //!
@@ -88,11 +90,13 @@
 /// documents names (see the module docs), sorted.
 pub const GENERATED_CODE_USES: &[&str] = &[
     "flexport_runtime::Error",
-    "flexport_runtime::Error::InvalidRequest",
     "flexport_runtime::Error::from",
     "flexport_runtime::Operation",
     "flexport_runtime::Pipeline",
     "flexport_runtime::ResponseMetadata",
+    "flexport_runtime::build::ConversionError",
+    "flexport_runtime::build::IntoList",
+    "flexport_runtime::build::IntoList::into_list",
     "flexport_runtime::decode",
     "flexport_runtime::lenient::option_string",
     "flexport_runtime::lenient::option_string_map",

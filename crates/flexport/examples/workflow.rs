@@ -138,7 +138,7 @@ pub async fn run_with(
                 product
                     .name("Ceramic mug")
                     .merchant_sku(format!("MUG-{run_id}"))
-                    .dimensions(Some(built(dimensions)))
+                    .dimensions(dimensions)
             })
             .send()
             .await?;
@@ -156,7 +156,7 @@ pub async fn run_with(
 
     let inbound = step("create an inbound shipment of 24 units", async {
         let from = types::InboundAddress::builder()
-            .name(Some(built::<types::InboundAddressName, _>("Mug Co.")))
+            .name(Some(types::InboundAddressName::try_from("Mug Co.")?))
             .address1("100 Harbor Blvd")
             .city("Long Beach")
             .province_code("CA")
@@ -172,7 +172,7 @@ pub async fn run_with(
                     .from(from)
                     .prep(types::PrepRequestData::builder().box_content_labels(false))
                     .shipping_plan_name(Some(format!("Workflow {run_id}")))
-                    .items(vec![built(item)])
+                    .items(vec![item])
             })
             .send()
             .await?
@@ -222,7 +222,7 @@ pub async fn run_with(
                 order
                     .external_order_id(format!("WORKFLOW-{run_id}"))
                     .address(address)
-                    .line_items(vec![built(line_item)])
+                    .line_items(vec![line_item])
             })
             .send()
             .await?
@@ -260,14 +260,6 @@ async fn step<T>(
     let (report, value) = work.await?;
     println!("{name:<40} {:>8.2?}  {report}", started.elapsed());
     Ok(value)
-}
-
-/// A value from a generated builder (or a constrained string type), whose
-/// fields this example sets from constants that satisfy the document.
-fn built<T, B: TryInto<T, Error: std::fmt::Display>>(builder: B) -> T {
-    builder
-        .try_into()
-        .unwrap_or_else(|error| panic!("the example's values match the 2024-04 types: {error}"))
 }
 
 /// Eight characters that make this run's merchant SKU and order id unique.

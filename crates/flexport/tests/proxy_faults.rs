@@ -281,9 +281,7 @@ fn order_input(sku: &str, call: usize) -> types::CreateOrderInput {
         .line_items(vec![
             types::OrderLineItemInput::builder()
                 .logistics_sku(sku)
-                .quantity(1.0)
-                .try_into()
-                .unwrap(),
+                .quantity(1.0),
         ])
         .try_into()
         .unwrap()
