@@ -137,6 +137,7 @@ const FACADE_MANIFEST: &str = "crates/flexport/Cargo.toml";
 const FACADE_VERSIONS: &str = "crates/flexport/src/versions.rs";
 const FACADE_LIB: &str = "crates/flexport/src/lib.rs";
 const SANDBOX_MANIFEST: &str = "crates/flexport-sandbox/Cargo.toml";
+const CLI_MANIFEST: &str = "crates/flexport-cli/Cargo.toml";
 const EXAMPLE: &str = "tests/examples/generated_clients.rs";
 const README: &str = "README.md";
 const NOTES_DIR: &str = "docs/migrations";
@@ -219,6 +220,15 @@ struct Places {
 
 type Render<'a> = Box<dyn Fn(&[String]) -> String + 'a>;
 
+/// A manifest's `full` feature: every version's feature.
+fn full_feature(versions: &[String]) -> String {
+    let features: Vec<String> = versions
+        .iter()
+        .map(|v| format!("\"{}\"", crate::version_feature(v)))
+        .collect();
+    format!("\nfull = [{}]\n", features.join(", "))
+}
+
 impl Places {
     fn each(line: impl Fn(&str) -> String + 'static) -> Render<'static> {
         Box::new(move |versions: &[String]| versions.iter().map(|v| line(v)).collect())
@@ -237,13 +247,7 @@ impl Places {
             (
                 FACADE_MANIFEST,
                 "the `full` feature",
-                Box::new(move |versions: &[String]| {
-                    let features: Vec<String> = versions
-                        .iter()
-                        .map(|v| format!("\"{}\"", feature(v)))
-                        .collect();
-                    format!("\nfull = [{}]\n", features.join(", "))
-                }),
+                Box::new(full_feature),
             ),
             (
                 FACADE_MANIFEST,
@@ -306,6 +310,12 @@ impl Places {
                     )
                 }),
             ),
+            (
+                CLI_MANIFEST,
+                "the version features (each the facade's of the same name)",
+                Self::each(move |v| format!("{} = [\"flexport/{}\"]\n", feature(v), feature(v))),
+            ),
+            (CLI_MANIFEST, "the `full` feature", Box::new(full_feature)),
             (
                 EXAMPLE,
                 "the `exercise!` lines",
@@ -542,6 +552,7 @@ fn list_changes(
         FACADE_VERSIONS,
         FACADE_LIB,
         SANDBOX_MANIFEST,
+        CLI_MANIFEST,
         EXAMPLE,
         README,
     ] {
