@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::files::{Change, Content, WriteError};
+use crate::files::{Content, FileEdit, WriteError};
 use crate::migration_notes::{self, NotesError, ReleaseNotes};
 use crate::sync::{DocumentFailure, DownloadRetries, SyncOptions};
 
@@ -544,7 +544,7 @@ fn list_changes(
     old: &[String],
     new: &[String],
     new_row: Option<(&str, String)>,
-) -> Result<Vec<Change>, VersionError> {
+) -> Result<Vec<FileEdit>, VersionError> {
     let mut texts: BTreeMap<&str, String> = BTreeMap::new();
     for file in [
         RUNTIME_LIB,
@@ -586,7 +586,7 @@ fn list_changes(
     texts.insert(README, readme);
     Ok(texts
         .into_iter()
-        .map(|(file, text)| Change {
+        .map(|(file, text)| FileEdit {
             path: file.into(),
             content: Content::File(text.into_bytes()),
         })
@@ -599,7 +599,7 @@ fn notes_changes(
     versions: &[String],
     documents: &BTreeMap<String, serde_json::Value>,
     release_notes: &BTreeMap<String, ReleaseNotes>,
-) -> Result<Vec<Change>, VersionError> {
+) -> Result<Vec<FileEdit>, VersionError> {
     let pages = migration_notes::render_pages(versions, documents, release_notes)?;
     let notes_dir = root.join(NOTES_DIR);
     let mut changes = Vec::new();
@@ -612,13 +612,13 @@ fn notes_changes(
             .to_string_lossy()
             .into_owned();
         if migration_notes::is_page_name(&name) && !pages.iter().any(|(page, _)| *page == name) {
-            changes.push(Change {
+            changes.push(FileEdit {
                 path: Path::new(NOTES_DIR).join(name),
                 content: Content::Absent,
             });
         }
     }
-    changes.extend(pages.into_iter().map(|(name, text)| Change {
+    changes.extend(pages.into_iter().map(|(name, text)| FileEdit {
         path: Path::new(NOTES_DIR).join(name),
         content: Content::File(text.into_bytes()),
     }));
@@ -708,13 +708,13 @@ pub async fn add_version(options: &AddOptions) -> Result<Outcome, VersionError> 
         lock,
         std::slice::from_ref(&downloaded),
     ) {
-        changes.push(Change {
+        changes.push(FileEdit {
             path: Path::new("specs").join(name),
             content: Content::File(bytes),
         });
     }
     for (path, content) in crate_files(version) {
-        changes.push(Change {
+        changes.push(FileEdit {
             path: path.into(),
             content,
         });
@@ -730,7 +730,7 @@ pub async fn add_version(options: &AddOptions) -> Result<Outcome, VersionError> 
     let notes = unreviewed_release_notes(version);
     let mut notes_json = serde_json::to_string_pretty(&notes).expect("notes serialize");
     notes_json.push('\n');
-    changes.push(Change {
+    changes.push(FileEdit {
         path: format!("{NOTES_DIR}/release-notes/{version}.json").into(),
         content: Content::File(notes_json.into_bytes()),
     });
@@ -738,7 +738,7 @@ pub async fn add_version(options: &AddOptions) -> Result<Outcome, VersionError> 
     changes.extend(notes_changes(root, &new, &documents, &release_notes)?);
 
     for (name, contents) in snapshots(version, &downloaded.generated) {
-        changes.push(Change {
+        changes.push(FileEdit {
             path: Path::new(SNAPSHOTS_DIR).join(format!("{name}.new")),
             content: Content::File(contents.into_bytes()),
         });
@@ -771,7 +771,7 @@ pub fn remove_version(root: &Path, version: &str) -> Result<Outcome, VersionErro
     let mut lock = crate::lock::Lock::read(&root.join("specs"))
         .map_err(|error| edit_error("specs/specs.lock", error.to_string()))?;
     lock.documents.remove(version);
-    changes.push(Change {
+    changes.push(FileEdit {
         path: "specs/specs.lock".into(),
         content: Content::File(lock.to_json().into_bytes()),
     });
@@ -784,7 +784,7 @@ pub fn remove_version(root: &Path, version: &str) -> Result<Outcome, VersionErro
         gone.push(Path::new(SNAPSHOTS_DIR).join(&name));
         gone.push(Path::new(SNAPSHOTS_DIR).join(format!("{name}.new")));
     }
-    changes.extend(gone.into_iter().map(|path| Change {
+    changes.extend(gone.into_iter().map(|path| FileEdit {
         path,
         content: Content::Absent,
     }));
@@ -832,7 +832,7 @@ fn files_below(root: &Path, dir: &Path) -> Result<Vec<PathBuf>, VersionError> {
 fn other_manifests_naming(
     root: &Path,
     version: &str,
-    edits: &[Change],
+    edits: &[FileEdit],
 ) -> Result<Vec<String>, VersionError> {
     let krate = format!("flexport-logistics-{version}");
     let feature = format!("\"{}\"", crate::version_feature(version));
@@ -871,7 +871,7 @@ fn other_manifests_naming(
 
 /// Swaps `changes` in, then lets `cargo metadata` refresh `Cargo.lock`;
 /// if cargo fails, puts every file back, the lock included.
-fn swap_and_refresh_lock(root: &Path, changes: Vec<Change>) -> Result<Outcome, VersionError> {
+fn swap_and_refresh_lock(root: &Path, changes: Vec<FileEdit>) -> Result<Outcome, VersionError> {
     // Only what actually changes.
     let mut effective = Vec::new();
     let mut outcome = Outcome::default();
