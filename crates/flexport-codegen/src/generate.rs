@@ -193,6 +193,21 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
             ),
         });
     }
+    let docs = crate::generated_docs::document(&mut file, &operations, &normalized);
+    if docs.operations != operations.len() {
+        return Err(Error::RewriteMissed {
+            pass: crate::generated_docs::PASS,
+            applied: docs.operations,
+            expected: operations.len(),
+        });
+    }
+    changes.push(Change {
+        pass: crate::generated_docs::PASS,
+        detail: format!(
+            "{} operation(s), {} field(s) and {} builder setter(s) documented from the document",
+            docs.operations, docs.fields, docs.setters
+        ),
+    });
     Ok(Generated {
         code: prettyplease::unparse(&file),
         changes,

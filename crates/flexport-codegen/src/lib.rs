@@ -14,7 +14,8 @@
 //! with the version crate's `schemars` feature) → [`composing_builders`]
 //! (setters take a value or its builder, lists of either) →
 //! [`builder_errors`] (a builder's conversion names every missing field at
-//! once, by path) → prettyplease.
+//! once, by path) → [`generated_docs`] (operations and fields documented
+//! from the document) → prettyplease.
 
 pub mod build_script;
 pub mod builder_errors;
@@ -22,6 +23,7 @@ pub mod cli;
 pub mod composing_builders;
 pub mod extensions;
 mod generate;
+pub mod generated_docs;
 pub mod lenient_strings;
 pub mod names;
 pub mod normalize;

@@ -1068,3 +1068,55 @@ fn object_setters_take_builders_and_list_setters_lists_of_either() {
                 && c.detail.contains("1 list setter(s)"))
     );
 }
+
+#[test]
+fn operations_and_fields_are_documented_from_the_document() {
+    let doc = document(
+        json!({"/logistics/api/v1/thing": {"post": {
+            "operationId": "CreateThingV2",
+            "summary": "Create a thing",
+            "description": "Makes one thing.",
+            "requestBody": {"content": {"application/json": {"schema": schema_ref("Thing")}}},
+            "responses": {
+                "200": json_response(schema_ref("Thing")),
+                "404": {"description": "No such warehouse"},
+                "409": {"description": "Conflict error"},
+            },
+        }}}),
+        json!({"Thing": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "description": "What it is called.", "maxLength": 255, "pattern": "^[A-Z]+$"},
+                "count": {"type": "integer", "minimum": 1, "maximum": 10},
+            },
+        }}),
+    );
+    let generated = flexport_codegen::generate_from_value(doc).unwrap();
+    let code = &generated.code;
+    for text in [
+        "Create a thing",
+        "Makes one thing.",
+        "`POST /logistics/api/v1/thing`.",
+        "Documented operationId: `CreateThingV2`.",
+        "# Errors",
+        "- `404`: No such warehouse",
+        "- `409`: Conflict error",
+        "What it is called.",
+        "`name`: required (the builder's conversion fails without it). At most 255 character(s). Matches the pattern `^[A-Z]+$`.",
+        "`count`: optional. At least 1. At most 10.",
+    ] {
+        assert!(code.contains(text), "{text}");
+    }
+    // The field docs are on the type's fields and on the builder's setters.
+    assert_eq!(
+        code.matches("`count`: optional. At least 1. At most 10.")
+            .count(),
+        2
+    );
+    assert!(generated.changes.iter().any(|c| {
+        c.pass == "generated-docs"
+            && c.detail
+                .starts_with("1 operation(s), 2 field(s) and 2 builder setter(s)")
+    }));
+}
