@@ -20,6 +20,6 @@ fn a_builder_names_every_missing_required_field_at_once() {
     assert_eq!(error, "no value supplied for quantity");
     let complete = types::OrderLineItemInput::builder()
         .logistics_sku("A")
-        .quantity(2.0);
+        .quantity(2);
     assert!(types::OrderLineItemInput::try_from(complete).is_ok());
 }

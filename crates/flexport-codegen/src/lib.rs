@@ -10,7 +10,8 @@
 //! self-contained?) → [`normalize::normalize`] (named passes for constructs the
 //! published documents contain and progenitor does not accept as they are) →
 //! progenitor with [`settings`] → [`open_enums`] (catch-all variants for
-//! enums decoded from responses) → [`schemars_feature`] (`JsonSchema` only
+//! enums decoded from responses) → [`lenient_strings`] → [`numbers::integral_fields`]
+//! (`u64` fields decode `2.0`) → [`schemars_feature`] (`JsonSchema` only
 //! with the version crate's `schemars` feature) → [`builder_errors`] (a
 //! builder's conversion names every missing field at once) → prettyplease.
 
@@ -21,6 +22,7 @@ mod generate;
 pub mod lenient_strings;
 pub mod names;
 pub mod normalize;
+pub mod numbers;
 pub mod open_enums;
 pub mod operations;
 pub mod paging;

@@ -149,7 +149,7 @@ fn allocate(
             .map(|item| item.logistics_sku.as_str())
             .collect();
         order.error = Some(types::OrderError {
-            code: 1.0,
+            code: 1,
             message: format!(
                 "not enough available inventory for {}; receive an inbound shipment, then retry the order",
                 skus.join(", ")

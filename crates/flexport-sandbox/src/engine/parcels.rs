@@ -449,7 +449,7 @@ pub fn create_job(
     }
     let id = Data::next_id(&w.data().parcel_jobs);
     let job = types::BulkParcelJobResponse {
-        job_id: id as f64,
+        job_id: id.to_string(),
         labels_url: None,
         parcels: Vec::new(),
         status: JOB_PENDING.to_owned(),

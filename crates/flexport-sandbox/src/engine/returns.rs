@@ -129,7 +129,7 @@ pub fn create(
     };
     let order = types::ReturnsApiOrder {
         external_return_id: input.external_return_id,
-        id: id as f64,
+        id: id.to_string(),
         inspected_at: None,
         received_at: None,
         return_items: input
@@ -211,7 +211,7 @@ pub fn list(
         .filter(|order| filter.matches(order));
     let page: Vec<types::ReturnsApiOrder> = matching.by_ref().take(limit).cloned().collect();
     let next = match (page.last(), matching.next()) {
-        (Some(last), Some(_)) => Some(encode_cursor(last.id as u64)),
+        (Some(last), Some(_)) => Some(encode_cursor(crate::state::numeric_id(&last.id))),
         _ => None,
     };
     Ok((page, next))
