@@ -8,10 +8,12 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 fn main() {
-    let specs = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../specs");
+    // `specs` is a link to the workspace's `specs/`, which `cargo package`
+    // copies into the packaged crate.
+    let specs = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("specs");
     println!("cargo:rerun-if-changed={}", specs.display());
     let mut versions: Vec<(String, PathBuf)> = std::fs::read_dir(&specs)
-        .expect("the workspace's specs/ directory")
+        .expect("the specs/ directory (a link to the workspace's)")
         .map(|entry| entry.expect("a readable specs/ entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
         .map(|path| {

@@ -131,7 +131,7 @@ async fn adding_a_version_writes_every_place_and_removing_it_restores_the_tree()
     assert!(manifest.contains(&format!("\"flexport-logistics-{NEW}?/schemars\"")));
     let facade_lib = read(root, "crates/flexport/src/lib.rs");
     assert!(facade_lib.contains(&format!(
-        "#[cfg(feature = \"v{NEW}\")]\npub use flexport_logistics_2026_02 as v2026_02;"
+        "#[cfg(feature = \"v{NEW}\")]\n#[doc(inline)]\npub use flexport_logistics_2026_02 as v2026_02;"
     )));
     assert!(read(root, "README.md").contains(&format!("| `{NEW}` | 64 | 237 |")));
     assert_eq!(

@@ -71,7 +71,7 @@ fn every_place_that_lists_versions_by_hand_lists_exactly_the_one_list() {
             (
                 "crates/flexport/src/lib.rs",
                 facade_lib.contains(&format!(
-                    "#[cfg(feature = \"{feature}\")]\npub use flexport_logistics_{} as {module};",
+                    "#[cfg(feature = \"{feature}\")]\n#[doc(inline)]\npub use flexport_logistics_{} as {module};",
                     snake(version)
                 )),
             ),

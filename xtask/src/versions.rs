@@ -266,7 +266,7 @@ impl Places {
                 "the version modules",
                 Self::each(move |v| {
                     format!(
-                        "#[cfg(feature = \"{}\")]\npub use flexport_logistics_{} as {};\n",
+                        "#[cfg(feature = \"{}\")]\n#[doc(inline)]\npub use flexport_logistics_{} as {};\n",
                         feature(v),
                         snake(v),
                         module(v)
@@ -298,7 +298,13 @@ impl Places {
             (
                 SANDBOX_MANIFEST,
                 "the version crate dependencies (each crate's `OPERATIONS`)",
-                Self::each(move |v| format!("{} = {{ path = \"../{}\" }}\n", krate(v), krate(v))),
+                Self::each(move |v| {
+                    format!(
+                        "{} = {{ path = \"../{}\", version = \"0.1.0\" }}\n",
+                        krate(v),
+                        krate(v)
+                    )
+                }),
             ),
             (
                 EXAMPLE,

@@ -115,6 +115,13 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
         crate::operations::table(&documented, &normalized, &file).map_err(Error::Operations)?;
     file.items
         .push(syn::parse2(crate::operations::tokens(&operations))?);
+    if !crate::extensions::prelude_response_metadata(&mut file) {
+        return Err(Error::RewriteMissed {
+            pass: "prelude",
+            applied: 0,
+            expected: 1,
+        });
+    }
     let mut changes = changes;
     let sends = crate::extensions::send_returns_runtime_error(&mut file);
     if sends != operation_count {

@@ -17,6 +17,7 @@
 
 pub mod build_script;
 pub mod builder_errors;
+pub mod cli;
 pub mod extensions;
 mod generate;
 pub mod lenient_strings;

@@ -1,7 +1,7 @@
 //! What `extensions` derives from a document, on small documents and on
 //! every committed one.
 
-use flexport_codegen::extensions::webhook_events;
+use flexport_codegen::extensions::{EnvelopeField, retriable_errors, webhook_events};
 use flexport_codegen::paging::{Rule, offset_paged, paged_operations};
 use serde_json::json;
 
@@ -126,4 +126,67 @@ fn page_info_and_cursor_lists_are_paged_by_their_own_rule() {
         rules(&read("2023-04")),
         [("GetReturns".to_owned(), Rule::PageInfo)]
     );
+}
+
+#[test]
+fn the_envelope_is_what_every_event_schema_shares_typed_by_name() {
+    let envelope = json!({"type": "object", "properties": {
+        "logisticsEventType": {}, "logisticsEventTime": {}, "logisticsEventId": {}}});
+    let document = json!({"openapi": "3.0.3", "paths": {}, "components": {"schemas": {
+        "Envelope": envelope,
+        "OrderShippedEvent": {"allOf": [{"$ref": "#/components/schemas/Envelope"}, {"type": "object", "properties": {"orderId": {}}}]},
+        "InboundReceivedEvent": {"type": "object", "properties": {
+            "amount": {"type": "integer"}, "logisticsEventType": {}, "logisticsEventTime": {}, "logisticsEventId": {}}},
+    }}});
+    let events = webhook_events(&document).unwrap();
+    assert_eq!(
+        events.envelope,
+        [
+            "logisticsEventType",
+            "logisticsEventTime",
+            "logisticsEventId"
+        ]
+    );
+    let kinds: Vec<EnvelopeField> = events
+        .envelope
+        .iter()
+        .map(|name| events.envelope_field(name))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            EnvelopeField::EventType,
+            EnvelopeField::Time,
+            EnvelopeField::Text
+        ]
+    );
+}
+
+#[test]
+fn every_committed_version_has_the_same_envelope_and_an_order_outcome() {
+    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
+    for version in ["2023-07", "2023-10", "2024-01", "2024-04", "unstable"] {
+        let mut document: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(specs.join(format!("{version}.json"))).unwrap())
+                .unwrap();
+        flexport_codegen::normalize::normalize(&mut document).unwrap();
+        let events = webhook_events(&document).unwrap();
+        let mut envelope = events.envelope.clone();
+        envelope.sort();
+        assert_eq!(
+            envelope,
+            [
+                "logisticsAccountId",
+                "logisticsEventId",
+                "logisticsEventTime",
+                "logisticsEventType"
+            ],
+            "{version}"
+        );
+        assert_eq!(
+            retriable_errors(&document),
+            [("OrderModel".to_owned(), "OrderError".to_owned())],
+            "{version}"
+        );
+    }
 }

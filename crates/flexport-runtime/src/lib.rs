@@ -35,6 +35,10 @@
 //! names the idempotency key the request carried ([`idempotency_key_of`]),
 //! and the generated clients decode through [`decode`], so an undecodable
 //! body keeps its real status and headers.
+//!
+//! What the generated code calls, the rewrites of progenitor's output it
+//! relies on, and the marks the pipeline leaves for it are listed, with the
+//! tests that guard each, in [`protocol`].
 
 mod body;
 mod classify;
@@ -50,6 +54,7 @@ mod operation;
 pub mod pagination;
 mod pipeline;
 pub mod production;
+pub mod protocol;
 mod response;
 mod retry;
 mod token;

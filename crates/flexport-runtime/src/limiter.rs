@@ -10,11 +10,23 @@
 //! anyone waits) whose rate it learns from the answers:
 //!
 //! - **Slow start.** A token's limiter starts at 5 requests per second
-//!   (bursts of 5) and adds one request per second for every answer that is
-//!   not a throttle, so a saturated limiter about doubles its rate each
-//!   second, up to twice the rate it was accepted at over the last second.
-//!   The cost, for a token Flexport never throttles: the first second of a
-//!   burst of calls is paced at 5 per second, the next at about 10, ...
+//!   (bursts of 5; [`RateLimit::AdaptiveFrom`] starts at another rate, such
+//!   as one an earlier job learned) and adds one request per second for
+//!   every answer that is not a throttle, so a saturated limiter about
+//!   doubles its rate each second, up to twice the rate it was accepted at
+//!   over the last second (never below its start). The cost, for a token
+//!   Flexport never throttles: the first second of a burst of calls is paced
+//!   at 5 per second, the next at about 10, ... A token's limiter stays in
+//!   its registry (the process's, by default) until the registry is full
+//!   and it is the longest unused, so a later job of the same token in the
+//!   same process starts at the rate the earlier one reached.
+//! - **One throttle alone does not end slow start.** The first throttle in
+//!   slow start only pauses the doubling for a second; a second throttle
+//!   within that second ends slow start with the cut below. A rate that
+//!   overshoots the server's limit gets its throttles in quick succession
+//!   (at twice the limit, every other request), so this costs about one
+//!   more 429 there; an isolated 429 (a gateway's hiccup) costs a second
+//!   without growth instead of the rest of the job at half the rate.
 //! - **A throttle** (a 429, or any outcome a classifier calls
 //!   [`crate::RetryDecision::Throttled`], such as a gateway's throttling
 //!   answer) cuts the rate to 90% of the rate answers were accepted at
@@ -34,6 +46,21 @@
 //!
 //! A rate set with [`RateLimit::Fixed`] is the start and the ceiling; a
 //! throttle still cuts below it and probing climbs back to it.
+//!
+//! # What it cannot tell apart
+//!
+//! A throttle is taken as the server's word that the rate is too high.
+//! 429s that come at a fixed share of requests whatever the rate (faults
+//! drawn at random, as the fault-injection tests do) hold it low: after
+//! slow start each one cuts 10% and probing adds back 4% a second, so 429s
+//! at 5% of `n` requests a second cut `0.05 n` times a second, and the rate
+//! settles near `ln 1.04 / (0.05 ln (1/0.9))`, about 7.5 per second,
+//! whatever the server could take. Telling such 429s from a limit would
+//! take comparing throttle shares at two rates over many answers, which at
+//! a few requests a second takes longer than the jobs it would serve. No
+//! 429 of Flexport's is documented to be anything but its rate limit;
+//! behind a proxy that throttles at random, turn the limiter off
+//! (`RateLimit::Off`) and let each call wait its own `Retry-After`.
 //!
 //! A permit is taken for every attempt, retries included. A call never
 //! waits past its deadline: when the permit would come later, no permit is
@@ -137,6 +164,13 @@ pub enum RateLimit {
     /// Learned from throttles, starting slowly (the default).
     #[default]
     Adaptive,
+    /// Learned from throttles as [`Self::Adaptive`], but starting at
+    /// `per_second` (bursts of one second's worth) instead of 5: a rate the
+    /// token was accepted at before, such as the
+    /// [`RateLimitState::per_second`] an earlier job ended with. A start
+    /// above the server's limit costs the 429s of one overshoot, as slow
+    /// start's doubling does.
+    AdaptiveFrom { per_second: f64 },
     /// Starts at, and never goes above, this rate and burst; throttles
     /// still cut below it.
     Fixed { per_second: f64, burst: u32 },
@@ -148,6 +182,8 @@ pub enum RateLimit {
 
 const START_RATE: f64 = 5.0;
 const MIN_RATE: f64 = 0.5;
+/// How long a first throttle in slow start waits for a second one.
+const HOLD: Duration = Duration::from_secs(1);
 const CUT: f64 = 0.9;
 const PROBE: f64 = 0.04;
 /// Accepted answers are counted in 5 slots of 100 ms.
@@ -166,9 +202,13 @@ struct Bucket {
     /// `None`: one second's worth of the current rate.
     burst: Option<f64>,
     ceiling: Option<f64>,
+    /// Slow start never pulls the rate below this.
+    start: f64,
     /// GCRA's theoretical arrival time of the next permit.
     tat: Instant,
     slow_start: bool,
+    /// When a first throttle in slow start paused the doubling.
+    held_since: Option<Instant>,
     last_cut: Option<Instant>,
     last_probe: Instant,
     origin: Instant,
@@ -183,7 +223,17 @@ struct Bucket {
 impl AdaptiveLimiter {
     /// A limiter that learns its rate, starting slowly.
     pub fn adaptive() -> Self {
-        Self::new(START_RATE, None, None, true)
+        Self::adaptive_from(START_RATE)
+    }
+
+    /// A limiter that learns its rate, starting at `per_second`.
+    pub fn adaptive_from(per_second: f64) -> Self {
+        let rate = if per_second.is_finite() {
+            per_second.max(MIN_RATE)
+        } else {
+            START_RATE
+        };
+        Self::new(rate, None, None, true)
     }
 
     /// A limiter of `per_second` with bursts of `burst`, never above it.
@@ -199,8 +249,10 @@ impl AdaptiveLimiter {
                 rate,
                 burst,
                 ceiling,
+                start: rate,
                 tat: now,
                 slow_start,
+                held_since: None,
                 last_cut: None,
                 last_probe: now,
                 origin: now,
@@ -280,11 +332,22 @@ impl Bucket {
             *entry = (slot, 0);
         }
         entry.1 += 1;
+        if self
+            .held_since
+            .is_some_and(|since| now.saturating_duration_since(since) > HOLD)
+        {
+            self.held_since = None;
+        }
         if self.slow_start {
             // +1 per accepted answer doubles a saturated rate each second;
-            // an idle limiter does not grow past twice what it was used at.
-            let used = self.accepted_rate(now);
-            self.rate = (self.rate + 1.0).min((2.0 * used).max(START_RATE));
+            // an idle limiter does not grow past twice what it was used at
+            // (nor shrink: a pause between jobs keeps the rate reached).
+            // Held after a throttle: no growth until the pause ends.
+            if self.held_since.is_none() {
+                let used = self.accepted_rate(now);
+                let grown = (self.rate + 1.0).min((2.0 * used).max(self.start));
+                self.rate = self.rate.max(grown);
+            }
         } else if now.saturating_duration_since(self.last_probe) >= Duration::from_secs(1) {
             self.last_probe = now;
             self.rate *= 1.0 + PROBE;
@@ -300,6 +363,17 @@ impl Bucket {
         if self.last_cut.is_some_and(|cut| sent_at < cut) {
             return;
         }
+        // In slow start, one throttle alone pauses the doubling; a second
+        // within the pause ends slow start.
+        if self.slow_start
+            && self
+                .held_since
+                .is_none_or(|since| now.saturating_duration_since(since) > HOLD)
+        {
+            self.held_since = Some(now);
+            return;
+        }
+        self.held_since = None;
         self.last_cut = Some(now);
         self.last_probe = now;
         // Leaving slow start, the rate has overshot by up to twice, and
@@ -412,8 +486,9 @@ impl LimiterRegistry {
         authorization.hash(&mut hasher);
         match setting {
             RateLimit::Fixed { per_second, burst } => {
-                (per_second.to_bits(), *burst).hash(&mut hasher)
+                (1u8, per_second.to_bits(), *burst).hash(&mut hasher)
             }
+            RateLimit::AdaptiveFrom { per_second } => (2u8, per_second.to_bits()).hash(&mut hasher),
             _ => 0u8.hash(&mut hasher),
         }
         hasher.finish()
@@ -540,12 +615,80 @@ mod tests {
     }
 
     #[test]
+    fn one_throttle_in_slow_start_pauses_the_doubling_and_a_second_within_a_second_ends_it() {
+        let limiter = AdaptiveLimiter::adaptive();
+        let start = Instant::now();
+        let throttled = |sent: u64| Signal::Throttled {
+            retry_after: None,
+            sent_at: start + ms(sent),
+        };
+        // Saturated: 10 answers in 400 ms grow the rate past 10.
+        for i in 0..10 {
+            limiter.record_at(Signal::Accepted, start + ms(i * 40));
+        }
+        let before = limiter.state().per_second.unwrap();
+        assert!(before > 10.0, "{before}");
+        // One throttle: still in slow start, rate kept, no growth for a
+        // second.
+        limiter.record_at(throttled(400), start + ms(410));
+        let held = limiter.state();
+        assert!(held.slow_start);
+        assert_eq!(held.per_second, Some(before));
+        for i in 0..24 {
+            limiter.record_at(Signal::Accepted, start + ms(450 + i * 40));
+        }
+        assert_eq!(limiter.state().per_second, Some(before));
+        // After the pause the doubling goes on.
+        for i in 0..10 {
+            limiter.record_at(Signal::Accepted, start + ms(1_450 + i * 40));
+        }
+        let grown = limiter.state().per_second.unwrap();
+        assert!(grown > before, "{grown} after {before}");
+        // Two throttles within a second end slow start with a cut.
+        limiter.record_at(throttled(1_850), start + ms(1_860));
+        assert!(limiter.state().slow_start);
+        limiter.record_at(throttled(1_900), start + ms(1_910));
+        let cut = limiter.state();
+        assert!(!cut.slow_start);
+        assert!(cut.per_second.unwrap() <= grown / 2.0, "{cut:?}");
+        assert_eq!(cut.throttles, 3);
+    }
+
+    #[test]
+    fn a_limiter_started_from_a_rate_grants_that_rate_at_once_and_slow_start_keeps_it() {
+        let count_waits = |limiter: &AdaptiveLimiter, now: Instant| {
+            (0..40)
+                .filter(|_| !wait(limiter.reserve_at(now, None)).is_zero())
+                .count()
+        };
+        let (default, from) = (
+            AdaptiveLimiter::adaptive(),
+            AdaptiveLimiter::adaptive_from(40.0),
+        );
+        let now = Instant::now();
+        // From 5 per second, 35 of 40 calls at once wait for a permit.
+        assert_eq!(count_waits(&default, now), 35);
+        // From 40, none does.
+        assert_eq!(count_waits(&from, now), 0);
+        assert!(from.state().slow_start);
+        // One answer (used at 2 per second) does not pull it below its start.
+        from.record_at(Signal::Accepted, now + ms(10));
+        assert_eq!(from.state().per_second, Some(40.0));
+        // A rate that is no number starts at the default.
+        let nan = AdaptiveLimiter::adaptive_from(f64::NAN);
+        assert_eq!(nan.state().per_second, Some(START_RATE));
+    }
+
+    #[test]
     fn the_registry_shares_one_limiter_per_key_and_stays_within_its_capacity() {
         let registry = LimiterRegistry::new(2);
         let make = || Arc::new(AdaptiveLimiter::adaptive()) as Arc<dyn RateLimiter>;
         let url = url::Url::parse("http://127.0.0.1:8080/x").unwrap();
         let key = |token: &str| registry.key(&url, token.as_bytes(), &RateLimit::Adaptive);
         assert_ne!(key("a"), key("b"));
+        let from = |rate| registry.key(&url, b"a", &RateLimit::AdaptiveFrom { per_second: rate });
+        assert_ne!(from(20.0), key("a"));
+        assert_ne!(from(20.0), from(40.0));
         let a = registry.get_or_insert(key("a"), make);
         assert!(Arc::ptr_eq(&a, &registry.get_or_insert(key("a"), make)));
         let b = registry.get_or_insert(key("b"), make);

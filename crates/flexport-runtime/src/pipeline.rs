@@ -221,6 +221,9 @@ impl Pipeline {
                     RateLimit::Fixed { per_second, burst } => {
                         Arc::new(AdaptiveLimiter::fixed(*per_second, *burst))
                     }
+                    RateLimit::AdaptiveFrom { per_second } => {
+                        Arc::new(AdaptiveLimiter::adaptive_from(*per_second))
+                    }
                     _ => Arc::new(AdaptiveLimiter::adaptive()),
                 })
             }

@@ -1,18 +1,25 @@
 //! Who may call what: bearer tokens, their scopes, locked accounts and the
 //! partner apps of the OAuth flow.
 //!
-//! # Scopes (the sandbox's convention)
+//! # Scopes
 //!
-//! The API documents name no scopes, so the sandbox derives them from the
-//! version crates' `OPERATIONS` tables by one rule: an operation needs
-//! `{area}:read` when its method is `GET` and `{area}:write` for any other
-//! method, where `{area}` is the operation's tag in lower case (`GET
-//! /orders/{id}` needs `orders:read`, `POST /parcels` needs
-//! `parcels:write`). So a `POST` that only computes (`/parcels/quote`,
-//! `/products/warehouse`) needs the area's `write` scope too. The
-//! operations whose document asks for no token (the OAuth ones, `security:
-//! []`) need no scope, and neither does a path that is no operation of its
-//! version (it answers 404 or 405).
+//! Flexport's OAuth documentation names the scopes
+//! `read_logistics_{area}` and `write_logistics_{area}` (production
+//! difference `oauth-scopes`; `flexport::oauth::Scope` lists the 19, and a
+//! test checks that [`all_scopes`] is that list). The sandbox gives each
+//! operation its scope by one rule, from the version crates' `OPERATIONS`
+//! tables: `read_logistics_{area}` when its method is `GET` and
+//! `write_logistics_{area}` for any other method, where `{area}` is the
+//! operation's tag in lower case (`GET /orders/{id}` needs
+//! `read_logistics_orders`, `POST /parcels` needs `write_logistics_parcels`).
+//! So a `POST` that only computes (`/parcels/quote`, `/products/warehouse`)
+//! needs the area's `write` scope too; which scope each operation needs is
+//! the sandbox's reading, since the documentation lists names, not
+//! operations. The tags Flexport names no scope for ([`UNSCOPED_AREAS`]:
+//! accounts, channels, uploads) need none beyond a valid token, and neither
+//! do the operations whose document asks for no token (the OAuth ones,
+//! `security: []`) or a path that is no operation of its version (it
+//! answers 404 or 405).
 
 use std::sync::LazyLock;
 
@@ -21,33 +28,56 @@ use serde::{Deserialize, Serialize};
 use crate::Config;
 use crate::contract::{Contract, DOCUMENTS};
 
-/// The areas of the API: the tags of the operations that take a bearer
-/// token, in lower case, over every version's `OPERATIONS`, sorted.
+/// The tags of operations that Flexport's documentation names no scope
+/// for: a valid token may call them.
+pub const UNSCOPED_AREAS: &[&str] = &["accounts", "channels", "uploads"];
+
+/// The areas of the API that have scopes: the tags of the operations that
+/// take a bearer token, in lower case, over every version's `OPERATIONS`,
+/// except [`UNSCOPED_AREAS`], sorted.
 pub static AREAS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     let mut areas: Vec<String> = DOCUMENTS
         .iter()
         .flat_map(|(_, _, operations)| operations.iter())
         .filter(|operation| operation.bearer_token)
         .map(|operation| operation.tag.to_lowercase())
+        .filter(|area| !UNSCOPED_AREAS.contains(&area.as_str()))
         .collect();
     areas.sort();
     areas.dedup();
     areas.into_iter().map(|area| &*area.leak()).collect()
 });
 
-/// Every scope there is: `{area}:read` and `{area}:write` for each of [`AREAS`].
+/// Every scope some operation needs, by the rule above, sorted: the
+/// `read_logistics_` and `write_logistics_` scope of each of [`AREAS`] that
+/// has a `GET`, or another method, among its operations
+/// (`read_logistics_events` alone for events).
 pub fn all_scopes() -> Vec<String> {
-    AREAS
+    let mut scopes: Vec<String> = DOCUMENTS
         .iter()
-        .flat_map(|area| [format!("{area}:read"), format!("{area}:write")])
-        .collect()
+        .flat_map(|(_, _, operations)| operations.iter())
+        .filter_map(|operation| {
+            let method: axum::http::Method = operation.method.parse().ok()?;
+            scope_of(operation, &method)
+        })
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    scopes
 }
 
 /// The scope a request needs, by the rule above; `None` for a path that is
-/// no operation of its version, or one that takes no token.
+/// no operation of its version, or one that needs no scope.
 pub fn required_scope(method: &axum::http::Method, path: &str) -> Option<String> {
-    let operation = Contract::get().find(method, path)?;
-    if !operation.bearer_token {
+    scope_of(Contract::get().find(method, path)?, method)
+}
+
+fn scope_of(
+    operation: &flexport_runtime::Operation,
+    method: &axum::http::Method,
+) -> Option<String> {
+    let area = operation.tag.to_lowercase();
+    if !operation.bearer_token || UNSCOPED_AREAS.contains(&area.as_str()) {
         return None;
     }
     let access = if *method == axum::http::Method::GET || *method == axum::http::Method::HEAD {
@@ -55,7 +85,7 @@ pub fn required_scope(method: &axum::http::Method, path: &str) -> Option<String>
     } else {
         "write"
     };
-    Some(format!("{}:{access}", operation.tag.to_lowercase()))
+    Some(format!("{access}_logistics_{area}"))
 }
 
 /// A token that has only some scopes.
@@ -183,8 +213,8 @@ pub(crate) fn validate(config: &Config) -> std::io::Result<()> {
     for scope in named {
         if !scopes.contains(scope) {
             return Err(invalid(format!(
-                "unknown scope `{scope}`; scopes are `AREA:read` and `AREA:write` for AREA in {}",
-                AREAS.join(", ")
+                "unknown scope `{scope}`; the scopes are {}",
+                scopes.join(", ")
             )));
         }
     }

@@ -23,10 +23,10 @@ use std::sync::mpsc;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio::sync::oneshot;
 
 use crate::Config;
+use crate::clock::Clock;
 use crate::state::{Data, StateChange};
 
 /// Why a transaction's changes were not committed.
@@ -89,8 +89,13 @@ pub fn recover(path: &Path) -> std::io::Result<Data> {
 /// Replaces the file at `path` by a snapshot of `data` (a temporary file
 /// beside it, fsynced, renamed over it) and returns it, open for writing,
 /// with its length. The caller fsyncs the directory.
-fn write_snapshot(path: &Path, data: &Data, ttl: Duration) -> std::io::Result<(File, u64)> {
-    let expired_before = crate::clock::expired_before(Utc::now(), ttl);
+fn write_snapshot(
+    path: &Path,
+    data: &Data,
+    ttl: Duration,
+    clock: &Clock,
+) -> std::io::Result<(File, u64)> {
+    let expired_before = crate::clock::expired_before(clock.now(), ttl);
     let mut bytes = Vec::new();
     for chunk in data.snapshot(expired_before).chunks(SNAPSHOT_LINE) {
         serde_json::to_writer(&mut bytes, chunk).map_err(Error::other)?;
@@ -153,11 +158,16 @@ impl Journal {
     pub fn start(
         path: &Path,
         config: &Config,
+        clock: Clock,
         committed: Arc<RwLock<Data>>,
         generation: Arc<AtomicU64>,
     ) -> std::io::Result<Self> {
-        let (file, length) =
-            write_snapshot(path, &committed.read().unwrap(), config.idempotency_ttl)?;
+        let (file, length) = write_snapshot(
+            path,
+            &committed.read().unwrap(),
+            config.idempotency_ttl,
+            &clock,
+        )?;
         sync_directory(path)?;
         let (queue, queued) = mpsc::channel();
         let writer = Appender {
@@ -169,6 +179,7 @@ impl Journal {
             directory_synced: true,
             compact_after: config.compact_after,
             ttl: config.idempotency_ttl,
+            clock,
             committed,
             generation: generation.clone(),
         };
@@ -223,6 +234,7 @@ struct Appender {
     directory_synced: bool,
     compact_after: u64,
     ttl: Duration,
+    clock: Clock,
     committed: Arc<RwLock<Data>>,
     generation: Arc<AtomicU64>,
 }
@@ -321,7 +333,12 @@ impl Appender {
         if self.length <= self.compact_after || self.length <= 2 * self.snapshot_length {
             return;
         }
-        let snapshot = write_snapshot(&self.path, &self.committed.read().unwrap(), self.ttl);
+        let snapshot = write_snapshot(
+            &self.path,
+            &self.committed.read().unwrap(),
+            self.ttl,
+            &self.clock,
+        );
         match snapshot {
             Ok((file, length)) => {
                 self.file = file;

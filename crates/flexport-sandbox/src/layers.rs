@@ -14,8 +14,6 @@ use axum::response::{IntoResponse, Response};
 use flexport_runtime::headers::{CORRELATION_ID, IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 use sha2::{Digest, Sha256};
 
-use chrono::Utc;
-
 use crate::auth::{Access, required_scope};
 use crate::clock::expired_before;
 use crate::contract::MAX_BODY;
@@ -108,6 +106,11 @@ fn access_of(store: &Store, token: &str) -> Option<Access> {
         .read()
         .oauth_tokens
         .get(&crate::auth::digest(token))
+        .filter(|issued| {
+            config
+                .oauth_token_ttl
+                .is_none_or(|ttl| crate::clock::later(issued.issued_at, ttl) > store.clock.now())
+        })
         .map(|issued| Access::Scopes(issued.scopes.clone()))
 }
 
@@ -214,7 +217,7 @@ pub async fn write_transaction(
     );
 
     let tx = store.begin().await;
-    let now = Utc::now();
+    let now = store.clock.now();
     if let Some(key) = &key
         && let Some(stored) = tx.data().responses.get(key).cloned()
         && stored.stored_at >= expired_before(now, store.config.idempotency_ttl)

@@ -37,11 +37,13 @@ mod api;
 pub mod auth;
 mod clock;
 pub mod contract;
+mod control;
 mod engine;
 mod error_answer;
 pub mod faults;
 mod journal;
 mod layers;
+pub mod requests;
 mod state;
 mod store;
 mod ticker;
@@ -53,13 +55,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::middleware::{from_fn, from_fn_with_state};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use api::page_faults::PageFaults;
 pub use auth::{PartnerApp, ScopedToken};
+pub use clock::AdvanceError;
 pub use error_answer::ErrorAnswer;
-pub use faults::Faults;
+pub use faults::{FaultRule, Faults, RegisteredFault};
+pub use requests::LoggedRequest;
 
 /// The API versions the sandbox serves, as they appear in paths.
 pub use flexport_runtime::API_VERSIONS as VERSIONS;
@@ -129,6 +135,25 @@ pub struct Config {
     /// How long each step of a freight order's tracking takes (tendered,
     /// picked up, delivered).
     pub freight_step_after: Duration,
+    /// Time moves only when [`Sandbox::advance`] (or `POST
+    /// /sandbox/clock/advance`) moves it, from the wall-clock time at
+    /// start-up: every duration above, the idempotency and OAuth expiries
+    /// and every timestamp the sandbox writes follow that clock. The rate
+    /// limit and [`Faults::slow_delay`] stay on the wall clock.
+    pub manual_clock: bool,
+    /// How long an OAuth access token works after it is issued; after it,
+    /// the token is answered 401 like an unknown one. `None` (the default):
+    /// tokens do not expire, as Flexport documents.
+    pub oauth_token_ttl: Option<Duration>,
+    /// Chosen answers, registered at start-up in this order (see
+    /// [`FaultRule`]; more with [`Sandbox::add_fault`]).
+    pub fault_rules: Vec<FaultRule>,
+    /// How many requests the request log keeps ([`Sandbox::requests`]);
+    /// 0 keeps none.
+    pub request_log_limit: usize,
+    /// Opt-in faults of list pages: API Gateway's 504 over a page size,
+    /// short pages, a cursor that fails for good; none by default.
+    pub page_faults: PageFaults,
 }
 
 impl Default for Config {
@@ -155,6 +180,11 @@ impl Default for Config {
             faults: Faults::default(),
             quote_after: Duration::from_secs(1),
             freight_step_after: Duration::from_secs(2),
+            manual_clock: false,
+            oauth_token_ttl: None,
+            fault_rules: Vec::new(),
+            request_log_limit: 10_000,
+            page_faults: PageFaults::default(),
         }
     }
 }
@@ -170,6 +200,15 @@ impl Config {
     pub fn validate(&self) -> std::io::Result<()> {
         auth::validate(self)?;
         self.faults.validate()?;
+        let rules = faults::FaultState::new(Faults::default());
+        for rule in &self.fault_rules {
+            rules.add(rule.clone()).map_err(|why| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("fault rule for `{}`: {why}", rule.operation),
+                )
+            })?;
+        }
         for (name, duration) in [
             ("receive_after", self.receive_after),
             ("ship_after", self.ship_after),
@@ -182,6 +221,10 @@ impl Config {
             ("faults.slow_delay", self.faults.slow_delay),
             ("quote_after", self.quote_after),
             ("freight_step_after", self.freight_step_after),
+            (
+                "oauth_token_ttl",
+                self.oauth_token_ttl.unwrap_or(Duration::ZERO),
+            ),
         ] {
             if duration > MAX_DURATION {
                 return Err(std::io::Error::new(
@@ -210,6 +253,9 @@ impl Config {
 pub struct Sandbox {
     address: SocketAddr,
     token: String,
+    store: Arc<store::Store>,
+    faults: Arc<faults::FaultState>,
+    log: Arc<requests::RequestLog>,
     stop: Option<oneshot::Sender<()>>,
     server: JoinHandle<()>,
     ticker: JoinHandle<()>,
@@ -233,7 +279,20 @@ impl Sandbox {
             .map_err(std::io::Error::other)??;
         let store = Arc::new(store);
         let ticker = tokio::spawn(ticker::run(store.clone()));
-        let app = api::router(store);
+        let faults = Arc::new(faults::FaultState::new(store.config.faults.clone()));
+        for rule in &store.config.fault_rules {
+            faults.add(rule.clone()).map_err(std::io::Error::other)?;
+        }
+        let log = Arc::new(requests::RequestLog::new(store.config.request_log_limit));
+        let app = api::router(store.clone())
+            .layer(from_fn_with_state(faults.clone(), faults::inject))
+            .layer(from_fn(layers::correlation_id))
+            .merge(control::routes(control::Control {
+                store: store.clone(),
+                faults: faults.clone(),
+                log: log.clone(),
+            }))
+            .layer(from_fn_with_state(log.clone(), requests::record));
         let (stop, stopped) = oneshot::channel();
         // Not `axum::serve`: its services cannot fail, and a dropped
         // connection fault (see [`Faults`]) needs one that can.
@@ -243,6 +302,9 @@ impl Sandbox {
         Ok(Self {
             address,
             token,
+            store,
+            faults,
+            log,
             stop: Some(stop),
             server,
             ticker,
@@ -261,6 +323,62 @@ impl Sandbox {
     /// The first accepted token.
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// The sandbox's time: the wall clock's, or the manual clock's.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.store.clock.now()
+    }
+
+    /// Moves the manual clock ([`Config::manual_clock`]) forward by `by`, as
+    /// `POST /sandbox/clock/advance` does, and returns the new time once
+    /// everything due by then has happened: receipts, shipments, parcel
+    /// tracking, returns, reports, quotes, syncs, freight tracking, bulk
+    /// jobs, expiries, each committed, and its webhooks delivered (or given
+    /// up on after three attempts). It moves in steps of the shortest
+    /// configured duration (at most 1,000 steps; a longer advance takes
+    /// longer steps, so changes due within one step of each other happen
+    /// together), and each step's changes see that step's time, so chains
+    /// (a parcel's tracking stages) move as far as the time allows.
+    ///
+    /// Fails on the wall clock ([`AdvanceError::NotManual`]), and when a
+    /// step's changes cannot be written to the state file (the clock then
+    /// stays at the step that failed, its changes not made).
+    pub async fn advance(
+        &self,
+        by: Duration,
+    ) -> Result<chrono::DateTime<chrono::Utc>, AdvanceError> {
+        clock::advance(&self.store, by).await
+    }
+
+    /// Registers a chosen answer after the rules already registered and
+    /// returns its id; fails naming what is wrong (an unknown operation,
+    /// no answer, a status with a drop).
+    pub fn add_fault(&self, rule: FaultRule) -> Result<u64, String> {
+        self.faults.add(rule)
+    }
+
+    /// The registered rules, in the order they apply, with what each did.
+    pub fn faults(&self) -> Vec<RegisteredFault> {
+        self.faults.list()
+    }
+
+    /// Removes every fault rule (the random [`Faults`] stay).
+    pub fn clear_faults(&self) {
+        self.faults.clear(None);
+    }
+
+    /// The request log, oldest first (see [`LoggedRequest`]): the last
+    /// [`Config::request_log_limit`] requests answered, except the
+    /// sandbox's control paths. A request whose client went away before
+    /// its answer was made is not in it.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.log.list()
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.log.clear();
     }
 
     /// Stops accepting connections and waits for requests in flight.

@@ -9,7 +9,8 @@ use std::time::Duration;
 use clap::Parser;
 use flexport_sandbox::auth::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SANDBOX_CALLBACK};
 use flexport_sandbox::{
-    Config, DEFAULT_TOKEN, Faults, MAX_DURATION, PartnerApp, Sandbox, ScopedToken, VERSIONS,
+    Config, DEFAULT_TOKEN, FaultRule, Faults, MAX_DURATION, PageFaults, PartnerApp, Sandbox,
+    ScopedToken, VERSIONS,
 };
 
 #[derive(Parser)]
@@ -58,9 +59,9 @@ struct Args {
     /// Bytes past which the state file is compacted into a snapshot.
     #[arg(long, default_value_t = 64 << 20)]
     compact_after: u64,
-    /// A token with only some scopes, as TOKEN=SCOPE[,SCOPE...] (scopes are
-    /// AREA:read and AREA:write, AREA being a tag such as orders); repeat for
-    /// several.
+    /// A token with only some scopes, as TOKEN=SCOPE[,SCOPE...] (Flexport's
+    /// scope names, read_logistics_AREA and write_logistics_AREA, such as
+    /// read_logistics_orders; commas or spaces between); repeat for several.
     #[arg(long = "scoped-token", value_name = "TOKEN=SCOPES", value_parser = scoped_token)]
     scoped_tokens: Vec<ScopedToken>,
     /// A token whose account is locked: every API call with it answers 423;
@@ -110,6 +111,35 @@ struct Args {
     /// Seconds each step of a freight order's tracking takes.
     #[arg(long, default_value_t = 2.0)]
     freight_step_after: f64,
+    /// Time moves only by POST /sandbox/clock/advance {"seconds": N}, from
+    /// the wall-clock time at start-up.
+    #[arg(long)]
+    manual_clock: bool,
+    /// Seconds an OAuth access token works (default: tokens do not expire).
+    #[arg(long)]
+    oauth_token_ttl: Option<f64>,
+    /// A chosen answer as JSON, as POST /sandbox/faults takes it, such as
+    /// '{"operation": "CreateOrder", "status": 409, "times": 1}'; repeat
+    /// for several.
+    #[arg(long = "fault-rule", value_name = "JSON", value_parser = fault_rule)]
+    fault_rules: Vec<FaultRule>,
+    /// How many requests GET /sandbox/requests keeps.
+    #[arg(long, default_value_t = 10_000)]
+    request_log_limit: usize,
+    /// List pages of more than N items answer API Gateway's 504
+    /// (`{"message": "Endpoint request timed out"}`), every time.
+    #[arg(long, value_name = "N")]
+    gateway_timeout_above: Option<usize>,
+    /// List pages hold at most N items, whatever their limit (short pages).
+    #[arg(long, value_name = "N")]
+    page_cap: Option<usize>,
+    /// The cursor of the N-th page handed out (from 1) answers 500 for good.
+    #[arg(long, value_name = "N")]
+    failing_cursor: Option<usize>,
+}
+
+fn fault_rule(text: &str) -> Result<FaultRule, String> {
+    serde_json::from_str(text).map_err(|error| format!("not a fault rule: {error}"))
 }
 
 fn scoped_token(text: &str) -> Result<ScopedToken, String> {
@@ -119,7 +149,7 @@ fn scoped_token(text: &str) -> Result<ScopedToken, String> {
     Ok(ScopedToken {
         token: token.to_owned(),
         scopes: scopes
-            .split(',')
+            .split([',', ' '])
             .filter(|scope| !scope.is_empty())
             .map(str::to_owned)
             .collect(),
@@ -179,8 +209,20 @@ async fn main() -> ExitCode {
         },
         quote_after: seconds(args.quote_after, "quote-after"),
         freight_step_after: seconds(args.freight_step_after, "freight-step-after"),
+        manual_clock: args.manual_clock,
+        oauth_token_ttl: args
+            .oauth_token_ttl
+            .map(|ttl| seconds(ttl, "oauth-token-ttl")),
+        fault_rules: args.fault_rules,
+        request_log_limit: args.request_log_limit,
+        page_faults: PageFaults {
+            gateway_timeout_above: args.gateway_timeout_above,
+            page_cap: args.page_cap,
+            failing_cursor: args.failing_cursor,
+        },
     };
     let config_client_id = config.oauth_apps[0].client_id.clone();
+    let manual_clock = config.manual_clock;
     let sandbox = match Sandbox::start(config).await {
         Ok(sandbox) => sandbox,
         Err(error) => {
@@ -192,6 +234,9 @@ async fn main() -> ExitCode {
     println!("token: {}", sandbox.token());
     println!("versions: {}", VERSIONS.join(", "));
     println!("oauth client id: {}", config_client_id);
+    if manual_clock {
+        println!("clock: manual (POST /sandbox/clock/advance {{\"seconds\": N}} moves it)");
+    }
     tokio::select! {
         () = sandbox.wait() => {}
         _ = tokio::signal::ctrl_c() => {}

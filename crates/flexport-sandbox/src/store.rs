@@ -63,6 +63,8 @@ pub struct Store {
     /// `http://127.0.0.1:PORT`, for URLs the sandbox hands out.
     pub base_url: String,
     pub account_id: String,
+    /// The sandbox's time ([`Config::manual_clock`]).
+    pub clock: crate::clock::Clock,
     committed: Arc<RwLock<Data>>,
     working: Arc<Mutex<Working>>,
     /// Bumped by the journal at every failed write: a working copy of an
@@ -74,11 +76,22 @@ pub struct Store {
 impl Store {
     pub fn open(config: Config, base_url: String) -> std::io::Result<Self> {
         let generation = Arc::new(AtomicU64::new(0));
+        let clock = if config.manual_clock {
+            crate::clock::Clock::manual()
+        } else {
+            crate::clock::Clock::wall()
+        };
         let (data, journal) = match &config.state_file {
             Some(path) => {
                 let data = crate::journal::recover(path)?;
                 let committed = Arc::new(RwLock::new(data.clone()));
-                let journal = Journal::start(path, &config, committed.clone(), generation.clone())?;
+                let journal = Journal::start(
+                    path,
+                    &config,
+                    clock.clone(),
+                    committed.clone(),
+                    generation.clone(),
+                )?;
                 (committed, Some(journal))
             }
             None => (Arc::new(RwLock::new(Data::default())), None),
@@ -88,6 +101,7 @@ impl Store {
             config,
             base_url,
             account_id: "sandbox-account".to_owned(),
+            clock,
             committed: data,
             working: Arc::new(Mutex::new(Working {
                 data: working,

@@ -2,23 +2,26 @@
 //! ship and reports finish when their time comes, in one transaction per
 //! tick, committed like a request's: its webhooks go out only once its
 //! changes are committed, and if they cannot be, nothing of the tick remains
-//! (the next tick tries again).
+//! (the next tick tries again). On the wall clock a background task ticks;
+//! on a manual clock only [`crate::clock::advance`] does.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
+use crate::Config;
 use crate::engine::{self, Writer};
+use crate::journal::CommitError;
 use crate::store::Store;
 use crate::webhooks;
 
 /// How often expired idempotency keys are looked for.
 const EXPIRY_PERIOD: Duration = Duration::from_secs(1);
 
-pub async fn run(store: Arc<Store>) {
-    let config = &store.config;
-    let shortest = [
+/// Every duration after which something time-driven happens.
+pub fn durations(config: &Config) -> [Duration; 8] {
+    [
         config.receive_after,
         config.ship_after,
         config.report_after,
@@ -28,9 +31,16 @@ pub async fn run(store: Arc<Store>) {
         config.quote_after,
         config.freight_step_after,
     ]
-    .into_iter()
-    .min()
-    .unwrap_or_default();
+}
+
+pub async fn run(store: Arc<Store>) {
+    if store.clock.is_manual() {
+        return;
+    }
+    let shortest = durations(&store.config)
+        .into_iter()
+        .min()
+        .unwrap_or_default();
     let period = (shortest / 4).clamp(Duration::from_millis(10), Duration::from_millis(250));
     let mut interval = tokio::time::interval(period);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -41,18 +51,30 @@ pub async fn run(store: Arc<Store>) {
         if expire_keys {
             last_expiry = Instant::now();
         }
-        tick(&store, expire_keys).await;
+        if let Err(error) = tick_now(&store, store.clock.now(), expire_keys).await {
+            tracing::error!(%error, "a tick's changes were not committed");
+        }
     }
 }
 
-async fn tick(store: &Arc<Store>, expire_keys: bool) {
+/// Runs one tick at `now`. On a manual clock it also waits for the
+/// webhook deliveries of what it did; on the wall clock they go on in the
+/// background.
+pub async fn tick_now(
+    store: &Arc<Store>,
+    now: DateTime<Utc>,
+    expire_keys: bool,
+) -> Result<(), CommitError> {
     let mut tx = store.begin().await;
-    engine::tick(&mut Writer { store, tx: &mut tx }, Utc::now(), expire_keys);
+    engine::tick(&mut Writer { store, tx: &mut tx }, now, expire_keys);
     if tx.is_empty() {
-        return;
+        return Ok(());
     }
-    match store.commit(tx).await {
-        Ok(events) => webhooks::deliver(store, events),
-        Err(error) => tracing::error!(%error, "a tick's changes were not committed"),
+    let events = store.commit(tx).await?;
+    if store.clock.is_manual() {
+        webhooks::deliver_all(store, events).await;
+    } else {
+        webhooks::deliver(store, events);
     }
+    Ok(())
 }

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::engine::Writer;
+use crate::engine::{DomainError, Writer};
 use crate::error_answer::ErrorAnswer;
 use crate::store::{Store, Transaction};
 
@@ -16,11 +16,12 @@ impl Tx {
         Self(Arc::new(Mutex::new(Some(tx))))
     }
 
-    /// Runs an engine operation in this transaction, answering its result as JSON.
+    /// Runs an engine operation in this transaction, answering its result
+    /// as JSON and a refusal as problem+json.
     pub fn run<T>(
         &self,
         store: &Store,
-        operation: impl FnOnce(&mut Writer<'_>) -> Result<T, ErrorAnswer>,
+        operation: impl FnOnce(&mut Writer<'_>) -> Result<T, DomainError>,
     ) -> Result<axum::Json<T>, ErrorAnswer> {
         self.run_raw(store, operation).map(axum::Json)
     }
@@ -28,13 +29,13 @@ impl Tx {
     pub fn run_raw<T>(
         &self,
         store: &Store,
-        operation: impl FnOnce(&mut Writer<'_>) -> Result<T, ErrorAnswer>,
+        operation: impl FnOnce(&mut Writer<'_>) -> Result<T, DomainError>,
     ) -> Result<T, ErrorAnswer> {
         let mut slot = self.0.lock().unwrap();
         let tx = slot
             .as_mut()
             .expect("a handler runs before its transaction is committed");
-        operation(&mut Writer { store, tx })
+        operation(&mut Writer { store, tx }).map_err(ErrorAnswer::from)
     }
 
     pub fn take(&self) -> Option<Transaction> {

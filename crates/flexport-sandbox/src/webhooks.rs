@@ -25,6 +25,22 @@ pub fn subscribed(webhook: &WebhookModel, event_type: &str) -> bool {
 /// Sends each event to every subscribed webhook, in the background, trying
 /// each delivery up to three times.
 pub fn deliver(store: &Arc<Store>, events: Vec<Event>) {
+    for delivery in deliveries(store, events) {
+        tokio::spawn(delivery);
+    }
+}
+
+/// Like [`deliver`], but returns once every delivery has been answered or
+/// given up on.
+pub async fn deliver_all(store: &Arc<Store>, events: Vec<Event>) {
+    futures::future::join_all(deliveries(store, events)).await;
+}
+
+fn deliveries(
+    store: &Arc<Store>,
+    events: Vec<Event>,
+) -> Vec<impl std::future::Future<Output = ()> + Send + 'static> {
+    let mut deliveries = Vec::new();
     for event in events {
         let targets: Vec<WebhookModel> = store
             .read()
@@ -35,7 +51,7 @@ pub fn deliver(store: &Arc<Store>, events: Vec<Event>) {
             .collect();
         for webhook in targets {
             let payload = event.payload.clone();
-            tokio::spawn(async move {
+            deliveries.push(async move {
                 for attempt in 0..3u32 {
                     match send(&webhook, &payload).await {
                         Ok(()) => return,
@@ -43,11 +59,14 @@ pub fn deliver(store: &Arc<Store>, events: Vec<Event>) {
                             tracing::debug!(url = webhook.url, %error, attempt, "webhook delivery failed")
                         }
                     }
-                    tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                    if attempt < 2 {
+                        tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                    }
                 }
             });
         }
     }
+    deliveries
 }
 
 async fn send(webhook: &WebhookModel, payload: &serde_json::Value) -> reqwest::Result<()> {

@@ -19,7 +19,7 @@ async fn scoped_and_locked_tokens_and_the_oauth_app_come_from_flags() {
         "--token",
         "full",
         "--scoped-token",
-        "reader=products:read,orders:read",
+        "reader=read_logistics_products,read_logistics_orders",
         "--locked-token",
         "locked",
         "--oauth-client-id",
@@ -27,7 +27,7 @@ async fn scoped_and_locked_tokens_and_the_oauth_app_come_from_flags() {
         "--oauth-redirect-uri",
         "https://partner.example/cb",
         "--oauth-scope",
-        "orders:read",
+        "read_logistics_orders",
     ]);
     let api = format!("{url}/logistics/api/2024-04");
     let http = reqwest::Client::builder()
@@ -49,14 +49,14 @@ async fn scoped_and_locked_tokens_and_the_oauth_app_come_from_flags() {
             "{api}/oauth/authorize?response_type=code&client_id=cli-app&scope={scope}"
         ))
     };
-    let granted = authorize("orders:read").send().await.unwrap();
-    assert_eq!(granted.status(), 302);
+    let granted = authorize("read_logistics_orders").send().await.unwrap();
+    assert_eq!(granted.status(), 301);
     let location = granted.headers()["location"].to_str().unwrap();
     assert!(
         location.starts_with("https://partner.example/cb?code="),
         "{location}"
     );
-    let beyond = authorize("orders:write").send().await.unwrap();
+    let beyond = authorize("write_logistics_orders").send().await.unwrap();
     assert!(
         beyond.headers()["location"]
             .to_str()
@@ -79,7 +79,7 @@ async fn a_fault_flag_takes_effect_and_an_impossible_share_stops_the_start() {
     for flags in [
         &["--fault-slow", "1.5"][..],
         &["--fault-error-after", "0.7", "--fault-drop-after", "0.7"][..],
-        &["--scoped-token", "t=orders:admin"][..],
+        &["--scoped-token", "t=admin_logistics_orders"][..],
         &["--scoped-token", "no-equals-sign"][..],
     ] {
         let output = binary::command()
@@ -90,4 +90,43 @@ async fn a_fault_flag_takes_effect_and_an_impossible_share_stops_the_start() {
         assert!(!output.status.success(), "{flags:?}");
         assert!(!output.stderr.is_empty(), "{flags:?}");
     }
+}
+
+#[tokio::test]
+async fn the_manual_clock_and_fault_rules_come_from_flags() {
+    let (_running, url) = start(&[
+        "--manual-clock",
+        "--fault-rule",
+        r#"{"operation": "GetProducts", "status": 409, "times": 1}"#,
+    ]);
+    let http = reqwest::Client::new();
+    let products = format!("{url}/logistics/api/2024-04/products");
+    let get = || http.get(&products).bearer_auth("sandbox-token");
+    assert_eq!(status(get()).await, 409);
+    assert_eq!(status(get()).await, 200);
+    let clock: serde_json::Value = http
+        .get(format!("{url}/sandbox/clock"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clock["manual"], true);
+    let advanced = http
+        .post(format!("{url}/sandbox/clock/advance"))
+        .json(&serde_json::json!({"seconds": 60}));
+    assert_eq!(status(advanced).await, 200);
+
+    let output = binary::command()
+        .args([
+            "--port",
+            "0",
+            "--fault-rule",
+            r#"{"operation": "NoSuchThing", "status": 500}"#,
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("NoSuchThing"));
 }

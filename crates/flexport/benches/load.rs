@@ -1,14 +1,22 @@
-//! Bulk work at the sandbox's rate limit, and an outage, from one run:
+//! Bulk work at the sandbox's rate limit, and an outage, from one run, each
+//! figure beside a baseline measured in the same run:
 //!
-//! - throughput under the limit (20 per second) as a ratio of the limit, and
-//!   the share of requests answered 429, at 16 and 64 callers, and for a
-//!   fleet of four clients that share no state;
+//! - throughput under the limit (20 per second, bursts of 20) as a ratio of
+//!   the limit, and the share of requests answered 429, at 16 and 64
+//!   callers, and for a fleet of four clients that share no state; the
+//!   baseline is clients told their share of the limit (`rate_limit(20.0,
+//!   20)` for one, `rate_limit(5.0, 5)` each for four), the best a client
+//!   that learns it can do;
 //! - requests per call in a total outage, and the time from its end to the
-//!   first successful call;
+//!   first successful call; the baseline is the same client without the
+//!   outage guard;
 //! - the success rate of 1,000 calls with 40% of attempts faulted and 8
-//!   attempts.
+//!   attempts, with and without the guard.
 //!
-//! `cargo bench -p flexport --bench load`
+//! `cargo bench -p flexport --bench load --profile dev` (the dev profile:
+//! a release build of the workspace takes too long on a shared machine, and
+//! the figures are rates of a local server paced at 20 per second, not of
+//! the code's speed).
 
 #[path = "../tests/load_proxy/mod.rs"]
 mod load_proxy;
@@ -53,51 +61,57 @@ fn eight_attempts(builder: ClientBuilder) -> ClientBuilder {
     })
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
-    // Throughput at the limit: each run long enough (10 s at the limit)
-    // that the first seconds of learning weigh little.
-    for (what, clients, callers, calls) in [
-        ("16 callers", 1, 16, 200),
-        ("64 callers", 1, 64, 200),
-        ("fleet of 4 x 16 callers", 4, 16, 50),
-    ] {
-        let (sandbox, url, proxy) = load_proxy::start(Some(LIMIT)).await;
-        let clients: Vec<Client> = (0..clients)
-            .map(|_| {
-                ClientBuilder::new()
-                    .token(sandbox.token())
-                    .base_url(&url)
-                    .limiter_registry(LimiterRegistry::new(16))
-                    .build()
-                    .unwrap()
-            })
-            .collect();
-        let started = Instant::now();
-        let succeeded = run(&clients, "rate", calls, callers).await;
-        let elapsed = started.elapsed().as_secs_f64();
-        let (requests, throttled) = proxy.counts();
-        println!(
-            "limit {LIMIT}/s, {what}: {succeeded} of {} calls succeeded in {elapsed:.1} s, \
-             throughput {:.2} of the limit, {throttled} of {requests} requests answered 429 ({:.1}%)",
-            calls * clients.len(),
-            succeeded as f64 / elapsed / f64::from(LIMIT),
-            100.0 * throttled as f64 / requests as f64,
-        );
-    }
+/// Throughput as a ratio of the limit, and the share of 429s.
+struct Rate {
+    ratio: f64,
+    throttled_percent: f64,
+    succeeded: usize,
+    elapsed: f64,
+}
 
-    // A total outage, then its end.
+/// One throughput run on a fresh sandbox: `clients` clients (each with a
+/// registry of its own, as separate processes), `calls` creates each.
+/// `told`: each client is given this rate instead of learning one.
+async fn throughput(told: Option<f64>, clients: usize, callers: usize, calls: usize) -> Rate {
+    let (sandbox, url, proxy) = load_proxy::start(Some(LIMIT)).await;
+    let clients: Vec<Client> = (0..clients)
+        .map(|_| {
+            let builder = ClientBuilder::new()
+                .token(sandbox.token())
+                .base_url(&url)
+                .limiter_registry(LimiterRegistry::new(16));
+            match told {
+                Some(rate) => builder.rate_limit(rate, rate as u32),
+                None => builder,
+            }
+            .build()
+            .unwrap()
+        })
+        .collect();
+    let started = Instant::now();
+    let succeeded = run(&clients, "rate", calls, callers).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let (requests, throttled) = proxy.counts();
+    Rate {
+        ratio: succeeded as f64 / elapsed / f64::from(LIMIT),
+        throttled_percent: 100.0 * throttled as f64 / requests.max(1) as f64,
+        succeeded,
+        elapsed,
+    }
+}
+
+/// A total outage of 1,000 calls, then its end: the requests per call, and
+/// the milliseconds from the end to the first success.
+async fn outage(configure: fn(ClientBuilder) -> ClientBuilder) -> (f64, f64) {
     let (sandbox, url, proxy) = load_proxy::start(None).await;
-    let client: Client = eight_attempts(ClientBuilder::new().token(sandbox.token()).base_url(&url))
-        .build()
-        .unwrap();
+    let client: Client = configure(eight_attempts(
+        ClientBuilder::new().token(sandbox.token()).base_url(&url),
+    ))
+    .build()
+    .unwrap();
     proxy.down.store(true, Ordering::SeqCst);
-    let succeeded = run(std::slice::from_ref(&client), "outage", 1_000, 16).await;
+    run(std::slice::from_ref(&client), "outage", 1_000, 16).await;
     let (requests, _) = proxy.counts();
-    println!(
-        "total outage: 1000 calls, {succeeded} succeeded, {requests} requests, {:.3} per call",
-        requests as f64 / 1_000.0
-    );
     // Callers keep calling; the outage ends; how long until one succeeds.
     let recovered = Arc::new(AtomicBool::new(false));
     let ended = Arc::new(std::sync::Mutex::new(None::<Instant>));
@@ -132,21 +146,76 @@ async fn main() {
         ended.lock().unwrap().unwrap(),
         first_success.lock().unwrap().unwrap(),
     );
-    println!(
-        "after the outage ended: first success {:.0} ms later",
-        first.duration_since(ended).as_secs_f64() * 1_000.0
-    );
+    (
+        requests as f64 / 1_000.0,
+        first.duration_since(ended).as_secs_f64() * 1_000.0,
+    )
+}
 
-    // 1,000 calls, 40% of attempts faulted (503 before forwarding), 8 attempts.
+/// 1,000 calls, 40% of attempts faulted (503 before forwarding), 8
+/// attempts: how many succeeded, and the requests sent.
+async fn faults(configure: fn(ClientBuilder) -> ClientBuilder) -> (usize, usize) {
     let (sandbox, url, proxy) = load_proxy::start(None).await;
-    let client: Client = eight_attempts(ClientBuilder::new().token(sandbox.token()).base_url(&url))
-        .build()
-        .unwrap();
+    let client: Client = configure(eight_attempts(
+        ClientBuilder::new().token(sandbox.token()).base_url(&url),
+    ))
+    .build()
+    .unwrap();
     proxy.fault_percent.store(40, Ordering::SeqCst);
     let succeeded = run(std::slice::from_ref(&client), "faults", 1_000, 16).await;
-    let (requests, _) = proxy.counts();
+    (succeeded, proxy.counts().0)
+}
+
+fn learned(builder: ClientBuilder) -> ClientBuilder {
+    builder
+}
+
+fn without_guard(builder: ClientBuilder) -> ClientBuilder {
+    builder.outage_guard(false)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    // Each run is 20 s at the limit, so the first seconds of learning (slow
+    // start from 5 per second) weigh as they would in a job of 400 calls.
+    println!("throughput at the sandbox's limit of {LIMIT}/s (bursts of {LIMIT}):");
+    for (what, clients, callers, calls) in [
+        ("16 callers", 1, 16, 400),
+        ("64 callers", 1, 64, 400),
+        ("fleet of 4 x 16 callers", 4, 16, 100),
+    ] {
+        let subject = throughput(None, clients, callers, calls).await;
+        // Each client of the baseline is told its share of the limit.
+        let share = f64::from(LIMIT) / clients as f64;
+        let baseline = throughput(Some(share), clients, callers, calls).await;
+        println!(
+            "  {what}: learned {:.3} of the limit ({} of {} calls in {:.1} s, {:.1}% of requests \
+             answered 429); told its share {:.3} ({:.1}% 429); learned / told {:.3}",
+            subject.ratio,
+            subject.succeeded,
+            clients * calls,
+            subject.elapsed,
+            subject.throttled_percent,
+            baseline.ratio,
+            baseline.throttled_percent,
+            subject.ratio / baseline.ratio,
+        );
+    }
+
+    let (per_call, first_ms) = outage(learned).await;
+    let (per_call_without, first_ms_without) = outage(without_guard).await;
     println!(
-        "40% of attempts faulted, 8 attempts: {succeeded} of 1000 calls succeeded ({:.1}%), {requests} requests",
-        succeeded as f64 / 10.0
+        "total outage, 1000 calls of 8 attempts: {per_call:.3} requests per call with the guard, \
+         {per_call_without:.3} without; first success {first_ms:.0} ms after the outage ended \
+         with the guard, {first_ms_without:.0} ms without"
+    );
+
+    let (succeeded, requests) = faults(learned).await;
+    let (succeeded_without, requests_without) = faults(without_guard).await;
+    println!(
+        "40% of attempts faulted, 8 attempts, 1000 calls: {:.1}% succeeded with the guard \
+         ({requests} requests), {:.1}% without ({requests_without} requests)",
+        succeeded as f64 / 10.0,
+        succeeded_without as f64 / 10.0,
     );
 }

@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
+use flexport::ExposeSecret;
+use flexport::http::HeaderMap;
 use flexport::v2024_04::prelude::*;
 use flexport::v2024_04::types::{self, WebhookAuthType, WebhookRequestMethod};
 use flexport::v2024_04::webhooks::Event;
@@ -35,7 +37,14 @@ async fn receive(
 ) -> (StatusCode, &'static str) {
     let delivery =
         match flexport::webhooks::parse_verified::<Event>(&receiver.auth, &headers, &body) {
-            Ok(delivery) => delivery,
+            Ok(delivery) => {
+                let envelope = &delivery.envelope;
+                println!(
+                    "  {} at {:?}",
+                    envelope.logistics_event_type, envelope.logistics_event_time
+                );
+                delivery
+            }
             Err(WebhookError::Unauthorized(reason)) => {
                 eprintln!("  refused: {reason}");
                 return (StatusCode::UNAUTHORIZED, "unauthorized");
@@ -88,7 +97,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .token(sandbox.token())
         .base_url(sandbox.base_url())
         .build()?;
-    let secret = flexport::oauth::State::generate().as_str().to_owned(); // any random token
+    let secret = flexport::webhooks::generate_secret()
+        .expose_secret()
+        .to_owned();
     let subscription: types::WebhookCreateModel = types::WebhookCreateModel::builder()
         .type_("*".to_owned())
         .url(url.clone())
@@ -120,7 +131,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .shipment_item_id(7)
         .type_(None);
     let event = serde_json::to_vec(&types::InboundReceivedEvent::try_from(event)?)?;
-    let unknown = br#"{"logisticsEventType": "PalletWeighed", "logisticsEventId": "evt-2"}"#;
+    let unknown = br#"{"logisticsEventType": "PalletWeighed", "logisticsEventId": "evt-2",
+                     "logisticsEventTime": "2024-04-01T00:05:00Z"}"#;
     let http = reqwest::Client::new();
     for (what, token, body) in [
         ("an event", secret.as_str(), event.as_slice()),

@@ -111,6 +111,17 @@ pub async fn run(
     client: &Client,
     patience: impl Into<Patience>,
 ) -> Result<types::OrderModel, Failure> {
+    run_with(client, patience, async |_| {}).await
+}
+
+/// [`run`], calling `before_wait` with what is awaited (`"received"`,
+/// `"shipped"`) before each wait: a test moves a manual-clock sandbox's
+/// time there (`crates/flexport/tests/workflow_manual_clock.rs`).
+pub async fn run_with(
+    client: &Client,
+    patience: impl Into<Patience>,
+    mut before_wait: impl AsyncFnMut(&'static str),
+) -> Result<types::OrderModel, Failure> {
     let patience = patience.into();
     let run_id = &uuid_suffix();
     let product = step("create a product", async {
@@ -173,6 +184,7 @@ pub async fn run(
     })
     .await?;
 
+    before_wait("received").await;
     step("wait until the shipment is received", async {
         let shipment = patience
             .apply(client.wait_until_inbound_received(&inbound.id))
@@ -222,6 +234,7 @@ pub async fn run(
     })
     .await?;
 
+    before_wait("shipped").await;
     step("wait until the order ships", async {
         let order = patience
             .apply(client.wait_until_order_shipped(&order.id))

@@ -187,6 +187,19 @@ impl ClientBuilder {
         self
     }
 
+    /// Learns this token's rate as by default, but starts at `per_second`
+    /// instead of 5 per second, so a bulk job does not spend its first
+    /// seconds in slow start: a rate the token was accepted at before, such
+    /// as `client.inner().rate_limit_state()`'s `per_second` at the end of
+    /// an earlier job (a later job in the same process needs nothing: the
+    /// token's limiter, and its rate, stay in the process's registry). A
+    /// start above Flexport's
+    /// limit costs the 429s of one overshoot, then the rate is cut.
+    pub fn rate_limit_start(mut self, per_second: f64) -> Self {
+        self.rate_limit = RateLimit::AdaptiveFrom { per_second };
+        self
+    }
+
     /// No client-side rate limiter: every attempt is sent at once, and a
     /// 429 only makes its own call wait its `Retry-After`.
     pub fn no_rate_limit(mut self) -> Self {

@@ -1,8 +1,9 @@
 //! Rust SDK for the [Flexport Logistics API](https://logistics-api.flexport.com/).
 //!
 //! Each API version is a cargo feature and a module holding that version's
-//! generated client (`Client`, its `types`, its `prelude` of per-tag
-//! extension traits, and `webhooks::Event`):
+//! generated client (`Client`, its `types` and `builder`s, its `prelude` of
+//! per-tag extension traits and `ResponseMetadata`, `webhooks::Event`,
+//! `EventType` and `Envelope`, and `Outcome`), documented here in full:
 //!
 //! | feature | module | crate |
 //! |---|---|---|
@@ -157,17 +158,32 @@ pub async fn with_idempotency_key<F: std::future::Future>(
 ) -> F::Output {
     flexport_runtime::with_idempotency_key(key, call).await
 }
-pub use secrecy::SecretString;
+/// The `http` crate (version 1) this SDK's types use: [`webhooks::parse_verified`]
+/// takes an `http::HeaderMap`, as axum, hyper and reqwest hand them over.
+pub use http;
+pub use secrecy::{ExposeSecret, SecretString};
+
+/// The repository README's Rust snippets, compiled (and, unless marked
+/// `no_run`, run) by `cargo test -p flexport --doc`.
+#[cfg(all(doctest, feature = "v2024-04"))]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
 
 #[cfg(feature = "v2023-04")]
+#[doc(inline)]
 pub use flexport_logistics_2023_04 as v2023_04;
 #[cfg(feature = "v2023-07")]
+#[doc(inline)]
 pub use flexport_logistics_2023_07 as v2023_07;
 #[cfg(feature = "v2023-10")]
+#[doc(inline)]
 pub use flexport_logistics_2023_10 as v2023_10;
 #[cfg(feature = "v2024-01")]
+#[doc(inline)]
 pub use flexport_logistics_2024_01 as v2024_01;
 #[cfg(feature = "v2024-04")]
+#[doc(inline)]
 pub use flexport_logistics_2024_04 as v2024_04;
 #[cfg(feature = "unstable")]
+#[doc(inline)]
 pub use flexport_logistics_unstable as unstable;

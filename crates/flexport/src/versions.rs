@@ -43,8 +43,11 @@ macro_rules! version {
             crate::waiters::version_waiters!(api, [$($waiters),*]);
 
             impl crate::webhooks::WebhookEvent for api::webhooks::Event {
-                fn from_slice(body: &[u8]) -> Result<Self, crate::webhooks::InvalidEvent> {
-                    api::webhooks::Event::from_slice(body)
+                type Envelope = api::webhooks::Envelope;
+                fn from_slice_with_envelope(
+                    body: &[u8],
+                ) -> Result<(Self::Envelope, Self), crate::webhooks::InvalidEvent> {
+                    api::webhooks::Event::from_slice_with_envelope(body)
                 }
             }
         };

@@ -1,50 +1,86 @@
 //! Receiving webhooks: check the credentials, drop redeliveries, parse.
 //!
 //! Each version module has a `webhooks::Event` enum generated from the
-//! document's `*Event` schemas, told apart by `logisticsEventType`. An event
-//! type the version does not declare is kept as `Event::Unknown` (with its
-//! JSON) rather than rejected, so a new event never breaks your endpoint.
+//! document's `*Event` schemas, told apart by `logisticsEventType`, a
+//! `webhooks::EventType` (the declared types, [`EventType::ALL`] being the
+//! types a subscription can name, and `Unknown` for any other) and a
+//! `webhooks::Envelope` (the fields every event carries, typed: the event
+//! type, the ids as text, `logisticsEventTime` as a `DateTime<Utc>`). An
+//! event type the version does not declare is kept as `Event::Unknown` (with
+//! its JSON) rather than rejected, so a new event never breaks your
+//! endpoint; a malformed `logisticsEventTime` is refused.
+//!
+//! [`EventType::ALL`]: crate::v2024_04::webhooks::EventType::ALL
 //!
 //! ```
 //! # #[cfg(feature = "v2024-04")] {
-//! use flexport::v2024_04::webhooks::Event;
-//! let body = br#"{"logisticsEventType": "SomethingNew", "logisticsEventId": "1"}"#;
+//! use flexport::v2024_04::webhooks::{Event, EventType};
+//! let body = br#"{"logisticsEventType": "SomethingNew", "logisticsEventId": "1",
+//!                 "logisticsEventTime": "2024-04-01T12:00:00Z"}"#;
 //! let event: Event = flexport::webhooks::parse(body).unwrap();
-//! assert_eq!(event.event_type(), "SomethingNew");
+//! assert_eq!(event.event_type(), EventType::Unknown("SomethingNew".to_owned()));
+//! // What to subscribe to: every type the 2024-04 document declares.
+//! assert!(EventType::ALL.contains(&EventType::InboundReceived));
 //! # }
 //! ```
 //!
 //! A receiving endpoint:
 //! 1. checks the credentials the subscription was created with
-//!    (`authMethod` `BASIC_AUTH`, or `TOKEN` with `tokenHeader`) by
-//!    [`parse_verified`] with a [`WebhookAuth`], in constant time, before it
-//!    reads the body;
+//!    (`authMethod` `BASIC_AUTH`, or `TOKEN` with `tokenHeader`; make the
+//!    secret with [`generate_secret`]) by [`parse_verified`] with a
+//!    [`WebhookAuth`], in constant time, before it reads the body;
 //! 2. drops an event it has already handled, by its `logisticsEventId`, with a
 //!    [`Deduplicator`];
 //! 3. answers 2xx once the event is handled, and 5xx (after
 //!    [`Deduplicator::forget`]) when handling failed, so that a redelivery
 //!    is handled rather than dropped.
 //!
-//! `examples/webhook_receiver.rs` is such an endpoint, on axum.
+//! `examples/webhook_receiver.rs` is such an endpoint, on axum. The headers
+//! are an [`http::HeaderMap`] (`flexport::http` is
+//! the `http` crate, re-exported, and [`HeaderMap`] is here too).
 
 use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, InvalidHeaderName};
+use http::header::AUTHORIZATION;
+pub use http::header::{HeaderMap, HeaderName, HeaderValue, InvalidHeaderName};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
 
 pub use flexport_runtime::webhooks::{EVENT_ID_FIELD, InvalidEvent, event_id, event_key};
 
-/// A version's webhook event enum.
+/// A version's webhook event enum, with its envelope type.
 pub trait WebhookEvent: Sized {
-    fn from_slice(body: &[u8]) -> Result<Self, InvalidEvent>;
+    /// The version's `webhooks::Envelope`.
+    type Envelope: std::fmt::Debug + Clone;
+    /// Parses a body into its envelope and its event.
+    fn from_slice_with_envelope(body: &[u8]) -> Result<(Self::Envelope, Self), InvalidEvent>;
 }
 
 /// Parses a webhook request body into a version's `webhooks::Event`, without
-/// checking who sent it (see [`parse_verified`]).
+/// checking who sent it (see [`parse_verified`]). The envelope is read too:
+/// a body whose `logisticsEventTime` is not an RFC 3339 date-time (or whose
+/// ids are neither strings nor numbers) is refused.
 pub fn parse<E: WebhookEvent>(body: &[u8]) -> Result<E, InvalidEvent> {
-    E::from_slice(body)
+    E::from_slice_with_envelope(body).map(|(_, event)| event)
+}
+
+/// A new random secret for a webhook subscription: the `password` of
+/// `BASIC_AUTH` or the `token` of `TOKEN`. 32 bytes from the operating
+/// system's random source, as 43 URL-safe base64 characters (valid in a
+/// header value and in Basic credentials). Store it; give it to
+/// [`WebhookAuth`] to check deliveries.
+///
+/// # Panics
+/// If the operating system has no random source to read from (`getrandom`
+/// fails), which no supported platform does at run time.
+pub fn generate_secret() -> SecretString {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(bytes)
+        .into()
 }
 
 /// The credentials a webhook subscription was created with, as Flexport
@@ -219,9 +255,11 @@ fn equal(sent: &[u8], expected: &[u8]) -> Result<(), Unauthorized> {
 
 /// A webhook request that passed [`WebhookAuth::verify`] and parsed.
 #[derive(Debug, Clone)]
-pub struct Delivery<E> {
+pub struct Delivery<E: WebhookEvent> {
     /// The payload's `logisticsEventId` ([`event_id`]), if it has one.
     pub event_id: Option<String>,
+    /// The fields every event carries, typed (the version's `webhooks::Envelope`).
+    pub envelope: E::Envelope,
     pub event: E,
 }
 
@@ -233,9 +271,10 @@ pub fn parse_verified<E: WebhookEvent>(
     body: &[u8],
 ) -> Result<Delivery<E>, WebhookError> {
     auth.verify(headers)?;
-    let event = E::from_slice(body)?;
+    let (envelope, event) = E::from_slice_with_envelope(body)?;
     Ok(Delivery {
         event_id: event_id(body),
+        envelope,
         event,
     })
 }

@@ -222,9 +222,11 @@ fn client(base_url: &str, max_attempts: u32) -> Client {
         .token("test-token")
         .base_url(base_url)
         .timeout(Duration::from_millis(250))
-        // The scheduled 429s here are faults, not a rate limit: the client's
-        // rate limiter would read them as one and slow every call down
-        // (tests/load.rs tests it).
+        // The scheduled 429s here (one attempt in ten, whatever the rate)
+        // are faults, not a rate limit: the learned limiter would take each
+        // as the server's word and hold the rate low (see "What it cannot
+        // tell apart" in flexport_runtime::limiter); tests/load.rs tests it
+        // against a real limit.
         .no_rate_limit()
         .retry_policy(RetryPolicy {
             max_attempts,

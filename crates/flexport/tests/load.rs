@@ -19,7 +19,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use flexport::v2024_04::{Client, prelude::*, types};
-use flexport::{ClientBuilder, Error, LimiterRegistry, RetryPolicy};
+use flexport::{ClientBuilder, ClientInfo, Error, LimiterRegistry, RetryPolicy};
 use flexport_sandbox::Sandbox;
 use futures::StreamExt;
 use load_proxy::{Proxy, start};
@@ -175,4 +175,34 @@ async fn at_60_percent_of_attempts_faulted_every_call_gets_its_eight_attempts() 
     // retries here would fail hundreds.
     assert!(failed.len() <= 35, "{} of 1,000 failed", failed.len());
     assert!(failed.iter().all(|error| !error.retries_withheld()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limiter_started_at_the_known_rate_sends_its_first_second_without_waiting() {
+    let (sandbox, url, proxy) = start(Some(20)).await;
+    // From the default 5 per second, 20 calls at once: 15 wait for a permit.
+    let slow: Client = builder(&sandbox, &url)
+        .limiter_registry(LimiterRegistry::new(4))
+        .build()
+        .unwrap();
+    let failed = create_products(&slow, "slow", 20, 20).await;
+    assert!(failed.is_empty());
+    let waits = slow.inner().rate_limit_state().unwrap().waits;
+    assert!(waits >= 10, "{waits} of 20 waited from 5 per second");
+    // Started at 20 per second (what an earlier job learned), on a token
+    // the sandbox has not seen this second: none waits, none meets a 429.
+    let sandbox_next_second = tokio::time::sleep(Duration::from_millis(1_100));
+    sandbox_next_second.await;
+    let (_, throttled_before) = proxy.counts();
+    let started: Client = builder(&sandbox, &url)
+        .limiter_registry(LimiterRegistry::new(4))
+        .rate_limit_start(20.0)
+        .build()
+        .unwrap();
+    let failed = create_products(&started, "started", 20, 20).await;
+    assert!(failed.is_empty());
+    let state = started.inner().rate_limit_state().unwrap();
+    assert_eq!(state.waits, 0, "{state:?}");
+    assert!(state.slow_start, "{state:?}");
+    assert_eq!(proxy.counts().1, throttled_before);
 }

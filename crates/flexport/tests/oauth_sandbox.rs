@@ -54,7 +54,7 @@ async fn visit(app: &OAuthApp, scopes: &[&str], state: &State) -> reqwest::Respo
 /// to go to the app's redirect URI.
 async fn callback(app: &OAuthApp, scopes: &[&str], state: &State) -> Callback {
     let response = visit(app, scopes, state).await;
-    assert_eq!(response.status(), 302);
+    assert_eq!(response.status(), 301);
     let location = response.headers()["location"].to_str().unwrap();
     assert!(location.starts_with(REDIRECT_URI), "{location}");
     Callback::parse(location).unwrap()
@@ -86,7 +86,11 @@ async fn authorized_token(sandbox: &Sandbox, scopes: &[&str]) -> AccessToken {
 #[tokio::test]
 async fn the_flow_gives_a_token_that_works_within_its_scopes_and_403_outside_them() {
     let sandbox = Sandbox::start(config()).await.unwrap();
-    let token = authorized_token(&sandbox, &["products:read", "products:write"]).await;
+    let token = authorized_token(
+        &sandbox,
+        &["read_logistics_products", "write_logistics_products"],
+    )
+    .await;
     assert_eq!(token.logistics_account_id, "sandbox-account");
     let client = client(&sandbox, &token);
 
@@ -114,7 +118,7 @@ async fn the_flow_gives_a_token_that_works_within_its_scopes_and_403_outside_the
         .unwrap()
         .detail
         .clone();
-    assert!(detail.unwrap().contains("`orders:read`"));
+    assert!(detail.unwrap().contains("`read_logistics_orders`"));
 }
 
 #[tokio::test]
@@ -122,7 +126,7 @@ async fn an_unregistered_redirect_uri_is_405001_and_is_never_redirected_to() {
     let sandbox = Sandbox::start(config()).await.unwrap();
     let elsewhere = OAuthApp::new(CLIENT_ID, SECRET, "https://attacker.example/callback")
         .base_url(sandbox.base_url());
-    let response = visit(&elsewhere, &["orders:read"], &State::generate()).await;
+    let response = visit(&elsewhere, &["read_logistics_orders"], &State::generate()).await;
     let error = refused_on_the_page(response).await;
     assert_eq!(error.status, 400);
     assert_eq!(error.code, Some(ErrorCode::InvalidRedirectUri));
@@ -132,7 +136,7 @@ async fn an_unregistered_redirect_uri_is_405001_and_is_never_redirected_to() {
 async fn an_unknown_client_id_is_405002() {
     let sandbox = Sandbox::start(config()).await.unwrap();
     let unknown = OAuthApp::new("no-such-app", SECRET, REDIRECT_URI).base_url(sandbox.base_url());
-    let response = visit(&unknown, &["orders:read"], &State::generate()).await;
+    let response = visit(&unknown, &["read_logistics_orders"], &State::generate()).await;
     let error = refused_on_the_page(response).await;
     assert_eq!(error.code, Some(ErrorCode::InvalidClientId));
 }
@@ -144,7 +148,7 @@ async fn missing_and_invalid_scopes_come_back_on_the_callback_as_405003_and_4050
     for (scopes, expected) in [
         (&[][..], ErrorCode::MissingScopes),
         (
-            &["orders:read", "orders:everything"][..],
+            &["read_logistics_orders", "orders:everything"][..],
             ErrorCode::InvalidScopes,
         ),
     ] {
@@ -174,7 +178,7 @@ async fn a_reused_code_is_405005() {
     let sandbox = Sandbox::start(config()).await.unwrap();
     let app = app(&sandbox);
     let state = State::generate();
-    let code = callback(&app, &["orders:read"], &state)
+    let code = callback(&app, &["read_logistics_orders"], &state)
         .await
         .verify(&state)
         .unwrap();
@@ -193,7 +197,7 @@ async fn an_expired_code_is_405005() {
     .unwrap();
     let app = app(&sandbox);
     let state = State::generate();
-    let code = callback(&app, &["orders:read"], &state)
+    let code = callback(&app, &["read_logistics_orders"], &state)
         .await
         .verify(&state)
         .unwrap();
@@ -207,7 +211,7 @@ async fn a_wrong_client_secret_is_refused_and_leaves_the_code_usable() {
     let sandbox = Sandbox::start(config()).await.unwrap();
     let app = app(&sandbox);
     let state = State::generate();
-    let code = callback(&app, &["orders:read"], &state)
+    let code = callback(&app, &["read_logistics_orders"], &state)
         .await
         .verify(&state)
         .unwrap();

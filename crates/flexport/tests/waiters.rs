@@ -334,6 +334,71 @@ async fn an_order_in_error_ends_the_wait_with_the_order_and_its_error() {
     );
 }
 
+/// `outcome()` tells an order Flexport took but could not fill from one it
+/// is filling, and says when asking again helps: the sandbox's INVENTORY_ERR
+/// is retriable, and `retry_order` after a restock makes the order ship.
+#[tokio::test]
+async fn an_order_without_stock_is_retriable_and_ships_once_restocked_and_retried() {
+    let sandbox = Sandbox::start(Config {
+        receive_after: STEP,
+        ship_after: STEP,
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&sandbox);
+    let sku = product(&client).await;
+    let placed = order(&client, &sku).await;
+    match placed.outcome() {
+        flexport::v2024_04::Outcome::Retriable(error) => {
+            assert_eq!(error.type_, types::OrderErrorType::InventoryErr)
+        }
+        other => panic!("expected a retriable INVENTORY_ERR, got {other:?}"),
+    }
+    assert!(placed.outcome().retry_may_succeed());
+    // The same error marked not retriable by Flexport: asking again will not help.
+    let mut refused = placed.clone();
+    refused.error.as_mut().unwrap().retriable = false;
+    assert!(matches!(
+        refused.outcome(),
+        flexport::v2024_04::Outcome::Failed(error) if error.type_ == types::OrderErrorType::InventoryErr
+    ));
+    assert!(!refused.outcome().retry_may_succeed());
+
+    // The same SKU restocked (a second product's inbound would not do).
+    let shipment = inbound(&client, &sku).await;
+    fast(
+        client.wait_until_inbound_received(&shipment.id),
+        GUARD,
+        &Seen::default(),
+    )
+    .await
+    .unwrap();
+    let retried = client
+        .retry_order()
+        .order_id(&placed.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(matches!(
+        retried.outcome(),
+        flexport::v2024_04::Outcome::Accepted
+    ));
+    assert!(retried.outcome().error().is_none());
+    let shipped = fast(
+        client.wait_until_order_shipped(&placed.id),
+        GUARD,
+        &Seen::default(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        shipped.outcome(),
+        flexport::v2024_04::Outcome::Accepted
+    ));
+}
+
 #[tokio::test]
 async fn a_poll_that_fails_ends_the_wait_with_its_error() {
     let sandbox = Sandbox::start(Config::default()).await.unwrap();

@@ -419,3 +419,151 @@ fn the_credentials_come_from_the_body_the_subscription_was_created_with() {
         UnsupportedAuth::NotAnObject
     );
 }
+
+// ---- the typed envelope, event types, secrets --------------------------
+
+use flexport::v2024_04::webhooks::{Envelope, EventType};
+
+#[test]
+fn the_envelope_types_the_event_type_time_and_ids() {
+    let body = json!({
+        "logisticsAccountId": 4417, "logisticsEventId": "evt-9",
+        "logisticsEventType": "inbound.received", "logisticsEventTime": "2024-04-01T09:30:00+02:00",
+        "type": "SELLABLE", "amount": 12, "shipmentItemId": 7
+    })
+    .to_string();
+    let delivery: Delivery<Event> =
+        parse_verified(&WebhookAuth::None, &HeaderMap::new(), body.as_bytes()).unwrap();
+    let envelope = &delivery.envelope;
+    assert_eq!(envelope.logistics_event_type, EventType::InboundReceived);
+    assert_eq!(envelope.logistics_event_type.to_string(), "InboundReceived");
+    assert_eq!(envelope.logistics_account_id.as_deref(), Some("4417"));
+    assert_eq!(envelope.logistics_event_id.as_deref(), Some("evt-9"));
+    let time = envelope.logistics_event_time.unwrap();
+    assert_eq!(time.to_rfc3339(), "2024-04-01T07:30:00+00:00");
+    assert_eq!(delivery.event.event_type(), EventType::InboundReceived);
+    assert_eq!(Envelope::from_slice(body.as_bytes()).unwrap(), *envelope);
+}
+
+/// A type 2024-04 does not declare (Flexport adds them) still parses: the
+/// envelope keeps its name as sent, and so does the event.
+#[test]
+fn an_unknown_event_type_parses_with_its_envelope() {
+    let body = json!({
+        "logisticsEventType": "Pallet.Weighed", "logisticsEventId": "evt-3",
+        "logisticsEventTime": "2024-04-01T00:00:00Z", "kg": 412.5
+    })
+    .to_string();
+    let (envelope, event) = Event::from_slice_with_envelope(body.as_bytes()).unwrap();
+    assert_eq!(
+        envelope.logistics_event_type,
+        EventType::Unknown("Pallet.Weighed".to_owned())
+    );
+    assert_eq!(envelope.logistics_event_type.as_str(), "Pallet.Weighed");
+    assert_eq!(envelope.logistics_event_type.schema(), None);
+    assert!(
+        matches!(event, Event::Unknown { ref event_type, .. } if event_type == "Pallet.Weighed")
+    );
+    assert_eq!(event.event_type(), "Pallet.Weighed");
+}
+
+/// A time that is not RFC 3339 (or not a string) is refused, naming the
+/// field and the value, for known and unknown types alike; an absent or null
+/// time is allowed (the document says `nullable`).
+#[test]
+fn a_bad_event_time_is_refused_naming_the_field() {
+    for (event_type, time) in [
+        ("InboundReceived", json!("yesterday")),
+        ("InboundReceived", json!("2024-04-01 00:00")),
+        ("Pallet.Weighed", json!(1711929600)),
+    ] {
+        let body = json!({
+            "logisticsEventType": event_type, "logisticsEventId": "evt-1",
+            "logisticsEventTime": time, "type": "SELLABLE", "amount": 1, "shipmentItemId": 1
+        })
+        .to_string();
+        let error = flexport::webhooks::parse::<Event>(body.as_bytes()).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("`logisticsEventTime`") && message.contains(&time.to_string()),
+            "{message}"
+        );
+        assert_eq!(error.event_type.as_deref(), Some(event_type));
+        assert!(matches!(
+            parse_verified::<Event>(&WebhookAuth::None, &HeaderMap::new(), body.as_bytes()),
+            Err(WebhookError::InvalidEvent(_))
+        ));
+    }
+    for body in [
+        json!({"logisticsEventType": "Pallet.Weighed", "logisticsEventTime": null}),
+        json!({"logisticsEventType": "Pallet.Weighed"}),
+    ] {
+        let envelope = Envelope::from_slice(body.to_string().as_bytes()).unwrap();
+        assert_eq!(envelope.logistics_event_time, None);
+    }
+    let body = json!({"logisticsEventType": "Pallet.Weighed", "logisticsEventId": {"id": 1}});
+    let error = Envelope::from_slice(body.to_string().as_bytes()).unwrap_err();
+    assert!(error.to_string().contains("`logisticsEventId`"), "{error}");
+}
+
+/// The subscription types are the document's event schemas, each found
+/// again from its own name in any spelling.
+#[test]
+fn the_subscription_types_are_the_event_schemas_of_the_document() {
+    assert!(EventType::ALL.len() >= 10, "{:?}", EventType::ALL);
+    for event_type in EventType::ALL {
+        let schema = event_type.schema().unwrap();
+        assert_eq!(schema, format!("{event_type}Event"));
+        assert_eq!(EventType::parse(event_type.as_str()), *event_type);
+        assert_eq!(EventType::parse(schema), *event_type);
+        let json = serde_json::to_value(event_type).unwrap();
+        assert_eq!(json, json!(event_type.as_str()));
+        assert_eq!(
+            serde_json::from_value::<EventType>(json).unwrap(),
+            *event_type
+        );
+    }
+    assert!(EventType::ALL.contains(&EventType::InboundReceived));
+    assert_eq!(
+        EventType::parse("inbound_received"),
+        EventType::InboundReceived
+    );
+    let subscription = flexport::v2024_04::types::WebhookCreateModel::builder()
+        .type_(EventType::InboundReceived)
+        .url("http://127.0.0.1/hook")
+        .method(flexport::v2024_04::types::WebhookRequestMethod::Post);
+    let subscription =
+        flexport::v2024_04::types::WebhookCreateModel::try_from(subscription).unwrap();
+    assert_eq!(subscription.type_, "InboundReceived");
+}
+
+#[test]
+fn generated_secrets_are_random_header_safe_and_checkable() {
+    use flexport::ExposeSecret;
+    let secrets: Vec<String> = (0..64)
+        .map(|_| {
+            flexport::webhooks::generate_secret()
+                .expose_secret()
+                .to_owned()
+        })
+        .collect();
+    let distinct: std::collections::HashSet<&String> = secrets.iter().collect();
+    assert_eq!(distinct.len(), secrets.len());
+    for secret in &secrets {
+        assert_eq!(secret.len(), 43);
+        assert!(
+            secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{secret}"
+        );
+        // `flexport::http` is the `http` crate the headers come in.
+        let mut headers = flexport::http::HeaderMap::new();
+        headers.insert(
+            "x-token",
+            flexport::http::HeaderValue::from_str(secret).unwrap(),
+        );
+        let auth = WebhookAuth::token("x-token", secret.clone()).unwrap();
+        assert_eq!(auth.verify(&headers), Ok(()));
+    }
+}

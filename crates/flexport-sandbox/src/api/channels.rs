@@ -33,5 +33,7 @@ pub async fn sync_status(
     State(store): State<Arc<Store>>,
     Path((channel_type, store_name)): Path<(String, String)>,
 ) -> Reply<serde_json::Value> {
-    engine::channels::sync_status(&store.read(), &channel_type, &store_name).map(axum::Json)
+    engine::channels::sync_status(&store.read(), &channel_type, &store_name)
+        .map(axum::Json)
+        .map_err(ErrorAnswer::from)
 }

@@ -56,7 +56,9 @@ pub(super) async fn quote(
     State(store): State<Arc<Store>>,
     Path(quote_id): Path<String>,
 ) -> Reply<Value> {
-    freight::quote(&store.read(), &quote_id).map(axum::Json)
+    freight::quote(&store.read(), &quote_id)
+        .map(axum::Json)
+        .map_err(ErrorAnswer::from)
 }
 
 pub(super) async fn quote_containers(
@@ -101,7 +103,9 @@ pub(super) async fn order(
     State(store): State<Arc<Store>>,
     Path(order_id): Path<String>,
 ) -> Reply<Value> {
-    freight::order(&store.read(), &order_id).map(|order| axum::Json(order.order.clone()))
+    freight::order(&store.read(), &order_id)
+        .map(|order| axum::Json(order.order.clone()))
+        .map_err(ErrorAnswer::from)
 }
 
 pub(super) async fn order_containers(
@@ -142,12 +146,16 @@ pub(super) async fn documents(
     State(store): State<Arc<Store>>,
     Path(order_id): Path<String>,
 ) -> Reply<Value> {
-    freight::documents(&store.read(), &store.base_url, &order_id).map(axum::Json)
+    freight::documents(&store.read(), &store.base_url, &order_id)
+        .map(axum::Json)
+        .map_err(ErrorAnswer::from)
 }
 
 pub(super) async fn tracking(
     State(store): State<Arc<Store>>,
     Path(bol_id): Path<String>,
 ) -> Reply<Value> {
-    freight::tracking(&store.read(), &bol_id).map(axum::Json)
+    freight::tracking(&store.read(), &bol_id)
+        .map(axum::Json)
+        .map_err(ErrorAnswer::from)
 }

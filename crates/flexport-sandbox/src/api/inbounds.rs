@@ -94,7 +94,9 @@ pub async fn quotes(
     uri: Uri,
 ) -> Reply<types::QuoteResultResponse> {
     let option = shipping_option(&uri)?;
-    engine::inbounds::quotes(&store.read(), &shipment_id, option, false).map(axum::Json)
+    engine::inbounds::quotes(&store.read(), &shipment_id, option, false)
+        .map(axum::Json)
+        .map_err(ErrorAnswer::from)
 }
 
 pub async fn buy_quotes(
@@ -112,7 +114,9 @@ pub async fn bought_quotes(
     uri: Uri,
 ) -> Reply<types::QuoteResultResponse> {
     let option = shipping_option(&uri)?;
-    engine::inbounds::quotes(&store.read(), &shipment_id, option, true).map(axum::Json)
+    engine::inbounds::quotes(&store.read(), &shipment_id, option, true)
+        .map(axum::Json)
+        .map_err(ErrorAnswer::from)
 }
 
 pub async fn transfer_document(
@@ -129,6 +133,7 @@ pub async fn transfer_document(
         query.all("documentFormat").next(),
     )
     .map(axum::Json)
+    .map_err(ErrorAnswer::from)
 }
 
 pub async fn update(

@@ -13,6 +13,7 @@ pub mod freight;
 pub mod inbounds;
 pub mod oauth;
 pub mod orders;
+pub mod page_faults;
 pub mod parcels;
 pub mod products;
 pub mod reports;
@@ -36,7 +37,6 @@ use serde::de::DeserializeOwned;
 
 use crate::contract::{DOCUMENTS, prefix};
 use crate::error_answer::ErrorAnswer;
-use crate::faults::FaultDice;
 use crate::layers::{self, RateLimiter};
 use crate::store::Store;
 pub use crate::transaction::Tx;
@@ -242,6 +242,10 @@ pub fn router(store: Arc<Store>) -> Router {
     let authenticated = versions
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(
+            page_faults::PageFaultState::new(store.config.page_faults.clone()),
+            page_faults::inject,
+        ))
         .layer(from_fn_with_state(store.clone(), layers::write_transaction))
         .layer(from_fn_with_state(
             (store.clone(), Arc::new(RateLimiter::default())),
@@ -256,11 +260,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .merge(public_versions)
         .merge(authenticated)
         .layer(from_fn(crate::contract::per_version))
-        .layer(from_fn_with_state(
-            Arc::new(FaultDice::new(store.config.faults.clone())),
-            crate::faults::inject,
-        ))
-        .layer(from_fn(layers::correlation_id))
+        // The faults and the correlation id are layered on by `Sandbox::start`.
         .with_state(store)
 }
 
@@ -346,12 +346,32 @@ impl QueryPairs {
     }
 }
 
-impl QueryPairs {
-    /// Every pair, in order.
-    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0
-            .iter()
-            .map(|(key, value)| (key.as_str(), value.as_str()))
+/// Sets the `Link: <…>; rel="next"` header of a cursor-paged list: the
+/// request's path with only `limit` (when the request gave one) and
+/// `page_info`, since the cursor carries the walk's filters, as production's
+/// do.
+pub fn next_link(
+    response: &mut Response,
+    store: &Store,
+    uri: &Uri,
+    limit: Option<usize>,
+    page_info: &str,
+) {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(limit) = limit {
+        query.append_pair("limit", &limit.to_string());
+    }
+    query.append_pair("page_info", page_info);
+    let link = format!(
+        "<{}{}?{}>; rel=\"next\"",
+        store.base_url,
+        uri.path(),
+        query.finish()
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&link) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LINK, value);
     }
 }
 

@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
-use chrono::Utc;
 
 use super::QueryPairs;
 use crate::auth::SANDBOX_CALLBACK;
@@ -28,7 +27,9 @@ pub fn routes() -> Router<Arc<Store>> {
 }
 
 /// Approves at once (there is no merchant to log in) and redirects with
-/// `302 Found` to the redirect URI, or answers 400 (see
+/// `301 Moved Permanently` to the redirect URI, as Flexport's OAuth
+/// documentation describes (production difference
+/// `oauth-authorize-redirect`; the document declares a 204), or answers 400 (see
 /// [`oauth::authorize`]).
 pub(super) async fn authorize(State(store): State<Arc<Store>>, uri: Uri) -> Response {
     let query = QueryPairs::from_uri(&uri);
@@ -53,11 +54,15 @@ pub(super) async fn authorize(State(store): State<Arc<Store>>, uri: Uri) -> Resp
     }
     match result {
         Ok(redirect) => match HeaderValue::from_str(redirect.as_str()) {
-            Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+            Ok(location) => (
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, location)],
+            )
+                .into_response(),
             Err(_) => ErrorAnswer::invalid_field("redirect_uri", "cannot be sent as a header")
                 .into_response(),
         },
-        Err(problem) => problem.into_response(),
+        Err(problem) => ErrorAnswer::from(problem).into_response(),
     }
 }
 
@@ -89,7 +94,7 @@ pub(super) async fn token(
         },
         credentials,
         request,
-        Utc::now(),
+        store.clock.now(),
     );
     if let Err(error) = store.commit(tx).await {
         return not_written(error);
@@ -106,7 +111,7 @@ pub(super) async fn token(
             )
                 .into_response()
         }
-        Err(problem) => problem.into_response(),
+        Err(problem) => ErrorAnswer::from(problem).into_response(),
     }
 }
 

@@ -21,7 +21,9 @@ pub async fn get(
     State(store): State<Arc<Store>>,
     Path(order_id): Path<String>,
 ) -> Reply<types::OrderModel> {
-    find(&store.read(), &order_id).map(|order| axum::Json(order.order))
+    find(&store.read(), &order_id)
+        .map(|order| axum::Json(order.order))
+        .map_err(ErrorAnswer::from)
 }
 
 pub async fn get_by_external_id(

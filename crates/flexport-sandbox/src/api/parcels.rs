@@ -133,7 +133,9 @@ pub(super) async fn create(
 pub(super) async fn quote(
     JsonBody(input): JsonBody<types::CreateQuoteRequest>,
 ) -> Reply<types::ParcelQuoteResponse> {
-    parcels::quote(input).map(axum::Json)
+    parcels::quote(input)
+        .map(axum::Json)
+        .map_err(ErrorAnswer::from)
 }
 
 pub(super) async fn cancel(
@@ -149,14 +151,18 @@ pub(super) async fn get_parcel(
     State(store): State<Arc<Store>>,
     Path(parcel_id): Path<String>,
 ) -> Reply<types::Parcel> {
-    parcels::find(&store.read(), &parcel_id).map(|record| axum::Json(record.parcel.clone()))
+    parcels::find(&store.read(), &parcel_id)
+        .map(|record| axum::Json(record.parcel.clone()))
+        .map_err(ErrorAnswer::from)
 }
 
 pub(super) async fn tracking(
     State(store): State<Arc<Store>>,
     Path(parcel_id): Path<String>,
 ) -> Reply<types::ParcelTracking> {
-    parcels::find(&store.read(), &parcel_id).map(|record| axum::Json(parcels::tracking(record)))
+    parcels::find(&store.read(), &parcel_id)
+        .map(|record| axum::Json(parcels::tracking(record)))
+        .map_err(ErrorAnswer::from)
 }
 
 pub(super) async fn tracking_by_code(
@@ -165,6 +171,7 @@ pub(super) async fn tracking_by_code(
 ) -> Reply<types::ParcelTracking> {
     parcels::find_by_tracking_code(&store.read(), &code)
         .map(|record| axum::Json(parcels::tracking(record)))
+        .map_err(ErrorAnswer::from)
 }
 
 pub(super) async fn tracking_url(
@@ -173,6 +180,7 @@ pub(super) async fn tracking_url(
 ) -> Reply<String> {
     parcels::find(&store.read(), &parcel_id)
         .map(|record| axum::Json(record.parcel.package_tracking_url.clone()))
+        .map_err(ErrorAnswer::from)
 }
 
 pub(super) async fn create_job(
@@ -188,5 +196,7 @@ pub(super) async fn get_job(
     State(store): State<Arc<Store>>,
     Path(id): Path<String>,
 ) -> Reply<types::BulkParcelJobResponse> {
-    parcels::find_job(&store.read(), &id).map(|job| axum::Json(job.job.clone()))
+    parcels::find_job(&store.read(), &id)
+        .map(|job| axum::Json(job.job.clone()))
+        .map_err(ErrorAnswer::from)
 }

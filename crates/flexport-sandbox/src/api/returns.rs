@@ -3,19 +3,16 @@
 use std::sync::Arc;
 
 use axum::Extension;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use flexport_logistics_2024_04::types;
 
-use super::{JsonBody, QueryPairs, Reply, Tx};
+use super::{JsonBody, QueryPairs, Reply, Tx, next_link};
 use crate::engine::returns::{self, Filter};
 use crate::error_answer::ErrorAnswer;
 use crate::store::Store;
-
-/// Returns per page when `limit` is not given, and the most `limit` takes.
-pub const DEFAULT_LIMIT: usize = 50;
-pub const MAX_LIMIT: usize = 250;
 
 pub(super) async fn create(
     State(store): State<Arc<Store>>,
@@ -29,7 +26,9 @@ pub(super) async fn get_return(
     State(store): State<Arc<Store>>,
     Path(return_id): Path<String>,
 ) -> Reply<types::ReturnsApiOrder> {
-    returns::find(&store.read(), &return_id).map(|record| axum::Json(record.order.clone()))
+    returns::find(&store.read(), &return_id)
+        .map(|record| axum::Json(record.order.clone()))
+        .map_err(ErrorAnswer::from)
 }
 
 pub(super) async fn cancel(
@@ -42,27 +41,15 @@ pub(super) async fn cancel(
 }
 
 /// One page of returns; when more follow, a `Link` header names the next
-/// page (`<?limit=…&page_info=CURSOR>; rel="next"`: the request's path with
-/// its other parameters kept).
+/// page (`<…?limit=…&page_info=CURSOR>; rel="next"`; the cursor carries the
+/// filters).
 pub(super) async fn list(
     State(store): State<Arc<Store>>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
 ) -> Result<Response, ErrorAnswer> {
     let query = QueryPairs::from_uri(&uri);
     let one = |name: &str| query.all(name).next().map(str::to_owned);
-    let limit = match one("limit") {
-        None => DEFAULT_LIMIT,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|limit| (1..=MAX_LIMIT).contains(limit))
-            .ok_or_else(|| {
-                ErrorAnswer::invalid_field(
-                    "limit",
-                    format!("`{text}` is not a whole number from 1 to {MAX_LIMIT}"),
-                )
-            })?,
-    };
+    let limit = query.count("limit")?;
     let filter = Filter {
         external_return_id: one("externalReturnId"),
         rma: one("rma"),
@@ -70,21 +57,10 @@ pub(super) async fn list(
         status: one("status"),
     };
     let page_info = one("page_info");
-    let (page, next) = returns::list(&store.read(), &filter, limit, page_info.as_deref())?;
+    let (page, next) = returns::list(&store.read(), filter, limit, page_info.as_deref())?;
     let mut response = axum::Json(page).into_response();
     if let Some(next) = next {
-        let mut link = url::form_urlencoded::Serializer::new(String::new());
-        for (name, value) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
-            if name != "page_info" {
-                link.append_pair(&name, &value);
-            }
-        }
-        link.append_pair("page_info", &next);
-        // A reference of only a query keeps the request's path (RFC 3986, 5.2.2).
-        let link = format!("<?{}>; rel=\"next\"", link.finish());
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            response.headers_mut().insert(header::LINK, value);
-        }
+        next_link(&mut response, &store, &uri, limit, &next);
     }
     Ok(response)
 }

@@ -21,5 +21,7 @@ pub async fn details(
         })?,
         None => types::InventoryPool::Default,
     };
-    engine::warehouse::details(&store.read(), &input, pool).map(axum::Json)
+    engine::warehouse::details(&store.read(), &input, pool)
+        .map(axum::Json)
+        .map_err(ErrorAnswer::from)
 }

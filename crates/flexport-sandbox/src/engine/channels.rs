@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Writer, later, required};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{Channel, StateChange, channel_key};
 
 /// `CreateChannelInput`. `channelType` is an open string: a type the
@@ -22,7 +22,7 @@ pub struct ChannelInput {
 /// Creates the channel of `channelType` and `storeName`, or updates its
 /// location when it exists (keeping its id and sync). The access token is
 /// checked for presence and not kept.
-pub fn create(w: &mut Writer<'_>, input: ChannelInput) -> Result<serde_json::Value, ErrorAnswer> {
+pub fn create(w: &mut Writer<'_>, input: ChannelInput) -> Result<serde_json::Value, DomainError> {
     required("channelType", &input.channel_type)?;
     required("accessToken", &input.access_token)?;
     required("storeName", &input.store_name)?;
@@ -64,15 +64,15 @@ fn output(w: &Writer<'_>, channel: &Channel) -> serde_json::Value {
 
 /// Starts a product sync, which completes [`crate::Config::quote_after`]
 /// later: 404 for an unknown channel, 409 while a sync is pending.
-pub fn sync(w: &mut Writer<'_>, channel_type: &str, store_name: &str) -> Result<(), ErrorAnswer> {
+pub fn sync(w: &mut Writer<'_>, channel_type: &str, store_name: &str) -> Result<(), DomainError> {
     let mut channel = find(w, channel_type, store_name)?.clone();
     if channel.sync_status.as_deref() == Some("PENDING") {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "a product sync of channel {} is already pending",
             channel.channel_id
         )));
     }
-    let now = Utc::now();
+    let now = w.now();
     channel.sync_status = Some("PENDING".to_owned());
     channel.sync_updated_at = Some(now);
     channel.sync_complete_at = Some(later(now, w.config().quote_after));
@@ -84,13 +84,13 @@ fn find<'a>(
     w: &'a Writer<'_>,
     channel_type: &str,
     store_name: &str,
-) -> Result<&'a Channel, ErrorAnswer> {
+) -> Result<&'a Channel, DomainError> {
     w.data()
         .channels
         .get(&channel_key(channel_type, store_name))
         .ok_or_else(|| {
-            ErrorAnswer::new(
-                axum::http::StatusCode::NOT_FOUND,
+            DomainError::new(
+                crate::engine::Kind::NotFound,
                 format!("no {channel_type} channel for store `{store_name}`"),
             )
         })
@@ -101,10 +101,10 @@ pub fn sync_status(
     data: &crate::state::Data,
     channel_type: &str,
     store_name: &str,
-) -> Result<serde_json::Value, ErrorAnswer> {
+) -> Result<serde_json::Value, DomainError> {
     let not_found = |what: &str| {
-        ErrorAnswer::new(
-            axum::http::StatusCode::NOT_FOUND,
+        DomainError::new(
+            crate::engine::Kind::NotFound,
             format!("{what} {channel_type} channel for store `{store_name}`"),
         )
     };

@@ -3,13 +3,12 @@
 //! and bill-of-lading tracking that advances every
 //! [`crate::Config::freight_step_after`].
 
-use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Writer, later, required};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{Data, FreightOrder, StateChange};
 
 // The request bodies, shaped by the `unstable` document. Closed enums are
@@ -319,26 +318,26 @@ fn port(id: &str) -> Option<Value> {
         .cloned()
 }
 
-fn check_location(field: &str, location: &QuoteLocation) -> Result<(), ErrorAnswer> {
+fn check_location(field: &str, location: &QuoteLocation) -> Result<(), DomainError> {
     required(&format!("{field}.zip"), &location.zip)
 }
 
-fn count(field: &str, value: f64) -> Result<f64, ErrorAnswer> {
+fn count(field: &str, value: f64) -> Result<f64, DomainError> {
     if value >= 1.0 && value.fract() == 0.0 && value <= MAX_PALLETS {
         Ok(value)
     } else {
-        Err(ErrorAnswer::invalid_field(
+        Err(DomainError::invalid_field(
             field,
             format!("{value} is not a whole number from 1 to {MAX_PALLETS}"),
         ))
     }
 }
 
-fn positive(field: &str, value: f64) -> Result<(), ErrorAnswer> {
+fn positive(field: &str, value: f64) -> Result<(), DomainError> {
     if value > 0.0 && value.is_finite() {
         Ok(())
     } else {
-        Err(ErrorAnswer::invalid_field(
+        Err(DomainError::invalid_field(
             field,
             format!("{value} is not above 0"),
         ))
@@ -367,7 +366,7 @@ fn new_quote(
     item: (&str, Value),
 ) -> Value {
     let id = Data::next_id(&w.data().freight_quotes);
-    let now = Utc::now();
+    let now = w.now();
     let mut quote = json!({
         "type": mode.as_str(),
         "pickupDetails": pickup,
@@ -389,7 +388,7 @@ fn new_quote(
 pub fn quote_containers(
     w: &mut Writer<'_>,
     input: ContainersQuoteRequest,
-) -> Result<Value, ErrorAnswer> {
+) -> Result<Value, DomainError> {
     check_location("pickupDetails", &input.pickup_details)?;
     check_location("deliveryDetails", &input.delivery_details)?;
     if let Some(packages) = input.package_count {
@@ -420,7 +419,7 @@ pub fn quote_pallets_or_truck(
     w: &mut Writer<'_>,
     mode: Mode,
     input: QuoteRequest,
-) -> Result<Value, ErrorAnswer> {
+) -> Result<Value, DomainError> {
     check_location("pickupDetails", &input.pickup_details)?;
     check_location("deliveryDetails", &input.delivery_details)?;
     let pallets = count("palletCount", input.pallet_count)?;
@@ -464,11 +463,11 @@ pub fn quote_pallets_or_truck(
 }
 
 /// A quote by its id as the path gives it; 404 when there is none.
-pub fn quote(data: &Data, quote_id: &str) -> Result<Value, ErrorAnswer> {
+pub fn quote(data: &Data, quote_id: &str) -> Result<Value, DomainError> {
     data.freight_quotes
         .get(&crate::state::numeric_id(quote_id))
         .cloned()
-        .ok_or_else(|| ErrorAnswer::not_found("freight quote", quote_id))
+        .ok_or_else(|| DomainError::not_found("freight quote", quote_id))
 }
 
 /// One page of `items` (ascending ids) by the cursor-paged lists'
@@ -505,22 +504,22 @@ fn bookable(
     quote_id: f64,
     mode: Mode,
     now: DateTime<Utc>,
-) -> Result<Value, ErrorAnswer> {
+) -> Result<Value, DomainError> {
     let quote = (quote_id >= 0.0 && quote_id.fract() == 0.0)
         .then(|| data.freight_quotes.get(&(quote_id as u64)))
         .flatten()
         .ok_or_else(|| {
-            ErrorAnswer::unprocessable(format!("`quoteId`: no freight quote with id {quote_id}"))
+            DomainError::unprocessable(format!("`quoteId`: no freight quote with id {quote_id}"))
         })?;
     if Mode::of(quote) != Some(mode) {
-        return Err(ErrorAnswer::unprocessable(format!(
+        return Err(DomainError::unprocessable(format!(
             "`quoteId`: quote {quote_id} is a {} quote; this order needs a {} quote",
             quote["type"].as_str().unwrap_or("?"),
             mode.as_str()
         )));
     }
     if quote["status"] != "CREATED" {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "quote {quote_id} is {} and cannot be booked again",
             quote["status"].as_str().unwrap_or("?")
         )));
@@ -529,14 +528,14 @@ fn bookable(
         .as_str()
         .and_then(|at| DateTime::parse_from_rfc3339(at).ok());
     if expires.is_some_and(|at| at < now) {
-        return Err(ErrorAnswer::unprocessable(format!(
+        return Err(DomainError::unprocessable(format!(
             "`quoteId`: quote {quote_id} has expired"
         )));
     }
     Ok(quote.clone())
 }
 
-fn check_delivery(details: &DeliveryDetails, field: &str) -> Result<(), ErrorAnswer> {
+fn check_delivery(details: &DeliveryDetails, field: &str) -> Result<(), DomainError> {
     check_address(&details.address, &format!("{field}.address"))?;
     check_contact(&details.contact, &format!("{field}.contact"))?;
     if let Some(partner) = &details.trading_partner_details {
@@ -586,7 +585,7 @@ fn check_delivery(details: &DeliveryDetails, field: &str) -> Result<(), ErrorAns
         ] {
             for (i, bol_field) in fields.iter().enumerate() {
                 if !allowed.contains(&bol_field.field_id.as_str()) {
-                    return Err(ErrorAnswer::invalid_field(
+                    return Err(DomainError::invalid_field(
                         &format!("{field}.tradingPartnerDetails.{name}[{i}].fieldId"),
                         format!(
                             "`{}` is not one of {}",
@@ -601,7 +600,7 @@ fn check_delivery(details: &DeliveryDetails, field: &str) -> Result<(), ErrorAns
     Ok(())
 }
 
-fn check_address(address: &FreightAddress, field: &str) -> Result<(), ErrorAnswer> {
+fn check_address(address: &FreightAddress, field: &str) -> Result<(), DomainError> {
     for (name, value) in [
         ("street1", &address.street1),
         ("city", &address.city),
@@ -614,7 +613,7 @@ fn check_address(address: &FreightAddress, field: &str) -> Result<(), ErrorAnswe
     Ok(())
 }
 
-fn check_contact(contact: &Contact, field: &str) -> Result<(), ErrorAnswer> {
+fn check_contact(contact: &Contact, field: &str) -> Result<(), DomainError> {
     for (name, value) in [
         ("firstName", &contact.first_name),
         ("lastName", &contact.last_name),
@@ -626,7 +625,7 @@ fn check_contact(contact: &Contact, field: &str) -> Result<(), ErrorAnswer> {
     Ok(())
 }
 
-fn check_packages(field: &str, packages: &[PackageDetails]) -> Result<f64, ErrorAnswer> {
+fn check_packages(field: &str, packages: &[PackageDetails]) -> Result<f64, DomainError> {
     let mut total = 0.0;
     for (i, package) in packages.iter().enumerate() {
         total += count(&format!("{field}[{i}].palletCount"), package.pallet_count)?;
@@ -640,7 +639,7 @@ fn check_packages(field: &str, packages: &[PackageDetails]) -> Result<f64, Error
         }
     }
     if total > MAX_PALLETS {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             field,
             format!("more than {MAX_PALLETS} pallets in all"),
         ));
@@ -765,7 +764,7 @@ fn common(
 pub fn order_containers(
     w: &mut Writer<'_>,
     input: ContainersOrderRequest,
-) -> Result<Value, ErrorAnswer> {
+) -> Result<Value, DomainError> {
     for (name, value) in [
         ("containerId", &input.container_id),
         ("masterBolId", &input.master_bol_id),
@@ -784,12 +783,12 @@ pub fn order_containers(
         None => None,
     };
     let port = port(&input.port_id).ok_or_else(|| {
-        ErrorAnswer::unprocessable(format!(
+        DomainError::unprocessable(format!(
             "`portId`: no port with id `{}` (see GetFreightPorts)",
             input.port_id
         ))
     })?;
-    let now = Utc::now();
+    let now = w.now();
     let quote = bookable(w.data(), input.quote_id, Mode::Drayage, now)?;
     let mut order = common(
         &input.delivery_details,
@@ -832,18 +831,18 @@ pub fn order_containers(
 }
 
 /// `CreatePalletsOrder`: an LTL order from an LTL quote.
-pub fn order_pallets(w: &mut Writer<'_>, input: PalletsOrderRequest) -> Result<Value, ErrorAnswer> {
+pub fn order_pallets(w: &mut Writer<'_>, input: PalletsOrderRequest) -> Result<Value, DomainError> {
     check_delivery(&input.delivery_details, "deliveryDetails")?;
     check_address(&input.pickup_details.address, "pickupDetails.address")?;
     check_contact(&input.pickup_details.contact, "pickupDetails.contact")?;
     if input.pallets.is_empty() {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "pallets",
             "at least one pallet is required",
         ));
     }
     let pallets = check_packages("pallets", &input.pallets)?;
-    let now = Utc::now();
+    let now = w.now();
     let quote = bookable(w.data(), input.quote_id, Mode::Ltl, now)?;
     let mut order = common(
         &input.delivery_details,
@@ -872,13 +871,13 @@ pub fn order_pallets(w: &mut Writer<'_>, input: PalletsOrderRequest) -> Result<V
 }
 
 /// `CreateTrucksOrder`: an FTL order from an FTL quote.
-pub fn order_trucks(w: &mut Writer<'_>, input: TrucksOrderRequest) -> Result<Value, ErrorAnswer> {
+pub fn order_trucks(w: &mut Writer<'_>, input: TrucksOrderRequest) -> Result<Value, DomainError> {
     check_delivery(&input.delivery_details, "deliveryDetails")?;
     check_address(&input.pickup_details.address, "pickupDetails.address")?;
     check_contact(&input.pickup_details.contact, "pickupDetails.contact")?;
     let pallets = count("palletCount", input.pallet_count)?;
     positive("totalWeight", input.total_weight)?;
-    let now = Utc::now();
+    let now = w.now();
     let quote = bookable(w.data(), input.quote_id, Mode::Ftl, now)?;
     let mut order = common(
         &input.delivery_details,
@@ -912,27 +911,27 @@ pub fn order_trucks(w: &mut Writer<'_>, input: TrucksOrderRequest) -> Result<Val
 }
 
 /// An order by its id as the path gives it; 404 when there is none.
-pub fn order<'a>(data: &'a Data, order_id: &str) -> Result<&'a FreightOrder, ErrorAnswer> {
+pub fn order<'a>(data: &'a Data, order_id: &str) -> Result<&'a FreightOrder, DomainError> {
     data.freight_orders
         .get(&crate::state::numeric_id(order_id))
-        .ok_or_else(|| ErrorAnswer::not_found("freight order", order_id))
+        .ok_or_else(|| DomainError::not_found("freight order", order_id))
 }
 
 /// Cancels an order before pickup (`BOOKED` or `TENDERED`): 404 for an
 /// unknown order, 409 once it is picked up, delivered or cancelled.
-pub fn cancel(w: &mut Writer<'_>, order_id: &str, input: CancelRequest) -> Result<(), ErrorAnswer> {
+pub fn cancel(w: &mut Writer<'_>, order_id: &str, input: CancelRequest) -> Result<(), DomainError> {
     let mut order = order(w.data(), order_id)?.clone();
     let status = order.order["status"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
     if !matches!(status.as_str(), "BOOKED" | "TENDERED") {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "freight order {} is {status}: only an order not yet picked up can be cancelled",
             order.id
         )));
     }
-    let now = Utc::now();
+    let now = w.now();
     order.order["status"] = "CANCELLED".into();
     advance_tracking(&mut order.tracking, "CANCELLED", "CANCELLED", now);
     if let Some(reason) = input.cancellation_reason {
@@ -953,7 +952,7 @@ fn advance_tracking(tracking: &mut Value, event_type: &str, bol_status: &str, no
 
 /// `GetOrderDocuments`: the documents of an order's mode, as PDFs the
 /// sandbox serves at `/sandbox/documents/`.
-pub fn documents(data: &Data, base_url: &str, order_id: &str) -> Result<Value, ErrorAnswer> {
+pub fn documents(data: &Data, base_url: &str, order_id: &str) -> Result<Value, DomainError> {
     let order = order(data, order_id)?;
     let types: &[&str] = match Mode::of(&order.order) {
         Some(Mode::Drayage) => &["CUSTOMER_BOL", "DELIVERY_ORDER", "PACKING_LIST"],
@@ -972,14 +971,14 @@ pub fn documents(data: &Data, base_url: &str, order_id: &str) -> Result<Value, E
 }
 
 /// `FreightTrackingInfo` of a bill of lading; 404 when no order has it.
-pub fn tracking(data: &Data, bol_id: &str) -> Result<Value, ErrorAnswer> {
+pub fn tracking(data: &Data, bol_id: &str) -> Result<Value, DomainError> {
     data.freight_orders
         .values()
         .find(|order| order.bol_id == bol_id)
         .map(|order| order.tracking.clone())
         .ok_or_else(|| {
-            ErrorAnswer::new(
-                StatusCode::NOT_FOUND,
+            DomainError::new(
+                crate::engine::Kind::NotFound,
                 format!("no bill of lading `{bol_id}`"),
             )
         })

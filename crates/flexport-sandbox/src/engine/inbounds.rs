@@ -5,13 +5,13 @@ use flexport_logistics_2024_04::types;
 use serde_json::json;
 
 use super::{Writer, later};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{Data, Inbound, StateChange};
 
 pub fn create(
     w: &mut Writer<'_>,
     input: types::CreateInboundShipmentRequest,
-) -> Result<types::InboundShipmentResponseV4, ErrorAnswer> {
+) -> Result<types::InboundShipmentResponseV4, DomainError> {
     let expected = expected_units(w.data(), &input)?;
     let id = Data::next_id(&w.data().inbounds);
     let items = expected
@@ -61,7 +61,7 @@ pub fn create(
         shipping_plan_name: input.shipping_plan_name,
         status: types::LogisticsInboundShipmentStatus::ReadyToShip,
     };
-    let receive_at = later(Utc::now(), w.config().receive_after);
+    let receive_at = later(w.now(), w.config().receive_after);
     w.apply(StateChange::Inbound(Box::new(Inbound {
         shipment: shipment.clone(),
         receive_at: Some(receive_at),
@@ -76,12 +76,12 @@ pub fn create(
 fn expected_units(
     data: &Data,
     input: &types::CreateInboundShipmentRequest,
-) -> Result<BTreeMap<String, i64>, ErrorAnswer> {
+) -> Result<BTreeMap<String, i64>, DomainError> {
     let mut copies_of = Vec::with_capacity(input.packages.len());
     for (p, package) in input.packages.iter().enumerate() {
         let copies = package.number_of_identical_pkgs;
         if copies < 1 || copies > i32::MAX as u64 {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 &format!("packages[{p}].numberOfIdenticalPkgs"),
                 format!("{copies} is not a whole number from 1 to {}", i32::MAX),
             ));
@@ -104,13 +104,13 @@ fn expected_units(
     });
     for (field, item, copies) in loose.chain(packed) {
         if !data.products.contains_key(&item.logistics_sku) {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 &format!("{field}.logisticsSku"),
                 format!("no product with logisticsSku `{}`", item.logistics_sku),
             ));
         }
         if item.quantity < 1 {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 &format!("{field}.quantity"),
                 "must be ≥ 1",
             ));
@@ -132,7 +132,7 @@ fn expected_units(
         units.insert(item.logistics_sku.clone(), total);
     }
     if units.is_empty() {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "items",
             "an inbound shipment needs at least one item, in `items` or in `packages`",
         ));
@@ -154,8 +154,8 @@ fn expected_units(
     Ok(units)
 }
 
-fn too_many(field: &str, sku: &str) -> ErrorAnswer {
-    ErrorAnswer::invalid_field(
+fn too_many(field: &str, sku: &str) -> DomainError {
+    DomainError::invalid_field(
         field,
         format!(
             "{sku} would hold more than {} units (on hand, inbound and this shipment together)",
@@ -238,17 +238,17 @@ use types::{
 };
 
 /// The shipment of `shipment_id`, or 404.
-fn shipment<'a>(data: &'a Data, shipment_id: &str) -> Result<&'a Inbound, ErrorAnswer> {
+fn shipment<'a>(data: &'a Data, shipment_id: &str) -> Result<&'a Inbound, DomainError> {
     data.inbounds
         .get(&crate::state::numeric_id(shipment_id))
-        .ok_or_else(|| ErrorAnswer::not_found("inbound shipment", shipment_id))
+        .ok_or_else(|| DomainError::not_found("inbound shipment", shipment_id))
 }
 
 /// Refuses a shipping option the document does not declare (the generated
 /// enum is open for decoding responses).
-pub fn declared_option(option: &Option<ShippingOption>) -> Result<(), ErrorAnswer> {
+pub fn declared_option(option: &Option<ShippingOption>) -> Result<(), DomainError> {
     if let Some(ShippingOption::UnknownValue(value)) = option {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "shippingOption",
             format!("`{value}` is not a shipping option"),
         ));
@@ -287,12 +287,12 @@ pub fn init_quotes(
     w: &mut Writer<'_>,
     shipment_id: &str,
     option: Option<ShippingOption>,
-) -> Result<types::InboundRateQuoteResult, ErrorAnswer> {
+) -> Result<types::InboundRateQuoteResult, DomainError> {
     declared_option(&option)?;
     let inbound = shipment(w.data(), shipment_id)?;
     let id = crate::state::numeric_id(&inbound.shipment.id);
     if inbound.receive_at.is_none() {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "inbound shipment {id} is {}: only a shipment not yet received can be quoted",
             inbound.shipment.status
         )));
@@ -300,11 +300,11 @@ pub fn init_quotes(
     if let Some(process) = w.data().inbound_quotes.get(&id)
         && process.quotes.iter().any(|quote| quote.purchased)
     {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "a quote of inbound shipment {id} was already bought"
         )));
     }
-    let ready_at = later(Utc::now(), w.config().quote_after);
+    let ready_at = later(w.now(), w.config().quote_after);
     w.apply(StateChange::InboundQuotes(Box::new(
         crate::state::InboundQuotes {
             shipment_id: id,
@@ -326,13 +326,13 @@ pub fn quotes(
     shipment_id: &str,
     option: Option<ShippingOption>,
     purchased_only: bool,
-) -> Result<types::QuoteResultResponse, ErrorAnswer> {
+) -> Result<types::QuoteResultResponse, DomainError> {
     declared_option(&option)?;
     let inbound = shipment(data, shipment_id)?;
     let process = data
         .inbound_quotes
         .get(&crate::state::numeric_id(&inbound.shipment.id))
-        .ok_or_else(|| ErrorAnswer::not_found("quote process for inbound shipment", shipment_id))?;
+        .ok_or_else(|| DomainError::not_found("quote process for inbound shipment", shipment_id))?;
     Ok(types::QuoteResultResponse {
         error: None,
         quotes: process
@@ -353,27 +353,27 @@ pub fn buy(
     w: &mut Writer<'_>,
     shipment_id: &str,
     input: types::PurchaseQuotesRequest,
-) -> Result<types::InboundRateBuyResult, ErrorAnswer> {
+) -> Result<types::InboundRateBuyResult, DomainError> {
     let inbound = shipment(w.data(), shipment_id)?;
     let id = crate::state::numeric_id(&inbound.shipment.id);
     if input.quote_ids.is_empty() {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "quoteIds",
             "at least one quote id is required",
         ));
     }
     if inbound.receive_at.is_none() {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "inbound shipment {id} is {}: its quotes can no longer be bought",
             inbound.shipment.status
         )));
     }
     let mut process =
         w.data().inbound_quotes.get(&id).cloned().ok_or_else(|| {
-            ErrorAnswer::not_found("quote process for inbound shipment", shipment_id)
+            DomainError::not_found("quote process for inbound shipment", shipment_id)
         })?;
     if process.ready_at.is_some() {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "the quote process of inbound shipment {id} has not completed yet"
         )));
     }
@@ -384,15 +384,15 @@ pub fn buy(
         .map(|quote_id| quote_id.to_string())
         .collect();
     if !unknown.is_empty() {
-        return Err(ErrorAnswer::new(
-            axum::http::StatusCode::NOT_FOUND,
+        return Err(DomainError::new(
+            crate::engine::Kind::NotFound,
             format!(
                 "inbound shipment {id} has no quote with id {}",
                 unknown.join(", ")
             ),
         ));
     }
-    let now = Utc::now();
+    let now = w.now();
     let mut transactions = Vec::new();
     for quote_id in &input.quote_ids {
         let quote = process
@@ -401,7 +401,7 @@ pub fn buy(
             .find(|q| q.id == quote_id.to_string())
             .expect("every id was found above");
         if quote.purchased {
-            return Err(ErrorAnswer::conflict(format!(
+            return Err(DomainError::conflict(format!(
                 "quote {quote_id} was already bought"
             )));
         }
@@ -508,13 +508,13 @@ pub fn transfer_document(
     shipment_id: &str,
     document_option: Option<&str>,
     document_format: Option<&str>,
-) -> Result<types::DocumentResponse, ErrorAnswer> {
+) -> Result<types::DocumentResponse, DomainError> {
     for (name, value) in [
         ("documentOption", document_option),
         ("documentFormat", document_format),
     ] {
         if value.is_none_or(|value| value.trim().is_empty()) {
-            return Err(ErrorAnswer::invalid_field(name, "is required"));
+            return Err(DomainError::invalid_field(name, "is required"));
         }
     }
     let inbound = shipment(data, shipment_id)?;
@@ -536,11 +536,11 @@ pub fn update(
     w: &mut Writer<'_>,
     shipment_id: &str,
     input: types::UpdateInboundShipmentRequest,
-) -> Result<types::InboundShipmentResponseV3, ErrorAnswer> {
+) -> Result<types::InboundShipmentResponseV3, DomainError> {
     declared_option(&input.shipping_option)?;
     let mut inbound = shipment(w.data(), shipment_id)?.clone();
     if inbound.receive_at.is_none() {
-        return Err(ErrorAnswer::unprocessable(format!(
+        return Err(DomainError::unprocessable(format!(
             "inbound shipment {} is {}: only a shipment not yet received can be updated",
             inbound.shipment.id, inbound.shipment.status
         )));
@@ -549,7 +549,7 @@ pub fn update(
     let shipment = &mut inbound.shipment;
     for (p, package) in input.packages.iter().enumerate() {
         if package.ids.is_empty() {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 &format!("packages[{p}].ids"),
                 "at least one package id is required",
             ));
@@ -561,7 +561,7 @@ pub fn update(
             ("weight", package.weight),
         ] {
             if value.is_some_and(|value| value < 0.01) {
-                return Err(ErrorAnswer::invalid_field(
+                return Err(DomainError::invalid_field(
                     &format!("packages[{p}].{field}"),
                     "must be at least 0.01",
                 ));
@@ -569,7 +569,7 @@ pub fn update(
         }
         for (i, package_id) in package.ids.iter().enumerate() {
             let Some(target) = shipment.packages.iter_mut().find(|pk| &pk.id == package_id) else {
-                return Err(ErrorAnswer::invalid_field(
+                return Err(DomainError::invalid_field(
                     &format!("packages[{p}].ids[{i}]"),
                     format!("inbound shipment {id} has no package `{package_id}`"),
                 ));
@@ -594,7 +594,7 @@ pub fn update(
                 ("weight", package.weight),
             ] {
                 if value.is_some_and(|value| value < 0.01) {
-                    return Err(ErrorAnswer::invalid_field(
+                    return Err(DomainError::invalid_field(
                         &format!("createPackages[{p}].{field}"),
                         "must be at least 0.01",
                     ));
@@ -609,7 +609,7 @@ pub fn update(
             shipping_plan_external_id: None,
             shipping_plan_name: None,
         };
-        let added = expected_units(w.data(), &check).map_err(|problem| ErrorAnswer {
+        let added = expected_units(w.data(), &check).map_err(|problem| DomainError {
             detail: problem.detail.replacen("`packages", "`createPackages", 1),
             ..problem
         })?;
@@ -652,7 +652,7 @@ pub fn update(
     if let Some(freight) = &input.freight_details {
         for (p, pallet) in freight.pallets.iter().enumerate() {
             if pallet.number_of_identical_pallets < 1 {
-                return Err(ErrorAnswer::invalid_field(
+                return Err(DomainError::invalid_field(
                     &format!("freightDetails.pallets[{p}].numberOfIdenticalPallets"),
                     "must be ≥ 1",
                 ));

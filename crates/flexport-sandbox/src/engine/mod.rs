@@ -1,12 +1,15 @@
 //! What the sandbox does, apart from HTTP: each write is a function of a
 //! [`Writer`] (the working state of one transaction) and its parsed input,
-//! validating everything before it changes anything, so that an error
-//! answer never leaves a change behind. The HTTP handlers in `api` only
-//! extract the input and call these.
+//! validating everything before it changes anything, so that a refusal
+//! ([`DomainError`]) never leaves a change behind. The engine knows no HTTP:
+//! the handlers in `api` extract the input, call these, and turn their
+//! results and refusals into answers.
 
 pub mod accounts;
 pub mod bundles;
 pub mod channels;
+pub mod cursor;
+mod error;
 pub mod events;
 pub mod freight;
 pub mod inbounds;
@@ -25,9 +28,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::Config;
-use crate::error_answer::ErrorAnswer;
 use crate::state::{Data, Event, StateChange, Stock};
 use crate::store::{Store, Transaction};
+pub use error::{DomainError, Kind};
 
 /// One transaction's view of the state, and the way to change it.
 pub struct Writer<'a> {
@@ -44,17 +47,27 @@ impl Writer<'_> {
         &self.store.config
     }
 
+    /// The sandbox's time (the wall clock, or a manual one).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.store.clock.now()
+    }
+
     pub fn apply(&mut self, change: StateChange) {
         self.tx.apply(change);
     }
 
-    /// Queues a webhook event, delivered once this transaction is committed.
+    /// Queues a webhook event, delivered once this transaction is committed,
+    /// and logs it for `GetEvents` under the names [`events::listed_as`]
+    /// gives it.
     pub fn emit(&mut self, event_type: &'static str, mut payload: serde_json::Value) {
+        let now = self.now();
         payload["logisticsAccountId"] = self.store.account_id.clone().into();
         payload["logisticsEventId"] = uuid::Uuid::new_v4().to_string().into();
         payload["logisticsEventType"] = event_type.into();
-        payload["logisticsEventTime"] = Utc::now().to_rfc3339().into();
-        events::log(self, event_type, &payload);
+        payload["logisticsEventTime"] = now.to_rfc3339().into();
+        for name in events::listed_as(event_type) {
+            events::log(self, name, &payload, now);
+        }
         self.tx.push_event(Event {
             event_type,
             payload,
@@ -126,9 +139,9 @@ pub fn tick(w: &mut Writer<'_>, now: DateTime<Utc>, expire_keys: bool) {
 }
 
 /// Requires `value` to be non-blank.
-pub fn required(field: &str, value: &str) -> Result<(), ErrorAnswer> {
+pub fn required(field: &str, value: &str) -> Result<(), DomainError> {
     if value.trim().is_empty() {
-        return Err(ErrorAnswer::invalid_field(field, "must not be empty"));
+        return Err(DomainError::invalid_field(field, "must not be empty"));
     }
     Ok(())
 }
@@ -139,11 +152,11 @@ pub fn count(units: i32) -> u64 {
 }
 
 /// A quantity: positive and at most `i32::MAX`.
-pub fn quantity(field: &str, value: u64) -> Result<i32, ErrorAnswer> {
+pub fn quantity(field: &str, value: u64) -> Result<i32, DomainError> {
     if value >= 1 && value <= i32::MAX as u64 {
         Ok(value as i32)
     } else {
-        Err(ErrorAnswer::invalid_field(
+        Err(DomainError::invalid_field(
             field,
             format!("{value} is not a whole number from 1 to {}", i32::MAX),
         ))

@@ -2,12 +2,11 @@
 //! approves every request, there being no merchant to ask), `exchange`
 //! trades it for an access token with the code's scopes.
 
-use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 
 use super::{Writer, later};
 use crate::auth::{self, AuthorizationCode, IssuedToken, PartnerApp};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::StateChange;
 
 use flexport_runtime::ErrorCode;
@@ -31,11 +30,11 @@ pub type Redirect = url::Url;
 /// redirect (the URI cannot be trusted); every later refusal is a redirect
 /// with `error` (405003, 405004, or OAuth's `invalid_request` and
 /// `unsupported_response_type`) and `error_description`.
-pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redirect, ErrorAnswer> {
+pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redirect, DomainError> {
     let client_id = request.client_id.as_deref().unwrap_or_default();
     let app = find_app(w, client_id).ok_or_else(|| {
-        ErrorAnswer::new(
-            StatusCode::BAD_REQUEST,
+        DomainError::new(
+            crate::engine::Kind::Invalid,
             format!(
                 "{}: no partner app has the client_id `{client_id}`",
                 ErrorCode::InvalidClientId
@@ -48,8 +47,8 @@ pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redire
         None => registered[0].clone(),
         Some(uri) if registered.iter().any(|known| known == uri) => uri.to_owned(),
         Some(uri) => {
-            return Err(ErrorAnswer::new(
-                StatusCode::BAD_REQUEST,
+            return Err(DomainError::new(
+                crate::engine::Kind::Invalid,
                 format!(
                     "{}: `{uri}` is not a redirect URI registered for `{client_id}`",
                     ErrorCode::InvalidRedirectUri
@@ -59,7 +58,7 @@ pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redire
         }
     };
     let mut redirect = url::Url::parse(&redirect_uri).map_err(|error| {
-        ErrorAnswer::invalid_field("redirect_uri", format!("not an absolute URL: {error}"))
+        DomainError::invalid_field("redirect_uri", format!("not an absolute URL: {error}"))
     })?;
     let refuse = |mut redirect: url::Url, error: &str, description: &str| {
         redirect
@@ -106,7 +105,7 @@ pub fn authorize(w: &mut Writer<'_>, request: AuthorizeRequest) -> Result<Redire
         );
     }
     let code = auth::new_secret("code_");
-    let expires_at = later(Utc::now(), w.config().oauth_code_ttl);
+    let expires_at = later(w.now(), w.config().oauth_code_ttl);
     w.apply(StateChange::OAuthCode {
         digest: auth::digest(&code),
         code: AuthorizationCode {
@@ -148,8 +147,9 @@ pub fn exchange(
     credentials: Option<(String, String)>,
     request: ExchangeRequest,
     now: DateTime<Utc>,
-) -> Result<Exchanged, ErrorAnswer> {
-    let unauthorized = |detail: &str| ErrorAnswer::new(StatusCode::UNAUTHORIZED, detail);
+) -> Result<Exchanged, DomainError> {
+    let unauthorized =
+        |detail: &str| DomainError::new(crate::engine::Kind::Unauthenticated, detail);
     let Some((client_id, secret)) = credentials else {
         return Err(unauthorized(
             "the client id and secret are required as HTTP Basic credentials",
@@ -161,23 +161,23 @@ pub fn exchange(
     match request.grant_type.as_deref() {
         Some("authorization_code") => {}
         Some(other) => {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 "grant_type",
                 format!("`{other}` is not supported; use `authorization_code`"),
             ));
         }
-        None => return Err(ErrorAnswer::invalid_field("grant_type", "is required")),
+        None => return Err(DomainError::invalid_field("grant_type", "is required")),
     }
     let code = request
         .code
-        .ok_or_else(|| ErrorAnswer::invalid_field("code", "is required"))?;
+        .ok_or_else(|| DomainError::invalid_field("code", "is required"))?;
     let redirect_uri = request
         .redirect_uri
-        .ok_or_else(|| ErrorAnswer::invalid_field("redirect_uri", "is required"))?;
+        .ok_or_else(|| DomainError::invalid_field("redirect_uri", "is required"))?;
     let digest = auth::digest(&code);
     let invalid_code = |why: &str| {
-        ErrorAnswer::new(
-            StatusCode::BAD_REQUEST,
+        DomainError::new(
+            crate::engine::Kind::Invalid,
             format!(
                 "{}: the authorization code {why}",
                 ErrorCode::InvalidAuthorizationCode
@@ -200,8 +200,8 @@ pub fn exchange(
         return Err(invalid_code("was issued to another app"));
     }
     if issued.redirect_uri != redirect_uri {
-        return Err(ErrorAnswer::new(
-            StatusCode::BAD_REQUEST,
+        return Err(DomainError::new(
+            crate::engine::Kind::Invalid,
             format!(
                 "{}: `{redirect_uri}` is not the redirect URI the code was issued for",
                 ErrorCode::InvalidRedirectUri

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use flexport_logistics_2024_04::types::{self, ExternalOrderStatus, InternalOrderStatus};
 use serde_json::json;
 
-use super::{Writer, later, quantity, required};
-use crate::error_answer::ErrorAnswer;
+use super::{Writer, events, later, parcels, quantity, required};
+use crate::engine::DomainError;
 use crate::state::{Data, Order, StateChange, numeric_id};
 
 /// Flexport's code for an order action its status does not allow.
@@ -14,13 +14,13 @@ use flexport_runtime::ErrorCode;
 pub fn create(
     w: &mut Writer<'_>,
     input: types::CreateOrderInput,
-) -> Result<types::OrderModel, ErrorAnswer> {
+) -> Result<types::OrderModel, DomainError> {
     required("externalOrderId", &input.external_order_id)?;
     required("address.address1", &input.address.address1)?;
     required("address.city", &input.address.city)?;
     required("address.countryCode", &input.address.country_code)?;
     if input.line_items.is_empty() {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "lineItems",
             "an order needs at least one line item",
         ));
@@ -28,7 +28,7 @@ pub fn create(
     let data = w.data();
     for (i, item) in input.line_items.iter().enumerate() {
         if !data.products.contains_key(&item.logistics_sku) {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 &format!("lineItems[{i}].logisticsSku"),
                 format!("no product with logisticsSku `{}`", item.logistics_sku),
             ));
@@ -40,13 +40,13 @@ pub fn create(
         .values()
         .any(|order| order.order.external_order_id.as_deref() == Some(&input.external_order_id))
     {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "an order with externalOrderId `{}` exists",
             input.external_order_id
         )));
     }
     let id = Data::next_id(&data.orders);
-    let now = Utc::now();
+    let now = w.now();
     let address = input.address;
     let order = types::OrderModel {
         address: types::Address {
@@ -168,18 +168,18 @@ fn allocate(
     order
 }
 
-pub fn find(data: &Data, order_id: &str) -> Result<Order, ErrorAnswer> {
+pub fn find(data: &Data, order_id: &str) -> Result<Order, DomainError> {
     data.orders
         .get(&numeric_id(order_id))
         .cloned()
-        .ok_or_else(|| ErrorAnswer::not_found("order", order_id))
+        .ok_or_else(|| DomainError::not_found("order", order_id))
 }
 
-pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, ErrorAnswer> {
+pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, DomainError> {
     let Order { mut order, .. } = find(w.data(), order_id)?;
     match order.state.internal_status {
         InternalOrderStatus::Shipped | InternalOrderStatus::Delivered => {
-            return Err(ErrorAnswer::conflict(format!(
+            return Err(DomainError::conflict(format!(
                 "order {order_id} has shipped and cannot be cancelled"
             ))
             .with_code(ErrorCode::InvalidOrderStatus));
@@ -189,7 +189,7 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, E
             let units = units_per_sku(&order.line_items);
             w.move_stock(units.iter().map(|(sku, units)| (sku.as_str(), 0, *units)))
                 .map_err(|sku| {
-                    ErrorAnswer::conflict(format!(
+                    DomainError::conflict(format!(
                         "the units order {order_id} reserved of {sku} are no longer there"
                     ))
                 })?;
@@ -198,7 +198,7 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, E
         InternalOrderStatus::Error | InternalOrderStatus::UnknownValue(_) => {}
     }
     order.state = state(InternalOrderStatus::Cancelled, ExternalOrderStatus::Stopped);
-    order.updated_at = Some(Utc::now());
+    order.updated_at = Some(w.now());
     w.apply(StateChange::Order(Box::new(Order {
         order: order.clone(),
         ship_at: None,
@@ -206,20 +206,29 @@ pub fn cancel(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, E
     Ok(order)
 }
 
-pub fn retry(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, ErrorAnswer> {
+pub fn retry(w: &mut Writer<'_>, order_id: &str) -> Result<types::OrderModel, DomainError> {
     let Order { order, .. } = find(w.data(), order_id)?;
     if order.state.internal_status != InternalOrderStatus::Error {
-        return Err(ErrorAnswer::unprocessable(format!(
+        return Err(DomainError::unprocessable(format!(
             "order {order_id} is {}, not failed; only a failed order can be retried",
             order.state.internal_status
         ))
         .with_code(ErrorCode::InvalidOrderStatus));
     }
-    Ok(allocate(w, order, Utc::now()))
+    Ok(allocate(w, order, w.now()))
+}
+
+/// The fulfillment fee per unit the sandbox charges.
+const FEE_PER_UNIT: f64 = 1.25;
+
+/// What a shipped order costs: its label's price and [`FEE_PER_UNIT`] per
+/// unit, in dollars to the cent.
+fn cost(shipping: f64, units: f64) -> f64 {
+    ((shipping + FEE_PER_UNIT * units) * 100.0).round() / 100.0
 }
 
 /// Ships every order whose time has come, from one sandbox warehouse in one
-/// package.
+/// package with a label ([`parcels::order_package`]), its `cost` filled in.
 pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
     let due: Vec<Order> = w
         .data()
@@ -237,6 +246,9 @@ pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
             continue;
         }
         let shipment_id = format!("SH-{}", order.id);
+        let (label, shipping) = parcels::order_package(w, &order, now);
+        let units: f64 = order.line_items.iter().map(|item| item.quantity).sum();
+        order.cost = Some(cost(shipping, units));
         order.shipments = vec![types::FulfillmentShipment {
             created_at: Some(now),
             estimated_delivery_time: Some(later(now, std::time::Duration::from_secs(3 * 86_400))),
@@ -258,7 +270,7 @@ pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
                 carrier_ship_time: Some(now),
                 created_at: Some(now),
                 id: format!("PKG-{}", order.id),
-                label: None,
+                label: Some(label),
                 label_create_time: Some(now),
                 line_items: order
                     .line_items
@@ -283,6 +295,8 @@ pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
             "Shipment",
             json!({"id": shipment_id, "orderId": order.id, "externalOrderId": order.external_order_id}),
         );
+        let shipped = json!({"id": order.id, "orderId": order.id, "externalOrderId": order.external_order_id});
+        events::log(w, events::ORDER_SHIPPED, &shipped, now);
         w.apply(StateChange::Order(Box::new(Order {
             order,
             ship_at: None,

@@ -9,7 +9,7 @@ use flexport_logistics_2024_04::types::{self, LengthUnit, WeightUnit};
 use serde_json::json;
 
 use super::{Writer, later, required};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{BulkParcelJob, Data, ParcelRecord, ParcelStage, numeric_id};
 
 /// The carrier every sandbox label is issued by.
@@ -61,7 +61,7 @@ impl ParcelInput {
     }
 }
 
-pub fn address(field: &str, address: &types::DeliverrAddress) -> Result<(), ErrorAnswer> {
+pub fn address(field: &str, address: &types::DeliverrAddress) -> Result<(), DomainError> {
     for (name, value) in [
         ("name", &address.name),
         ("street1", &address.street1),
@@ -82,30 +82,18 @@ pub fn address(field: &str, address: &types::DeliverrAddress) -> Result<(), Erro
 pub fn billed_weight_lbs(
     field: &str,
     dimensions: &types::ParcelDimensions,
-) -> Result<f64, ErrorAnswer> {
-    let inches = match &dimensions.length_unit {
-        LengthUnit::In => 1.0,
-        LengthUnit::Cm => 1.0 / 2.54,
-        LengthUnit::Mm => 1.0 / 25.4,
-        LengthUnit::M => 100.0 / 2.54,
-        LengthUnit::UnknownValue(unit) => {
-            return Err(ErrorAnswer::invalid_field(
-                &format!("{field}.lengthUnit"),
-                format!("`{unit}` is not one of in, cm, mm, m"),
-            ));
-        }
+) -> Result<f64, DomainError> {
+    let Some(inches) = inches_per(&dimensions.length_unit) else {
+        return Err(DomainError::invalid_field(
+            &format!("{field}.lengthUnit"),
+            format!("`{}` is not one of in, cm, mm, m", dimensions.length_unit),
+        ));
     };
-    let pounds = match &dimensions.weight_unit {
-        WeightUnit::Lb => 1.0,
-        WeightUnit::Oz => 1.0 / 16.0,
-        WeightUnit::Kg => 2.204_622_621_8,
-        WeightUnit::G => 0.002_204_622_621_8,
-        WeightUnit::UnknownValue(unit) => {
-            return Err(ErrorAnswer::invalid_field(
-                &format!("{field}.weightUnit"),
-                format!("`{unit}` is not one of oz, kg, lb, g"),
-            ));
-        }
+    let Some(pounds) = pounds_per(&dimensions.weight_unit) else {
+        return Err(DomainError::invalid_field(
+            &format!("{field}.weightUnit"),
+            format!("`{}` is not one of oz, kg, lb, g", dimensions.weight_unit),
+        ));
     };
     let mut volume = 1.0;
     for (name, value) in [
@@ -115,7 +103,7 @@ pub fn billed_weight_lbs(
     ] {
         let side = value * inches;
         if !(value > 0.0 && side <= MAX_SIDE_INCHES) {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 &format!("{field}.{name}"),
                 format!("{value} is not a side from 0 to {MAX_SIDE_INCHES} inches"),
             ));
@@ -124,7 +112,7 @@ pub fn billed_weight_lbs(
     }
     let weight = dimensions.weight * pounds;
     if !(dimensions.weight > 0.0 && weight <= MAX_WEIGHT_LBS) {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             &format!("{field}.weight"),
             format!(
                 "{} is not a weight from 0 to {MAX_WEIGHT_LBS} lb",
@@ -150,12 +138,12 @@ const DEFAULT_SERVICE_LEVEL: &str = "STANDARD";
 
 /// The label file's extension: PNG unless ZPL203 is asked for; another
 /// format (the document allows any string) is refused.
-fn label_extension(field: &str, format: Option<&str>) -> Result<&'static str, ErrorAnswer> {
+fn label_extension(field: &str, format: Option<&str>) -> Result<&'static str, DomainError> {
     match format {
         None => Ok("png"),
         Some(text) if text.eq_ignore_ascii_case("PNG") => Ok("png"),
         Some(text) if text.eq_ignore_ascii_case("ZPL203") => Ok("zpl"),
-        Some(text) => Err(ErrorAnswer::invalid_field(
+        Some(text) => Err(DomainError::invalid_field(
             field,
             format!("the sandbox makes PNG and ZPL203 labels, not `{text}`"),
         )),
@@ -171,7 +159,7 @@ pub struct Checked {
     extension: &'static str,
 }
 
-pub fn check(prefix: &str, input: ParcelInput) -> Result<Checked, ErrorAnswer> {
+pub fn check(prefix: &str, input: ParcelInput) -> Result<Checked, DomainError> {
     address(&format!("{prefix}shipToAddress"), &input.ship_to_address)?;
     let billed = billed_weight_lbs(&format!("{prefix}dimensions"), &input.dimensions)?;
     let service_level = match &input.service_level {
@@ -239,12 +227,136 @@ fn make(w: &mut Writer<'_>, checked: Checked, now: DateTime<Utc>) -> types::Parc
     parcel
 }
 
-pub fn create(w: &mut Writer<'_>, input: ParcelInput) -> Result<types::Parcel, ErrorAnswer> {
-    let checked = check("", input)?;
-    Ok(make(w, checked, Utc::now()))
+/// The one package an order ships in, as Flexport labels it: a parcel of
+/// the sandbox carrier to the order's address (so its tracking code is
+/// tracked like any parcel's), sized to hold the order's units, and the
+/// label of the order's package made from that parcel. Returns the label
+/// and the parcel's price.
+pub fn order_package(
+    w: &mut Writer<'_>,
+    order: &types::OrderModel,
+    now: DateTime<Utc>,
+) -> (types::PackageLabel, f64) {
+    let dimensions = package_dimensions(w.data(), &order.line_items);
+    let to = &order.address;
+    let ship_to = types::DeliverrAddress {
+        city: to.city.clone(),
+        company: to.company.clone(),
+        country: to.country_code.clone(),
+        email: None,
+        is_residential: None,
+        name: to.name.clone().unwrap_or_default(),
+        phone: Some(to.phone.clone()).filter(|phone| !phone.is_empty()),
+        state: to.province_code.clone(),
+        street1: to.address1.clone(),
+        street2: to.address2.clone(),
+        zip: to.zip.clone(),
+    };
+    // Sides and weight are within the carrier's limits by construction.
+    let billed = billed_weight_lbs("dimensions", &dimensions).unwrap_or(1.0);
+    let checked = Checked {
+        price: price(DEFAULT_SERVICE_LEVEL, billed),
+        service_level: DEFAULT_SERVICE_LEVEL.to_owned(),
+        extension: "png",
+        input: ParcelInput {
+            customer_parcel_id: Some(format!("order-{}", order.id)),
+            customer_custom_field: None,
+            service_level: None,
+            ship_to_address: ship_to,
+            dimensions: dimensions.clone(),
+            label_format: None,
+        },
+    };
+    let parcel = make(w, checked, now);
+    let label = types::PackageLabel {
+        carrier: parcel.carrier_code,
+        created_at: Some(now),
+        id: parcel.parcel_id,
+        label_format: Some(types::LabelFormat::Png),
+        label_url: Some(parcel.shipping_label_url),
+        package_dimensions: types::Dimensions {
+            height: dimensions.height,
+            length: dimensions.length,
+            length_unit: dimensions.length_unit,
+            weight: dimensions.weight,
+            weight_unit: dimensions.weight_unit,
+            width: dimensions.width,
+        },
+        shipping_method: Some(parcel.service_level),
+        tracking_code: parcel.tracking_code,
+        tracking_url: Some(parcel.package_tracking_url),
+    };
+    (label, parcel.price)
 }
 
-pub fn quote(input: types::CreateQuoteRequest) -> Result<types::ParcelQuoteResponse, ErrorAnswer> {
+/// A box in inches and pounds that holds `lines`: the longest length and
+/// width of their products, their heights stacked and their weights summed,
+/// per unit; a product without dimensions counts as 10 × 8 × 4 in and 1 lb.
+/// Kept within the carrier's limits.
+fn package_dimensions(data: &Data, lines: &[types::OrderLineItem]) -> types::ParcelDimensions {
+    let (mut length, mut width, mut height, mut weight) = (0.0_f64, 0.0_f64, 0.0, 0.0);
+    for line in lines {
+        let (l, wd, h, lbs) = data
+            .products
+            .get(&line.logistics_sku)
+            .and_then(|product| product.dimensions.as_ref())
+            .and_then(inches_and_pounds)
+            .unwrap_or((10.0, 8.0, 4.0, 1.0));
+        length = length.max(l);
+        width = width.max(wd);
+        height += h * line.quantity;
+        weight += lbs * line.quantity;
+    }
+    let side = |value: f64| ((value * 100.0).round() / 100.0).clamp(0.01, MAX_SIDE_INCHES);
+    types::ParcelDimensions {
+        height: side(height),
+        length: side(length),
+        length_unit: LengthUnit::In,
+        weight: ((weight * 100.0).round() / 100.0).clamp(0.01, MAX_WEIGHT_LBS),
+        weight_unit: WeightUnit::Lb,
+        width: side(width),
+    }
+}
+
+/// A product's sides in inches and weight in pounds; `None` for units the
+/// sandbox does not know.
+fn inches_and_pounds(dimensions: &types::Dimension) -> Option<(f64, f64, f64, f64)> {
+    let inches = inches_per(&dimensions.length_unit)?;
+    let pounds = pounds_per(&dimensions.weight_unit)?;
+    Some((
+        dimensions.length * inches,
+        dimensions.width * inches,
+        dimensions.height * inches,
+        dimensions.weight * pounds,
+    ))
+}
+
+fn inches_per(unit: &LengthUnit) -> Option<f64> {
+    Some(match unit {
+        LengthUnit::In => 1.0,
+        LengthUnit::Cm => 1.0 / 2.54,
+        LengthUnit::Mm => 1.0 / 25.4,
+        LengthUnit::M => 100.0 / 2.54,
+        LengthUnit::UnknownValue(_) => return None,
+    })
+}
+
+fn pounds_per(unit: &WeightUnit) -> Option<f64> {
+    Some(match unit {
+        WeightUnit::Lb => 1.0,
+        WeightUnit::Oz => 1.0 / 16.0,
+        WeightUnit::Kg => 2.204_622_621_8,
+        WeightUnit::G => 0.002_204_622_621_8,
+        WeightUnit::UnknownValue(_) => return None,
+    })
+}
+
+pub fn create(w: &mut Writer<'_>, input: ParcelInput) -> Result<types::Parcel, DomainError> {
+    let checked = check("", input)?;
+    Ok(make(w, checked, w.now()))
+}
+
+pub fn quote(input: types::CreateQuoteRequest) -> Result<types::ParcelQuoteResponse, DomainError> {
     address("shipToAddress", &input.ship_to_address)?;
     required("serviceLevel", &input.service_level)?;
     let billed = billed_weight_lbs("dimensions", &input.dimensions)?;
@@ -263,24 +375,24 @@ pub fn quote(input: types::CreateQuoteRequest) -> Result<types::ParcelQuoteRespo
     })
 }
 
-pub fn find<'d>(data: &'d Data, parcel_id: &str) -> Result<&'d ParcelRecord, ErrorAnswer> {
+pub fn find<'d>(data: &'d Data, parcel_id: &str) -> Result<&'d ParcelRecord, DomainError> {
     data.parcels
         .get(&numeric_id(parcel_id))
-        .ok_or_else(|| ErrorAnswer::not_found("parcel", parcel_id))
+        .ok_or_else(|| DomainError::not_found("parcel", parcel_id))
 }
 
 pub fn find_by_tracking_code<'d>(
     data: &'d Data,
     code: &str,
-) -> Result<&'d ParcelRecord, ErrorAnswer> {
+) -> Result<&'d ParcelRecord, DomainError> {
     // Codes are `SBX` and the parcel id; anything else names no parcel.
     code.strip_prefix("SBX")
         .and_then(|digits| digits.parse::<u64>().ok())
         .and_then(|id| data.parcels.get(&id))
         .filter(|record| record.parcel.tracking_code == code)
         .ok_or_else(|| {
-            ErrorAnswer::new(
-                axum::http::StatusCode::NOT_FOUND,
+            DomainError::new(
+                crate::engine::Kind::NotFound,
                 format!("no parcel with tracking code `{code}`"),
             )
         })
@@ -356,11 +468,11 @@ fn record_address(record: &ParcelRecord) -> serde_json::Value {
 
 /// Cancels a parcel that has not shipped (its label is voided); one that is
 /// in transit or delivered gets 409. Cancelling twice is not an error.
-pub fn cancel(w: &mut Writer<'_>, parcel_id: &str) -> Result<(), ErrorAnswer> {
+pub fn cancel(w: &mut Writer<'_>, parcel_id: &str) -> Result<(), DomainError> {
     required("parcelId", parcel_id)?;
     let Some(record) = w.data().parcels.get(&numeric_id(parcel_id)) else {
         // CancelParcel documents no 404.
-        return Err(ErrorAnswer::unprocessable(format!(
+        return Err(DomainError::unprocessable(format!(
             "no parcel with id `{parcel_id}`"
         )));
     };
@@ -369,13 +481,13 @@ pub fn cancel(w: &mut Writer<'_>, parcel_id: &str) -> Result<(), ErrorAnswer> {
         ParcelStage::Cancelled => return Ok(()),
         ParcelStage::LabelCreated => {}
         stage => {
-            return Err(ErrorAnswer::conflict(format!(
+            return Err(DomainError::conflict(format!(
                 "parcel {parcel_id} is {}: only a parcel that has not shipped can be cancelled",
                 status(stage)
             )));
         }
     }
-    let now = Utc::now();
+    let now = w.now();
     record.stage = ParcelStage::Cancelled;
     record.next_at = None;
     record.tracking.last_tracking_event_time = Some(now);
@@ -431,9 +543,9 @@ pub fn advance_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
 pub fn create_job(
     w: &mut Writer<'_>,
     input: types::BulkParcelJobRequest,
-) -> Result<types::BulkParcelJobResponse, ErrorAnswer> {
+) -> Result<types::BulkParcelJobResponse, DomainError> {
     if input.parcels.is_empty() {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "parcels",
             "a bulk job needs at least one parcel",
         ));
@@ -458,7 +570,7 @@ pub fn create_job(
         BulkParcelJob {
             job: job.clone(),
             requests,
-            finish_at: Some(later(Utc::now(), w.config().parcel_job_after)),
+            finish_at: Some(later(w.now(), w.config().parcel_job_after)),
         },
     )));
     Ok(job)
@@ -467,13 +579,13 @@ pub fn create_job(
 pub const JOB_PENDING: &str = "PENDING";
 pub const JOB_COMPLETED: &str = "COMPLETED";
 
-pub fn find_job<'d>(data: &'d Data, id: &str) -> Result<&'d BulkParcelJob, ErrorAnswer> {
+pub fn find_job<'d>(data: &'d Data, id: &str) -> Result<&'d BulkParcelJob, DomainError> {
     // The document types the id as a number: `7.0` names job 7.
     id.parse::<f64>()
         .ok()
         .filter(|id| id.fract() == 0.0 && *id >= 0.0 && *id < u64::MAX as f64)
         .and_then(|id| data.parcel_jobs.get(&(id as u64)))
-        .ok_or_else(|| ErrorAnswer::not_found("bulk parcel job", id))
+        .ok_or_else(|| DomainError::not_found("bulk parcel job", id))
 }
 
 /// Finishes every job whose time has come: each of its parcels is made
@@ -617,8 +729,8 @@ mod tests {
             let parcel = dimensions(side, LengthUnit::In, weight, WeightUnit::Lb);
             let problem = billed_weight_lbs("dimensions", &parcel).unwrap_err();
             assert_eq!(
-                problem.status,
-                axum::http::StatusCode::BAD_REQUEST,
+                problem.kind,
+                crate::engine::Kind::Invalid,
                 "{side} {weight}"
             );
             assert!(

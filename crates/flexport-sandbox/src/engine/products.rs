@@ -1,14 +1,13 @@
-use chrono::Utc;
 use flexport_logistics_2024_04::types;
 
 use super::{Writer, required};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{StateChange, Stock};
 
 pub fn create(
     w: &mut Writer<'_>,
     input: types::CreateProductModel,
-) -> Result<types::ApiProductResponse, ErrorAnswer> {
+) -> Result<types::ApiProductResponse, DomainError> {
     required("name", &input.name)?;
     required("merchantSku", &input.merchant_sku)?;
     if let Some(dimensions) = &input.dimensions {
@@ -19,7 +18,7 @@ pub fn create(
             ("dimensions.length", dimensions.length),
         ] {
             if value.is_nan() || value <= 0.0 {
-                return Err(ErrorAnswer::invalid_field(
+                return Err(DomainError::invalid_field(
                     field,
                     format!("{value} is not > 0"),
                 ));
@@ -32,13 +31,13 @@ pub fn create(
         .values()
         .any(|product| product.merchant_sku == input.merchant_sku)
     {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "a product with merchantSku `{}` exists",
             input.merchant_sku
         )));
     }
     let logistics_sku = format!("D{:010}", data.products.len() + 1);
-    let now = Utc::now();
+    let now = w.now();
     let product = types::ApiProductResponse {
         name: input.name,
         logistics_sku: logistics_sku.clone(),

@@ -2,17 +2,17 @@ use chrono::{DateTime, Utc};
 use flexport_logistics_2024_04::types::{self, ReportStatus};
 
 use super::{Writer, later};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{Report, StateChange};
 
 pub fn generate(
     w: &mut Writer<'_>,
     input: types::ReportGenerationRequest,
-) -> Result<types::ReportGenerationResponse, ErrorAnswer> {
+) -> Result<types::ReportGenerationResponse, DomainError> {
     if let (Some(start), Some(end)) = (input.start_date, input.end_date)
         && end < start
     {
-        return Err(ErrorAnswer::invalid_field("endDate", "is before startDate"));
+        return Err(DomainError::invalid_field("endDate", "is before startDate"));
     }
     let reference = uuid::Uuid::new_v4().to_string();
     let report = Report {
@@ -23,7 +23,7 @@ pub fn generate(
             url: None,
             url_expiration: None,
         },
-        ready_at: Some(later(Utc::now(), w.config().report_after)),
+        ready_at: Some(later(w.now(), w.config().report_after)),
     };
     w.apply(StateChange::Report {
         reference: reference.clone(),

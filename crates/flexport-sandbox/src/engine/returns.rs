@@ -12,14 +12,16 @@ use flexport_logistics_2024_04::types::{
 };
 use serde_json::{Value, json};
 
+use super::cursor::Cursor;
 use super::{Writer, later, parcels, quantity, required};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{Data, ReturnRecord, StateChange, numeric_id};
+use serde::{Deserialize, Serialize};
 
 pub fn create(
     w: &mut Writer<'_>,
     input: types::CreateReturnRequest,
-) -> Result<types::ReturnsApiOrder, ErrorAnswer> {
+) -> Result<types::ReturnsApiOrder, DomainError> {
     required("rma", &input.rma)?;
     required("externalReturnId", &input.external_return_id)?;
     if let Some(address) = &input.source_address {
@@ -30,7 +32,7 @@ pub fn create(
         required("externalLabel.trackingCode", &label.tracking_code)?;
     }
     if input.return_items.is_empty() {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "returnItems",
             "a return needs at least one item",
         ));
@@ -39,7 +41,7 @@ pub fn create(
     if let Some(order_id) = &input.logistics_order_id
         && !data.orders.contains_key(&numeric_id(order_id))
     {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "logisticsOrderId",
             format!("no order with id `{order_id}`"),
         ));
@@ -59,7 +61,7 @@ pub fn create(
                 .map(|product| product.logistics_sku.clone()),
         };
         let Some(sku) = sku else {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 &format!("returnItems[{i}].identifier"),
                 format!("no product with {} `{}`", item.type_, item.identifier),
             ));
@@ -71,7 +73,7 @@ pub fn create(
         .values()
         .any(|record| record.order.external_return_id == input.external_return_id)
     {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "a return with externalReturnId `{}` exists",
             input.external_return_id
         )));
@@ -96,7 +98,7 @@ pub fn create(
             .map(|item| item.counts.expected as i64)
             .sum();
         if i64::from(data.stock(sku).on_hand) + returning + inbound + units > i64::from(i32::MAX) {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 "returnItems",
                 format!(
                     "{sku} would hold more than {} units once this return is restocked",
@@ -106,7 +108,7 @@ pub fn create(
         }
     }
     let id = Data::next_id(&data.returns);
-    let now = Utc::now();
+    let now = w.now();
     let base = &w.store.base_url;
     let shipping_label = match input.external_label {
         Some(label) => types::ShippingLabel {
@@ -158,25 +160,25 @@ pub fn create(
     Ok(order)
 }
 
-pub fn find<'d>(data: &'d Data, return_id: &str) -> Result<&'d ReturnRecord, ErrorAnswer> {
+pub fn find<'d>(data: &'d Data, return_id: &str) -> Result<&'d ReturnRecord, DomainError> {
     // The document types the id as a number: `7.0` names return 7.
     return_id
         .parse::<f64>()
         .ok()
         .filter(|id| id.fract() == 0.0 && *id >= 0.0 && *id < u64::MAX as f64)
         .and_then(|id| data.returns.get(&(id as u64)))
-        .ok_or_else(|| ErrorAnswer::not_found("return", return_id))
+        .ok_or_else(|| DomainError::not_found("return", return_id))
 }
 
 /// Cancels a return the buyer has not shipped; a shipped one gets 409.
 /// Cancelling twice is not an error.
-pub fn cancel(w: &mut Writer<'_>, return_id: &str) -> Result<(), ErrorAnswer> {
+pub fn cancel(w: &mut Writer<'_>, return_id: &str) -> Result<(), DomainError> {
     let mut record = find(w.data(), return_id)?.clone();
     match record.order.status {
         ReturnOrderStatus::Cancelled => return Ok(()),
         ReturnOrderStatus::Created => {}
         ref status => {
-            return Err(ErrorAnswer::conflict(format!(
+            return Err(DomainError::conflict(format!(
                 "return {return_id} is {status}: only a return not yet shipped can be cancelled"
             )));
         }
@@ -189,39 +191,56 @@ pub fn cancel(w: &mut Writer<'_>, return_id: &str) -> Result<(), ErrorAnswer> {
     Ok(())
 }
 
-/// One page of returns, oldest first, that match every given filter, and
-/// the cursor of the next page (`None` on the last page). `page_info` is a
-/// cursor from an earlier page; anything else is refused.
+/// Returns per page when `limit` is not given, and the most `limit` takes.
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 250;
+
+/// One page of returns, oldest first, and the cursor of the next page
+/// (`None` on the last page): the first page of a walk by `filter`, or, with
+/// `page_info` (a cursor from an earlier page; anything else is refused),
+/// the page after it by the filter that cursor carries. `limit` returns at
+/// most (default [`DEFAULT_LIMIT`], 1 to [`MAX_LIMIT`]).
 pub fn list(
     data: &Data,
-    filter: &Filter,
-    limit: usize,
+    filter: Filter,
+    limit: Option<usize>,
     page_info: Option<&str>,
-) -> Result<(Vec<types::ReturnsApiOrder>, Option<String>), ErrorAnswer> {
-    let after = match page_info {
-        None => 0,
-        Some(cursor) => decode_cursor(cursor).ok_or_else(|| {
-            ErrorAnswer::invalid_field("page_info", "not a cursor this sandbox handed out")
+) -> Result<(Vec<types::ReturnsApiOrder>, Option<String>), DomainError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(DomainError::invalid_field(
+            "limit",
+            format!("`{limit}` is not a whole number from 1 to {MAX_LIMIT}"),
+        ));
+    }
+    let cursor = match page_info {
+        None => Cursor::start(filter),
+        Some(text) => Cursor::<Filter>::decode(text).ok_or_else(|| {
+            DomainError::invalid_field("page_info", "not a cursor this sandbox handed out")
         })?,
     };
     let mut matching = data
         .returns
-        .range(after.saturating_add(1)..)
+        .range(cursor.after.saturating_add(1)..)
         .map(|(_, record)| &record.order)
-        .filter(|order| filter.matches(order));
+        .filter(|order| cursor.filter.matches(order));
     let page: Vec<types::ReturnsApiOrder> = matching.by_ref().take(limit).cloned().collect();
     let next = match (page.last(), matching.next()) {
-        (Some(last), Some(_)) => Some(encode_cursor(crate::state::numeric_id(&last.id))),
+        (Some(last), Some(_)) => Some(cursor.next(crate::state::numeric_id(&last.id)).encode()),
         _ => None,
     };
     Ok((page, next))
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Filter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_return_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rma: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -240,16 +259,6 @@ impl Filter {
                 .as_ref()
                 .is_none_or(|status| status.eq_ignore_ascii_case(&order.status.to_string()))
     }
-}
-
-const CURSOR_PREFIX: &str = "after-";
-
-fn encode_cursor(id: u64) -> String {
-    format!("{CURSOR_PREFIX}{id}")
-}
-
-fn decode_cursor(cursor: &str) -> Option<u64> {
-    cursor.strip_prefix(CURSOR_PREFIX)?.parse().ok()
 }
 
 /// A `ReturnUpdated` event: the return as `GetReturn` answers it.

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{Writer, required};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 
 /// The largest file the sandbox hands out an upload target for: 100 MiB.
 pub const MAX_UPLOAD_BYTES: f64 = (100 << 20) as f64;
@@ -28,17 +28,17 @@ pub enum ResourceType {
 
 /// `CreateUploadTargetResponse`: a form-upload URL and the fields to send
 /// with the file. The sandbox keeps nothing of it.
-pub fn create(w: &mut Writer<'_>, input: UploadRequest) -> Result<serde_json::Value, ErrorAnswer> {
+pub fn create(w: &mut Writer<'_>, input: UploadRequest) -> Result<serde_json::Value, DomainError> {
     required("filename", &input.filename)?;
     required("mimeType", &input.mime_type)?;
     if !(input.file_size >= 1.0 && input.file_size.fract() == 0.0) {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "fileSize",
             format!("{} is not a whole number of bytes ≥ 1", input.file_size),
         ));
     }
     if input.file_size > MAX_UPLOAD_BYTES {
-        return Err(ErrorAnswer::unprocessable(format!(
+        return Err(DomainError::unprocessable(format!(
             "`fileSize`: {} bytes is over the {} bytes an upload may have",
             input.file_size, MAX_UPLOAD_BYTES
         )));

@@ -2,7 +2,7 @@
 
 use flexport_logistics_2024_04::types;
 
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::Data;
 
 /// The one warehouse of the sandbox (the inbound shipments' `to` address).
@@ -15,9 +15,9 @@ pub fn details(
     data: &Data,
     input: &types::LogisticsSkus,
     pool: types::InventoryPool,
-) -> Result<Vec<types::WarehouseDetailsResponse>, ErrorAnswer> {
+) -> Result<Vec<types::WarehouseDetailsResponse>, DomainError> {
     if input.logistics_skus.is_empty() {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "logisticsSkus",
             "at least one logistics SKU is required",
         ));
@@ -29,7 +29,7 @@ pub fn details(
         .map(String::as_str)
         .collect();
     if !unknown.is_empty() {
-        return Err(ErrorAnswer::unprocessable(format!(
+        return Err(DomainError::unprocessable(format!(
             "`logisticsSkus`: no product with logisticsSku {}",
             unknown
                 .iter()

@@ -1,24 +1,24 @@
 use flexport_logistics_2024_04::types;
 
 use super::{Writer, required};
-use crate::error_answer::ErrorAnswer;
+use crate::engine::DomainError;
 use crate::state::{Data, StateChange, numeric_id};
 
 pub fn create(
     w: &mut Writer<'_>,
     input: types::WebhookCreateModel,
-) -> Result<types::WebhookModel, ErrorAnswer> {
+) -> Result<types::WebhookModel, DomainError> {
     required("type", &input.type_)?;
     // The generated enums decode undeclared values (for forward compatibility
     // of responses); as a server, the sandbox refuses them like Flexport.
     if let types::WebhookRequestMethod::UnknownValue(value) = &input.method {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "method",
             format!("`{value}` is not a method"),
         ));
     }
     if let Some(types::WebhookAuthType::UnknownValue(value)) = &input.auth_method {
-        return Err(ErrorAnswer::invalid_field(
+        return Err(DomainError::invalid_field(
             "authMethod",
             format!("`{value}` is not an auth method"),
         ));
@@ -26,7 +26,7 @@ pub fn create(
     match url::Url::parse(&input.url) {
         Ok(url) if matches!(url.scheme(), "http" | "https") => {}
         _ => {
-            return Err(ErrorAnswer::invalid_field(
+            return Err(DomainError::invalid_field(
                 "url",
                 "must be an absolute http or https URL",
             ));
@@ -38,7 +38,7 @@ pub fn create(
         .values()
         .any(|webhook| webhook.type_ == input.type_ && webhook.url == input.url)
     {
-        return Err(ErrorAnswer::conflict(format!(
+        return Err(DomainError::conflict(format!(
             "a webhook for `{}` events to {} exists",
             input.type_, input.url
         )));
@@ -58,9 +58,9 @@ pub fn create(
     Ok(webhook)
 }
 
-pub fn delete(w: &mut Writer<'_>, webhook_id: String) -> Result<(), ErrorAnswer> {
+pub fn delete(w: &mut Writer<'_>, webhook_id: String) -> Result<(), DomainError> {
     if !w.data().webhooks.contains_key(&numeric_id(&webhook_id)) {
-        return Err(ErrorAnswer::not_found("webhook", &webhook_id));
+        return Err(DomainError::not_found("webhook", &webhook_id));
     }
     w.apply(StateChange::WebhookDeleted { id: webhook_id });
     Ok(())
