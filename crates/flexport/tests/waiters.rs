@@ -170,7 +170,7 @@ async fn inbound(client: &Client, sku: &str) -> types::InboundShipmentResponseV4
 async fn order(client: &Client, sku: &str) -> types::OrderModel {
     let line_item: types::OrderLineItemInput = types::OrderLineItemInput::builder()
         .logistics_sku(sku)
-        .quantity(2.0)
+        .quantity(2)
         .try_into()
         .unwrap();
     let address = types::AddressInput::builder()
@@ -636,7 +636,7 @@ async fn a_return(client: &Client) -> String {
     let item: types::RequestedReturnItem = types::RequestedReturnItem::builder()
         .identifier(sku)
         .type_(types::ReturnItemType::LogisticsSku)
-        .quantity(1.0)
+        .quantity(1)
         .try_into()
         .unwrap();
     client

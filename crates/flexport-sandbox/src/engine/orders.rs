@@ -247,7 +247,11 @@ pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
         }
         let shipment_id = format!("SH-{}", order.id);
         let (label, shipping) = parcels::order_package(w, &order, now);
-        let units: f64 = order.line_items.iter().map(|item| item.quantity).sum();
+        let units: f64 = order
+            .line_items
+            .iter()
+            .map(|item| item.quantity as f64)
+            .sum();
         order.cost = Some(cost(shipping, units));
         order.shipments = vec![types::FulfillmentShipment {
             created_at: Some(now),
