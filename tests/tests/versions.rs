@@ -77,7 +77,9 @@ fn every_place_that_lists_versions_by_hand_lists_exactly_the_one_list() {
             ),
             (
                 "crates/flexport-sandbox/Cargo.toml dependency",
-                sandbox_manifest.contains(&format!("{krate} = {{ path = \"../{krate}\" }}")),
+                sandbox_manifest.contains(&format!(
+                    "{krate} = {{ path = \"../{krate}\", version = \"0.1.0\" }}"
+                )),
             ),
             (
                 "crates/ directory",

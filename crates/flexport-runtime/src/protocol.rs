@@ -38,7 +38,8 @@
 //!   `flexport_runtime::pagination::Paged` with a
 //!   `flexport_runtime::pagination::Page` built `by_offset`, `by_link` or
 //!   `by_last_id`; the webhook `Event` enum parses with
-//!   `flexport_runtime::webhooks::{parse, event_key, InvalidEvent}`.
+//!   `flexport_runtime::webhooks::{parse, event_key, InvalidEvent}`; each
+//!   prelude re-exports `flexport_runtime::ResponseMetadata`.
 //!
 //! # Rewrites of progenitor's output
 //!
@@ -91,6 +92,7 @@ pub const GENERATED_CODE_USES: &[&str] = &[
     "flexport_runtime::Error::from",
     "flexport_runtime::Operation",
     "flexport_runtime::Pipeline",
+    "flexport_runtime::ResponseMetadata",
     "flexport_runtime::decode",
     "flexport_runtime::lenient::option_string",
     "flexport_runtime::lenient::option_string_map",

@@ -38,6 +38,28 @@ struct Manual {
 }
 
 impl Clock {
+    /// Held for a whole advance, so two advances do not interleave; `None`
+    /// on the wall clock, which cannot be advanced.
+    pub(crate) async fn start_advance(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.0 {
+            None => None,
+            Some(manual) => Some(manual.advancing.lock().await),
+        }
+    }
+
+    /// Moves a manual clock forward by `step`, to `target` at most, and
+    /// returns the new time (the wall clock's time on the wall clock).
+    pub(crate) fn step_toward(&self, step: Duration, target: DateTime<Utc>) -> DateTime<Utc> {
+        match &self.0 {
+            None => Utc::now(),
+            Some(manual) => {
+                let mut now = manual.now.lock().unwrap_or_else(|e| e.into_inner());
+                *now = later(*now, step).min(target);
+                *now
+            }
+        }
+    }
+
     pub fn wall() -> Self {
         Self(None)
     }
@@ -85,44 +107,3 @@ impl std::fmt::Display for AdvanceError {
 }
 
 impl std::error::Error for AdvanceError {}
-
-/// The most steps one advance takes (see [`advance`]).
-pub const MAX_STEPS: u32 = 1_000;
-
-/// Moves a manual clock forward by `by` and carries out everything that
-/// became due, in steps: each step moves the clock by the shortest
-/// configured duration (or by `by` / [`MAX_STEPS`] when that is longer,
-/// or by `by` when every duration is zero), runs the time-driven changes
-/// due then, commits them and delivers their webhooks (each delivery tried
-/// up to three times) before the next step. So a chain of steps (a parcel's
-/// tracking, a return's statuses) moves as far as the time allows, and
-/// when this returns, everything due by the new time has happened and its
-/// webhooks have been answered or given up on. Returns the new time.
-pub(crate) async fn advance(
-    store: &Arc<crate::store::Store>,
-    by: Duration,
-) -> Result<DateTime<Utc>, AdvanceError> {
-    let manual = store.clock.0.as_ref().ok_or(AdvanceError::NotManual)?;
-    let _advancing = manual.advancing.lock().await;
-    let config = &store.config;
-    let shortest = crate::ticker::durations(config)
-        .into_iter()
-        .filter(|duration| !duration.is_zero())
-        .min()
-        .unwrap_or(by);
-    let step = shortest.max(by / MAX_STEPS).max(Duration::from_nanos(1));
-    let target = later(*manual.now.lock().unwrap_or_else(|e| e.into_inner()), by);
-    loop {
-        let now = {
-            let mut now = manual.now.lock().unwrap_or_else(|e| e.into_inner());
-            *now = later(*now, step).min(target);
-            *now
-        };
-        crate::ticker::tick_now(store, now, true)
-            .await
-            .map_err(|error| AdvanceError::NotWritten(error.to_string()))?;
-        if now >= target {
-            return Ok(now);
-        }
-    }
-}

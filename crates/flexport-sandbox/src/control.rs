@@ -68,7 +68,7 @@ async fn advance(State(control): State<Control>, JsonBody(body): JsonBody<Advanc
         return ErrorAnswer::invalid_field("seconds", "must be a number of seconds ≥ 0")
             .into_response();
     };
-    match crate::clock::advance(&control.store, by).await {
+    match crate::ticker::advance(&control.store, by).await {
         Ok(now) => axum::Json(json!({"now": now.to_rfc3339()})).into_response(),
         Err(error @ AdvanceError::NotManual) => {
             ErrorAnswer::conflict(error.to_string()).into_response()

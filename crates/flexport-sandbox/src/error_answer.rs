@@ -46,24 +46,6 @@ impl ErrorAnswer {
     }
 }
 
-/// A refusal of the engine as the API answers it.
-impl From<crate::engine::DomainError> for ErrorAnswer {
-    fn from(error: crate::engine::DomainError) -> Self {
-        use crate::engine::Kind;
-        let status = match error.kind {
-            Kind::Invalid => StatusCode::BAD_REQUEST,
-            Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Kind::NotFound => StatusCode::NOT_FOUND,
-            Kind::Conflict => StatusCode::CONFLICT,
-            Kind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        Self {
-            code: error.code,
-            ..Self::new(status, error.detail)
-        }
-    }
-}
-
 impl IntoResponse for ErrorAnswer {
     fn into_response(self) -> Response {
         let title = self.status.canonical_reason().unwrap_or("Error");

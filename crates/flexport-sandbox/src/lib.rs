@@ -348,7 +348,7 @@ impl Sandbox {
         &self,
         by: Duration,
     ) -> Result<chrono::DateTime<chrono::Utc>, AdvanceError> {
-        clock::advance(&self.store, by).await
+        ticker::advance(&self.store, by).await
     }
 
     /// Registers a chosen answer after the rules already registered and

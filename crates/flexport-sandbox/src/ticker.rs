@@ -3,7 +3,7 @@
 //! tick, committed like a request's: its webhooks go out only once its
 //! changes are committed, and if they cannot be, nothing of the tick remains
 //! (the next tick tries again). On the wall clock a background task ticks;
-//! on a manual clock only [`crate::clock::advance`] does.
+//! on a manual clock only [`advance`] does.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use crate::Config;
+use crate::clock::{AdvanceError, later};
 use crate::engine::{self, Writer};
 use crate::journal::CommitError;
 use crate::store::Store;
@@ -77,4 +78,43 @@ pub async fn tick_now(
         webhooks::deliver(store, events);
     }
     Ok(())
+}
+
+/// The most steps one advance takes (see [`advance`]).
+pub const MAX_STEPS: u32 = 1_000;
+
+/// Moves a manual clock forward by `by` and carries out everything that
+/// became due, in steps: each step moves the clock by the shortest
+/// configured duration (or by `by` / [`MAX_STEPS`] when that is longer,
+/// or by `by` when every duration is zero), runs the time-driven changes
+/// due then, commits them and delivers their webhooks (each delivery tried
+/// up to three times) before the next step. So a chain of steps (a parcel's
+/// tracking, a return's statuses) moves as far as the time allows, and
+/// when this returns, everything due by the new time has happened and its
+/// webhooks have been answered or given up on. Returns the new time.
+pub(crate) async fn advance(
+    store: &Arc<Store>,
+    by: Duration,
+) -> Result<DateTime<Utc>, AdvanceError> {
+    let _advancing = store
+        .clock
+        .start_advance()
+        .await
+        .ok_or(AdvanceError::NotManual)?;
+    let shortest = durations(&store.config)
+        .into_iter()
+        .filter(|duration| !duration.is_zero())
+        .min()
+        .unwrap_or(by);
+    let step = shortest.max(by / MAX_STEPS).max(Duration::from_nanos(1));
+    let target = later(store.clock.now(), by);
+    loop {
+        let now = store.clock.step_toward(step, target);
+        tick_now(store, now, true)
+            .await
+            .map_err(|error| AdvanceError::NotWritten(error.to_string()))?;
+        if now >= target {
+            return Ok(now);
+        }
+    }
 }

@@ -10,7 +10,10 @@
 //!    rewrite keeps what the document allows: a `{nullable: true}` with no
 //!    constraint (any value, null included) loses the keyword; any other
 //!    (`{allOf: [$ref], nullable: true}`) becomes `anyOf` of its constraints
-//!    and a typed null (`{type: string, nullable: true, enum: [null]}`).
+//!    and a typed null (`{type: string, nullable: true, not: {type: string}}`:
+//!    a string or null that is not a string). Not `enum: [null]`, the form
+//!    OpenAPI 3.0.3 suggests: Prism's converter appends `null` to a nullable
+//!    enum, and Ajv refuses the duplicate, so Prism would skip it too.
 //! 2. [`production_differences`]: what `flexport_runtime::production::DIFFERENCES`
 //!    says production does beyond the document, so that validators do not
 //!    flag it and flag everything else. Each difference has one [`Effect`];
@@ -160,7 +163,7 @@ pub fn typed_nullables(value: &mut Value, changes: &mut Changes) {
 
 /// A schema that allows `null` and nothing else, with a type.
 pub fn typed_null() -> Value {
-    json!({"type": "string", "nullable": true, "enum": [null]})
+    json!({"type": "string", "nullable": true, "not": {"type": "string"}})
 }
 
 /// Applies the [`Effect`] of every difference of

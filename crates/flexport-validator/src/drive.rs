@@ -299,7 +299,7 @@ impl Pool {
                     .iter()
                     .find(|branch| {
                         let branch = resolve(document, branch);
-                        branch["enum"] != json!([null])
+                        branch != &crate::documents::typed_null()
                     })
                     .or(branches.first());
                 return branch.map_or(Value::Null, |branch| {

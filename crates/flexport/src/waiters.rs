@@ -463,8 +463,9 @@ impl<C, T: Target<C> + fmt::Debug> fmt::Debug for Wait<'_, C, T> {
 }
 
 /// Why a wait ended without the wanted state. Every variant names the
-/// waiter, the number of polls sent and the last state seen; neither
-/// `Display` nor `Debug` shows the object.
+/// waiter, the number of polls sent (a poll the deadline cut short counts,
+/// though it never answered) and the last state seen; neither `Display` nor
+/// `Debug` shows the object.
 #[non_exhaustive]
 pub enum WaitError<T> {
     /// The deadline came first; `last_state` is `None` when no poll answered.

@@ -265,7 +265,15 @@ async fn an_inbound_that_is_not_received_times_out_naming_its_state() {
     .unwrap_err();
     assert_timed_out(&error, &shipment.status.to_string());
     assert!(error.polls() >= 1);
-    assert_eq!(error.polls() as usize, seen.states().len());
+    // Every answered poll was shown to the progress callback; the deadline
+    // may cut the last poll short, before it answered (more likely on a
+    // loaded machine), and that poll is counted as sent but never seen.
+    let polls = error.polls() as usize;
+    let seen = seen.states().len();
+    assert!(
+        seen == polls || seen + 1 == polls,
+        "{polls} polls sent, {seen} states seen"
+    );
 }
 
 #[tokio::test]

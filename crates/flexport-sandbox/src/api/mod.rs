@@ -375,6 +375,25 @@ pub fn next_link(
     }
 }
 
+/// A refusal of the engine as the API answers it (here, in the HTTP layer,
+/// so that `error_answer` does not depend on the engine).
+impl From<crate::engine::DomainError> for crate::error_answer::ErrorAnswer {
+    fn from(error: crate::engine::DomainError) -> Self {
+        use crate::engine::Kind;
+        let status = match error.kind {
+            Kind::Invalid => axum::http::StatusCode::BAD_REQUEST,
+            Kind::Unauthenticated => axum::http::StatusCode::UNAUTHORIZED,
+            Kind::NotFound => axum::http::StatusCode::NOT_FOUND,
+            Kind::Conflict => axum::http::StatusCode::CONFLICT,
+            Kind::Unprocessable => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Self {
+            code: error.code,
+            ..Self::new(status, error.detail)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
