@@ -83,3 +83,88 @@ fn an_order_error_code_is_an_integer() {
     let code: u64 = error.code;
     assert_eq!(code, 407_001);
 }
+
+/// Fails when a response id sent as a number, as an integral float or as
+/// text does not decode to one and the same id (`lenient::string` keeping
+/// `7.0` as "7.0" would).
+#[test]
+fn an_id_sent_as_a_number_or_as_text_is_the_same_id() {
+    let decoded: Vec<String> = [json!(7), json!(7.0), json!("7")]
+        .into_iter()
+        .map(|id| {
+            let order: types::ReturnsApiOrder = serde_json::from_value(json!({
+                "id": id,
+                "status": "CREATED",
+                "rma": "RMA-7",
+                "externalReturnId": "RET-7",
+                "returnItems": [],
+                "shippingLabel": {"carrier": "UPS", "trackingCode": "1Z7", "trackingStatus": "CREATED"},
+            }))
+            .unwrap();
+            order.id
+        })
+        .collect();
+    assert_eq!(decoded, ["7", "7", "7"]);
+}
+
+/// A count beyond `i64`'s range (and an `f64`'s precision) is kept exact,
+/// both ways: decoded from the wire and sent back as the same digits.
+#[test]
+fn a_count_beyond_i64_is_decoded_and_sent_exactly() {
+    let beyond = i64::MAX as u64 + 2;
+    let item = return_item(json!(beyond)).unwrap();
+    assert_eq!(item.expected_quantity, beyond);
+    let line = types::OrderLineItemInput::try_from(
+        types::OrderLineItemInput::builder()
+            .logistics_sku("A")
+            .quantity(u64::MAX),
+    )
+    .unwrap();
+    let text = serde_json::to_string(&line).unwrap();
+    assert!(
+        text.contains(r#""quantity":18446744073709551615"#),
+        "{text}"
+    );
+}
+
+/// Through the client, as a server's answer: `2.0` decodes, and `2.5` or
+/// `-1` fail the call with an error that names the field it was in.
+#[tokio::test]
+async fn a_count_the_client_cannot_hold_fails_the_call_naming_the_field() {
+    use flexport::v2024_04::prelude::*;
+    use wiremock::matchers::{method, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    for (id, quantity) in [("1", json!(2.0)), ("2", json!(2.5)), ("3", json!(-1))] {
+        Mock::given(method("GET"))
+            .and(path_regex(format!("/returns/{id}$")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "id": id.parse::<u64>().unwrap(),
+                "status": "CREATED",
+                "rma": "RMA",
+                "externalReturnId": "RET",
+                "returnItems": [{"expectedQuantity": quantity, "identifier": "SKU1", "inspectedItems": []}],
+                "shippingLabel": {"carrier": "UPS", "trackingCode": "1Z", "trackingStatus": "CREATED"},
+            })))
+            .mount(&server)
+            .await;
+    }
+    let client: flexport::v2024_04::Client = flexport::ClientBuilder::new()
+        .token("t")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let fine = client.get_return().return_id("1").send().await.unwrap();
+    assert_eq!(fine.id, "1");
+    assert_eq!(fine.return_items[0].expected_quantity, 2);
+    for id in ["2", "3"] {
+        let error = client.get_return().return_id(id).send().await.unwrap_err();
+        let shown = error.to_string();
+        assert!(
+            shown.contains("returnItems[0].expectedQuantity")
+                && shown.contains("non-negative whole number"),
+            "{id}: {shown}"
+        );
+    }
+}
