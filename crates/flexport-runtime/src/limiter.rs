@@ -5,44 +5,58 @@
 //!
 //! # How it learns
 //!
-//! [`AdaptiveLimiter`] is a token bucket (GCRA: each permit is a reservation
-//! of a send time, so callers are served in order and no lock is held while
-//! anyone waits) whose rate it learns from the answers:
+//! [`AdaptiveLimiter`] is a token bucket (GCRA) whose rate it learns from
+//! the answers. Callers wait in one queue, served in the order they asked;
+//! only the first waits on the bucket, and a permit is never reserved
+//! ahead: when its wait is over the caller asks again, at the rate then.
+//! So a rate that grew while callers waited serves them at once at the new
+//! rate (reserving ahead, 64 callers queued at slow start's 5 per second
+//! would be paced at 5 for 13 seconds whatever the limiter learned), and a
+//! cut applies to every caller still waiting.
 //!
 //! - **Slow start.** A token's limiter starts at 5 requests per second
 //!   (bursts of 5; [`RateLimit::AdaptiveFrom`] starts at another rate, such
 //!   as one an earlier job learned) and adds one request per second for
 //!   every answer that is not a throttle, so a saturated limiter about
 //!   doubles its rate each second, up to twice the rate it was accepted at
-//!   over the last second (never below its start). The cost, for a token
-//!   Flexport never throttles: the first second of a burst of calls is paced
-//!   at 5 per second, the next at about 10, ... A token's limiter stays in
-//!   its registry (the process's, by default) until the registry is full
-//!   and it is the longest unused, so a later job of the same token in the
-//!   same process starts at the rate the earlier one reached.
-//! - **One throttle alone does not end slow start.** The first throttle in
-//!   slow start only pauses the doubling for a second; a second throttle
-//!   within that second ends slow start with the cut below. A rate that
-//!   overshoots the server's limit gets its throttles in quick succession
-//!   (at twice the limit, every other request), so this costs about one
-//!   more 429 there; an isolated 429 (a gateway's hiccup) costs a second
-//!   without growth instead of the rest of the job at half the rate.
+//!   over the last half second (never below its start). The cost, for a
+//!   token Flexport never throttles: the first second of a burst of calls
+//!   is paced at 5 per second, the next at about 10, ... A token's limiter
+//!   stays in its registry (the process's, by default) until the registry
+//!   is full and it is the longest unused, so a later job of the same token
+//!   in the same process starts at the rate the earlier one reached.
 //! - **A throttle** (a 429, or any outcome a classifier calls
 //!   [`crate::RetryDecision::Throttled`], such as a gateway's throttling
-//!   answer) cuts the rate to 90% of the rate answers were accepted at
-//!   during the last half second (what the server demonstrably took), or to
-//!   90% of its own rate if that is lower (half of it, leaving slow start:
-//!   the doubling may have overshot by that much, hidden by the server's
-//!   burst); a throttle of a request sent
-//!   before the last cut tells of the rate before it and cuts nothing (the
-//!   throttles of one overshoot are one signal). A cut drops the burst
-//!   saved up, so nothing is sent in a volley after it.
-//!   The throttled call itself waits at least the answer's `Retry-After`
-//!   before it takes a new permit; other calls go on at the cut rate.
-//! - **Probing.** After the first throttle the rate grows by 4% per second
-//!   of accepted answers, so it finds a raised limit again, and several
-//!   clients that share nothing (a fleet of processes) each settle near
-//!   their share of one limit: each cuts to what it was accepted at.
+//!   answer) cuts the rate. The first ends slow start: at most half the
+//!   rate (the doubling may have overshot by that much, hidden by the
+//!   server's burst), and at most 90% of the rate answers were accepted at
+//!   over the last half second. After that, a cut is to 90% of its own rate
+//!   or to 90% of the rate answers were accepted at, whichever is lower:
+//!   within half a second of the last cut, accepted since that cut (the
+//!   server's bucket is empty then, so that is its rate, burst excluded);
+//!   otherwise over the last half second, or over the last 1 or 2 s if the
+//!   half second holds fewer than 4 answers (a client with a small share of
+//!   a fleet's limit counts too few to go by). One cut never takes more than
+//!   half. A throttle of a request sent before the last cut tells of the
+//!   rate before it and cuts nothing (the throttles of one overshoot are
+//!   one signal). A cut drops the burst saved up, so nothing is sent in a
+//!   volley after it. The throttled call itself waits at least the
+//!   answer's `Retry-After` before it asks for a new permit; other calls go
+//!   on at the cut rate.
+//! - **Probing.** After slow start, each second of accepted answers adds
+//!   4% of the rate or one request per second (at most a tenth of the
+//!   rate), whichever is more. From the third second without a throttle the
+//!   step doubles each second, up to 8 per second (at most half the rate):
+//!   a client of a fleet whose share grew, because the others finished,
+//!   finds it within seconds. The additive step is what makes several
+//!   clients that share nothing (a fleet of processes) converge on equal
+//!   shares of one limit: each cuts by the same proportion and climbs by
+//!   the same amount.
+//!
+//! `tests/limiter_simulation.rs` plays this limiter against a model of a
+//! gateway's token bucket on a virtual clock (the load tests' and the load
+//! bench's scenarios, and limits of 2 and 100 per second), and asserts the
+//! throughput and the share of 429s the rate-limit issue asks for.
 //!
 //! A rate set with [`RateLimit::Fixed`] is the start and the ceiling; a
 //! throttle still cuts below it and probing climbs back to it.
@@ -52,10 +66,10 @@
 //! A throttle is taken as the server's word that the rate is too high.
 //! 429s that come at a fixed share of requests whatever the rate (faults
 //! drawn at random, as the fault-injection tests do) hold it low: after
-//! slow start each one cuts 10% and probing adds back 4% a second, so 429s
-//! at 5% of `n` requests a second cut `0.05 n` times a second, and the rate
-//! settles near `ln 1.04 / (0.05 ln (1/0.9))`, about 7.5 per second,
-//! whatever the server could take. Telling such 429s from a limit would
+//! slow start each one cuts up to 10% and probing adds back about one
+//! request per second each second, so 429s at 5% of `r` requests a second
+//! take about `0.1 r × 0.05 r` a second, and the rate settles where that is
+//! one, near 14 per second, whatever the server could take. Telling such 429s from a limit would
 //! take comparing throttle shares at two rates over many answers, which at
 //! a few requests a second takes longer than the jobs it would serve. No
 //! 429 of Flexport's is documented to be anything but its rate limit;
@@ -63,8 +77,11 @@
 //! (`RateLimit::Off`) and let each call wait its own `Retry-After`.
 //!
 //! A permit is taken for every attempt, retries included. A call never
-//! waits past its deadline: when the permit would come later, no permit is
-//! taken and the call ends (see `Pipeline::execute`).
+//! waits past its deadline: when its permit would come later at the
+//! current rate (counting the callers queued before it), it is refused at
+//! once; when a cut makes a queued caller's permit later than its
+//! deadline, it is refused at the deadline. Refused, it takes no permit
+//! and the call ends (see `Pipeline::execute`).
 //!
 //! # Why not `governor`
 //!
@@ -107,14 +124,6 @@ pub enum Permit {
     After(Duration),
     /// No permit before the caller's latest time; none was taken.
     TooLate,
-}
-
-/// A reservation: the wait until its send time, and the limiter's epoch it
-/// was made in (a cut voids the reservations of the epochs before it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reservation {
-    pub wait: Duration,
-    epoch: u64,
 }
 
 /// What an attempt's answer tells a limiter.
@@ -182,18 +191,27 @@ pub enum RateLimit {
 
 const START_RATE: f64 = 5.0;
 const MIN_RATE: f64 = 0.5;
-/// How long a first throttle in slow start waits for a second one.
-const HOLD: Duration = Duration::from_secs(1);
 const CUT: f64 = 0.9;
 const PROBE: f64 = 0.04;
-/// Accepted answers are counted in 5 slots of 100 ms.
+/// Probing adds at least this many requests per second each second (at
+/// most a tenth of the rate).
+const PROBE_STEP: f64 = 1.0;
+/// Accepted answers are counted in 20 slots of 100 ms.
 const SLOT: Duration = Duration::from_millis(100);
-const SLOTS: usize = 5;
+const SLOTS: usize = 20;
+/// Fewer accepted answers than this say too little of the server's rate.
+const MIN_COUNT: u32 = 4;
 
 /// The in-process limiter (see the module docs for how it learns).
 #[derive(Debug)]
 pub struct AdaptiveLimiter {
     state: Mutex<Bucket>,
+    /// The callers waiting for a permit, in order: only the first of them
+    /// waits on the bucket (see [`RateLimiter::reserve`]).
+    queue: tokio::sync::Mutex<()>,
+    /// How many callers are in `queue`, for refusing at once a permit
+    /// that would come after a caller's deadline.
+    queued: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Debug)]
@@ -207,8 +225,6 @@ struct Bucket {
     /// GCRA's theoretical arrival time of the next permit.
     tat: Instant,
     slow_start: bool,
-    /// When a first throttle in slow start paused the doubling.
-    held_since: Option<Instant>,
     last_cut: Option<Instant>,
     last_probe: Instant,
     origin: Instant,
@@ -216,8 +232,6 @@ struct Bucket {
     accepted: [(u64, u32); SLOTS],
     throttles: u64,
     waits: u64,
-    /// Counts the cuts; a reservation made before the last cut is void.
-    epoch: u64,
 }
 
 impl AdaptiveLimiter {
@@ -252,15 +266,15 @@ impl AdaptiveLimiter {
                 start: rate,
                 tat: now,
                 slow_start,
-                held_since: None,
                 last_cut: None,
                 last_probe: now,
                 origin: now,
                 accepted: [(0, 0); SLOTS],
                 throttles: 0,
                 waits: 0,
-                epoch: 0,
             }),
+            queue: tokio::sync::Mutex::new(()),
+            queued: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -268,30 +282,31 @@ impl AdaptiveLimiter {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Reserves a send time at `now`, without waiting; `None` when it would
-    /// come after `latest` (nothing is reserved then).
-    pub fn reserve_at(&self, now: Instant, latest: Option<Instant>) -> Option<Reservation> {
+    /// Takes a permit at `now` if the bucket has one (`Ok`), else says how
+    /// long until it will have one at its current rate (`Err`; nothing is
+    /// taken). Permits are never reserved ahead: a caller that must wait
+    /// asks again when the wait is over, at the rate then, so a rate that
+    /// grew or was cut in the meantime applies to it at once.
+    pub fn take_at(&self, now: Instant) -> Result<(), Duration> {
         let mut bucket = self.bucket();
         let interval = Duration::from_secs_f64(1.0 / bucket.rate);
         let tolerance = interval.mul_f64((bucket.burst() - 1.0).max(0.0));
-        let send_at = now.max(bucket.tat.checked_sub(tolerance).unwrap_or(now));
-        if latest.is_some_and(|latest| send_at > latest) {
-            return None;
+        let send_at = bucket.tat.checked_sub(tolerance).unwrap_or(now);
+        if send_at > now {
+            return Err(send_at - now);
         }
         bucket.tat = bucket.tat.max(now) + interval;
-        let wait = send_at.saturating_duration_since(now);
-        if !wait.is_zero() {
-            bucket.waits += 1;
-        }
-        Some(Reservation {
-            wait,
-            epoch: bucket.epoch,
-        })
+        Ok(())
     }
 
-    /// Whether `reservation` still holds: no cut came since it was made.
-    pub fn holds(&self, reservation: &Reservation) -> bool {
-        self.bucket().epoch == reservation.epoch
+    /// The wait at the current rate for `ahead` callers and then one more,
+    /// from `now`: what a caller joining a queue of `ahead` can expect.
+    pub fn expected_wait(&self, now: Instant, ahead: usize) -> Duration {
+        let bucket = self.bucket();
+        let interval = Duration::from_secs_f64(1.0 / bucket.rate);
+        let tolerance = interval.mul_f64((bucket.burst() - 1.0).max(0.0));
+        let first = bucket.tat.checked_sub(tolerance).unwrap_or(now);
+        (first + interval * ahead as u32).saturating_duration_since(now)
     }
 
     /// [`RateLimiter::record`] at `now`.
@@ -315,14 +330,38 @@ impl Bucket {
 
     /// Answers accepted per second over the last half second.
     fn accepted_rate(&self, now: Instant) -> f64 {
+        self.accepted_since(now, None).1
+    }
+
+    /// How many answers were accepted since `since`, and how many per
+    /// second. Without `since`: over the last half second, or, when that
+    /// holds fewer than [`MIN_COUNT`], over the shortest of the last 1 or
+    /// 2 s that does (else 2 s).
+    fn accepted_since(&self, now: Instant, since: Option<Instant>) -> (u32, f64) {
         let current = self.slot(now);
-        let count: u32 = self
-            .accepted
-            .iter()
-            .filter(|(slot, _)| current.saturating_sub(*slot) < SLOTS as u64)
-            .map(|(_, count)| count)
-            .sum();
-        f64::from(count) / (SLOT.as_secs_f64() * SLOTS as f64)
+        let count_from = |first: u64| -> u32 {
+            self.accepted
+                .iter()
+                .filter(|(slot, _)| *slot >= first && current.saturating_sub(*slot) < SLOTS as u64)
+                .map(|(_, count)| count)
+                .sum()
+        };
+        let per_second =
+            |count: u32, slots: u64| f64::from(count) / (SLOT.as_secs_f64() * slots as f64);
+        if let Some(since) = since {
+            let first = self.slot(since);
+            let count = count_from(first);
+            return (count, per_second(count, current - first + 1));
+        }
+        let mut last = (0, 0.0);
+        for slots in [5, 10, SLOTS as u64] {
+            let count = count_from((current + 1).saturating_sub(slots));
+            last = (count, per_second(count, slots));
+            if count >= MIN_COUNT {
+                break;
+            }
+        }
+        last
     }
 
     fn accepted(&mut self, now: Instant) {
@@ -332,25 +371,27 @@ impl Bucket {
             *entry = (slot, 0);
         }
         entry.1 += 1;
-        if self
-            .held_since
-            .is_some_and(|since| now.saturating_duration_since(since) > HOLD)
-        {
-            self.held_since = None;
-        }
         if self.slow_start {
             // +1 per accepted answer doubles a saturated rate each second;
             // an idle limiter does not grow past twice what it was used at
             // (nor shrink: a pause between jobs keeps the rate reached).
-            // Held after a throttle: no growth until the pause ends.
-            if self.held_since.is_none() {
-                let used = self.accepted_rate(now);
-                let grown = (self.rate + 1.0).min((2.0 * used).max(self.start));
-                self.rate = self.rate.max(grown);
-            }
+            let used = self.accepted_rate(now);
+            let grown = (self.rate + 1.0).min((2.0 * used).max(self.start));
+            self.rate = self.rate.max(grown);
         } else if now.saturating_duration_since(self.last_probe) >= Duration::from_secs(1) {
             self.last_probe = now;
-            self.rate *= 1.0 + PROBE;
+            // Probing: 4% of the rate or one request per second (at most a
+            // tenth of the rate), whichever is more; from the third second
+            // without a throttle on, the step doubles each second, up to 8
+            // (at most half the rate), so that a client whose share of a
+            // fleet's limit grew (the others finished) finds it in seconds.
+            let quiet = self
+                .last_cut
+                .map_or(0, |cut| now.saturating_duration_since(cut).as_secs())
+                .min(5) as i32;
+            let base = PROBE_STEP.min(0.1 * self.rate);
+            let step = (base * 2f64.powi(quiet - 2)).min(0.5 * self.rate);
+            self.rate += (PROBE * self.rate).max(step).max(base);
         }
         if let Some(ceiling) = self.ceiling {
             self.rate = self.rate.min(ceiling);
@@ -363,30 +404,31 @@ impl Bucket {
         if self.last_cut.is_some_and(|cut| sent_at < cut) {
             return;
         }
-        // In slow start, one throttle alone pauses the doubling; a second
-        // within the pause ends slow start.
-        if self.slow_start
-            && self
-                .held_since
-                .is_none_or(|since| now.saturating_duration_since(since) > HOLD)
-        {
-            self.held_since = Some(now);
-            return;
-        }
-        self.held_since = None;
-        self.last_cut = Some(now);
+        let previous_cut = self.last_cut.replace(now);
         self.last_probe = now;
         // Leaving slow start, the rate has overshot by up to twice, and
         // what was accepted includes the server's burst: halve it.
         let own = if self.slow_start { 0.5 } else { CUT } * self.rate;
         self.slow_start = false;
-        let accepted = CUT * self.accepted_rate(now);
-        self.rate = accepted.min(own).max(MIN_RATE);
-        // The reservations made at the old rate are void (their holders
-        // reserve again when they wake), and no burst is saved up: the
-        // server's bucket is empty, so the next permit is one interval of
-        // the new rate away, then one per interval.
-        self.epoch += 1;
+        // Soon after a cut the server's bucket is still empty: what it
+        // accepted since then is its rate, with no burst in it.
+        let since = previous_cut
+            .filter(|cut| (SLOT..SLOT * 5).contains(&now.saturating_duration_since(*cut)));
+        let (count, accepted) = self.accepted_since(now, since);
+        // A few answers say too little (a client with a small share of a
+        // fleet's limit counts one or two): then the cut is its own rate's,
+        // the same share for every client, so that a fleet's clients
+        // converge on equal shares. One cut never takes more than half.
+        let accepted = if count >= MIN_COUNT || since.is_some() {
+            CUT * accepted
+        } else {
+            own
+        };
+        self.rate = accepted.min(own).max(0.5 * self.rate).max(MIN_RATE);
+        // No burst is saved up: the server's bucket is empty, so the next
+        // permit is one interval of the new rate away, then one per
+        // interval (a caller waiting for a permit asks again at the new
+        // rate).
         let interval = Duration::from_secs_f64(1.0 / self.rate);
         let tolerance = interval.mul_f64((self.burst() - 1.0).max(0.0));
         self.tat = now + tolerance + interval;
@@ -394,20 +436,52 @@ impl Bucket {
 }
 
 impl RateLimiter for AdaptiveLimiter {
+    /// Callers are served in the order they ask. A caller whose permit
+    /// would come after `latest` at the current rate (counting the callers
+    /// ahead of it) is refused at once; one that is still waiting at
+    /// `latest` (the rate was cut meanwhile) is refused then. Refused, it
+    /// takes no permit.
     fn reserve(&self, latest: Option<Instant>) -> BoxFuture<'_, Permit> {
+        use std::sync::atomic::Ordering::SeqCst;
         Box::pin(async move {
-            let mut waited = Duration::ZERO;
-            loop {
-                let Some(reservation) = self.reserve_at(Instant::now(), latest) else {
-                    return Permit::TooLate;
-                };
-                if reservation.wait.is_zero() {
-                    return Permit::After(waited);
+            let asked = Instant::now();
+            let ahead = self.queued.fetch_add(1, SeqCst);
+            // Leaves the queue count however this future ends (dropped
+            // by a caller's timeout, too).
+            struct Leave<'a>(&'a std::sync::atomic::AtomicUsize);
+            impl Drop for Leave<'_> {
+                fn drop(&mut self) {
+                    self.0.fetch_sub(1, SeqCst);
                 }
-                tokio::time::sleep(reservation.wait).await;
-                waited += reservation.wait;
-                if self.holds(&reservation) {
-                    return Permit::After(waited);
+            }
+            let _leave = Leave(&self.queued);
+            if latest.is_some_and(|latest| asked + self.expected_wait(asked, ahead) > latest) {
+                return Permit::TooLate;
+            }
+            let _turn = match latest {
+                Some(latest) => {
+                    let lock = self.queue.lock();
+                    match tokio::time::timeout_at(latest.into(), lock).await {
+                        Ok(turn) => turn,
+                        Err(_) => return Permit::TooLate,
+                    }
+                }
+                None => self.queue.lock().await,
+            };
+            loop {
+                let now = Instant::now();
+                match self.take_at(now) {
+                    Ok(()) => {
+                        let waited = now.saturating_duration_since(asked);
+                        if waited >= Duration::from_millis(1) {
+                            self.bucket().waits += 1;
+                        }
+                        return Permit::After(waited);
+                    }
+                    Err(wait) if latest.is_some_and(|latest| now + wait > latest) => {
+                        return Permit::TooLate;
+                    }
+                    Err(wait) => tokio::time::sleep(wait).await,
                 }
             }
         })
@@ -533,30 +607,67 @@ mod tests {
         Duration::from_millis(n)
     }
 
-    fn wait(reservation: Option<Reservation>) -> Duration {
-        reservation.expect("a permit").wait
+    fn near(a: Duration, b: Duration) -> bool {
+        a.abs_diff(b) < ms(1)
     }
 
     #[test]
-    fn a_fixed_limiter_grants_its_burst_then_one_permit_per_interval_in_order() {
+    fn a_fixed_limiter_grants_its_burst_then_one_permit_per_interval() {
         let limiter = AdaptiveLimiter::fixed(10.0, 3);
         let now = Instant::now();
-        let waits: Vec<Duration> = (0..6)
-            .map(|_| wait(limiter.reserve_at(now, None)))
-            .collect();
-        assert_eq!(waits[..3], [Duration::ZERO; 3]);
-        for (i, expected) in [(3, 100), (4, 200), (5, 300)] {
-            assert!(waits[i].abs_diff(ms(expected)) < ms(1), "{waits:?}");
+        for _ in 0..3 {
+            assert_eq!(limiter.take_at(now), Ok(()));
         }
-        // A permit past the caller's latest time is refused and not taken.
-        assert_eq!(limiter.reserve_at(now, Some(now + ms(350))), None);
-        assert!(wait(limiter.reserve_at(now, Some(now + ms(400)))).abs_diff(ms(400)) < ms(1));
-        assert_eq!(limiter.state().waits, 4);
+        // The fourth waits an interval; asking again takes nothing.
+        for _ in 0..2 {
+            assert!(near(limiter.take_at(now).unwrap_err(), ms(100)));
+        }
+        // Two callers queued behind the next permit expect two more.
+        assert!(near(limiter.expected_wait(now, 2), ms(300)));
+        assert_eq!(limiter.take_at(now + ms(100)), Ok(()));
+        assert!(near(limiter.take_at(now + ms(100)).unwrap_err(), ms(100)));
+        assert_eq!(limiter.take_at(now + ms(200)), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn callers_are_served_in_order_and_one_whose_permit_comes_too_late_is_refused_at_once() {
+        let limiter = Arc::new(AdaptiveLimiter::fixed(40.0, 1));
+        let served = Arc::new(Mutex::new(Vec::new()));
+        let mut callers = Vec::new();
+        for n in 0..4 {
+            let (mine, log) = (limiter.clone(), served.clone());
+            callers.push(tokio::spawn(async move {
+                let permit = mine.reserve(None).await;
+                log.lock().unwrap().push(n);
+                permit
+            }));
+            // The next caller asks only once this one is queued or served.
+            while limiter.queued.load(std::sync::atomic::Ordering::SeqCst)
+                + served.lock().unwrap().len()
+                < n + 1
+            {
+                tokio::task::yield_now().await;
+            }
+        }
+        for caller in callers {
+            assert!(matches!(caller.await.unwrap(), Permit::After(_)));
+        }
+        assert_eq!(*served.lock().unwrap(), [0, 1, 2, 3]);
+        assert!(limiter.state().waits >= 2, "{:?}", limiter.state());
+        // At one per second, the next permit is about a second away: a
+        // caller that must send within 100 ms is refused at once, and
+        // takes nothing.
+        let slow = AdaptiveLimiter::fixed(1.0, 1);
+        assert!(matches!(slow.reserve(None).await, Permit::After(_)));
+        let refused = slow.reserve(Some(Instant::now() + ms(100))).await;
+        assert_eq!(refused, Permit::TooLate);
+        assert_eq!(slow.state().waits, 0);
+        assert!(slow.take_at(Instant::now()).is_err(), "nothing was taken");
     }
 
     #[test]
-    fn a_throttle_cuts_to_what_was_accepted_voids_older_reservations_and_probing_climbs_back() {
-        let limiter = AdaptiveLimiter::fixed(100.0, 10);
+    fn a_throttle_cuts_to_what_was_accepted_and_probing_climbs_back() {
+        let limiter = AdaptiveLimiter::fixed(60.0, 10);
         let start = Instant::now();
         // 20 answers accepted over the last half second: 40 per second.
         for i in 0..20 {
@@ -576,10 +687,9 @@ mod tests {
         // No volley after the cut: the permits after it are spaced.
         let now = start + ms(1_000);
         let interval = Duration::from_secs_f64(1.0 / 36.0);
-        assert!(wait(limiter.reserve_at(now, None)).abs_diff(interval) < ms(1));
-        let reserved = limiter.reserve_at(now, None).unwrap();
-        assert!(reserved.wait.abs_diff(interval * 2) < ms(1));
-        assert!(limiter.holds(&reserved));
+        assert!(near(limiter.take_at(now).unwrap_err(), interval));
+        assert_eq!(limiter.take_at(now + interval), Ok(()));
+        assert!(near(limiter.take_at(now + interval).unwrap_err(), interval));
         // Throttles of requests sent before the cut are the same overshoot.
         limiter.record_at(throttled(999), start + ms(1_100));
         assert_eq!(limiter.state().per_second, cut.per_second);
@@ -592,10 +702,6 @@ mod tests {
         limiter.record_at(throttled(2_200), start + ms(2_210));
         let again = limiter.state().per_second.unwrap();
         assert!(again < probed * 0.95, "{again}");
-        assert!(
-            !limiter.holds(&reserved),
-            "a reservation made at the old rate is void"
-        );
     }
 
     #[test]
@@ -615,50 +721,55 @@ mod tests {
     }
 
     #[test]
-    fn one_throttle_in_slow_start_pauses_the_doubling_and_a_second_within_a_second_ends_it() {
+    fn a_first_throttle_ends_slow_start_and_one_soon_after_cuts_to_what_was_accepted_since() {
         let limiter = AdaptiveLimiter::adaptive();
         let start = Instant::now();
         let throttled = |sent: u64| Signal::Throttled {
             retry_after: None,
             sent_at: start + ms(sent),
         };
-        // Saturated: 10 answers in 400 ms grow the rate past 10.
-        for i in 0..10 {
-            limiter.record_at(Signal::Accepted, start + ms(i * 40));
+        // Saturated: 25 answers in 500 ms grow the rate past 20.
+        for i in 0..25 {
+            limiter.record_at(Signal::Accepted, start + ms(i * 20));
         }
         let before = limiter.state().per_second.unwrap();
-        assert!(before > 10.0, "{before}");
-        // One throttle: still in slow start, rate kept, no growth for a
-        // second.
-        limiter.record_at(throttled(400), start + ms(410));
-        let held = limiter.state();
-        assert!(held.slow_start);
-        assert_eq!(held.per_second, Some(before));
-        for i in 0..24 {
-            limiter.record_at(Signal::Accepted, start + ms(450 + i * 40));
-        }
-        assert_eq!(limiter.state().per_second, Some(before));
-        // After the pause the doubling goes on.
-        for i in 0..10 {
-            limiter.record_at(Signal::Accepted, start + ms(1_450 + i * 40));
-        }
-        let grown = limiter.state().per_second.unwrap();
-        assert!(grown > before, "{grown} after {before}");
-        // Two throttles within a second end slow start with a cut.
-        limiter.record_at(throttled(1_850), start + ms(1_860));
-        assert!(limiter.state().slow_start);
-        limiter.record_at(throttled(1_900), start + ms(1_910));
+        assert!(before > 20.0, "{before}");
+        // The first throttle ends slow start: at most half the rate.
+        limiter.record_at(throttled(800), start + ms(810));
         let cut = limiter.state();
         assert!(!cut.slow_start);
-        assert!(cut.per_second.unwrap() <= grown / 2.0, "{cut:?}");
-        assert_eq!(cut.throttles, 3);
+        assert!(cut.per_second.unwrap() <= before / 2.0, "{cut:?}");
+        // Since the cut the server took 3 answers in 300 ms (its bucket is
+        // empty: that is its rate, 10 per second). A request sent after
+        // the cut is throttled: the rate falls to 90% of that, but never
+        // below half of what it was.
+        for i in 0..3 {
+            limiter.record_at(Signal::Accepted, start + ms(850 + i * 100));
+        }
+        let at_cut = limiter.state().per_second.unwrap();
+        limiter.record_at(throttled(1_050), start + ms(1_080));
+        let again = limiter.state().per_second.unwrap();
+        assert!(
+            at_cut < 18.0,
+            "{at_cut}: half of it would hide the estimate"
+        );
+        assert!((again - 9.0).abs() < 1e-6, "{again} after {at_cut}");
+        assert_eq!(limiter.state().throttles, 2);
     }
 
     #[test]
     fn a_limiter_started_from_a_rate_grants_that_rate_at_once_and_slow_start_keeps_it() {
         let count_waits = |limiter: &AdaptiveLimiter, now: Instant| {
             (0..40)
-                .filter(|_| !wait(limiter.reserve_at(now, None)).is_zero())
+                .filter(|n| {
+                    // Each caller takes its permit when it comes.
+                    let mut at = now;
+                    while let Err(wait) = limiter.take_at(at) {
+                        at += wait;
+                    }
+                    let _ = n;
+                    at > now
+                })
                 .count()
         };
         let (default, from) = (

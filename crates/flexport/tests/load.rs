@@ -72,16 +72,16 @@ fn assert_within_limit(what: &str, calls: usize, failed: &[Error], proxy: &Proxy
 async fn at_10_per_second_64_callers_all_succeed_with_few_429s() {
     let (sandbox, url, proxy) = start(Some(10)).await;
     let client: Client = builder(&sandbox, &url).build().unwrap();
-    let failed = create_products(&client, "ten", 100, 64).await;
-    assert_within_limit("10/s, 64 callers", 100, &failed, &proxy, 5);
+    let failed = create_products(&client, "ten", 200, 64).await;
+    assert_within_limit("10/s, 64 callers", 200, &failed, &proxy, 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_20_per_second_16_callers_all_succeed_with_few_429s() {
     let (sandbox, url, proxy) = start(Some(20)).await;
     let client: Client = builder(&sandbox, &url).build().unwrap();
-    let failed = create_products(&client, "twenty", 100, 16).await;
-    assert_within_limit("20/s, 16 callers", 100, &failed, &proxy, 5);
+    let failed = create_products(&client, "twenty", 200, 16).await;
+    assert_within_limit("20/s, 16 callers", 200, &failed, &proxy, 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,7 +96,7 @@ async fn a_fleet_of_four_clients_sharing_nothing_converges_on_one_limit() {
         })
         .collect();
     let runs = clients.iter().enumerate().map(|(i, client)| async move {
-        create_products(client, &format!("fleet{i}"), 30, 16).await
+        create_products(client, &format!("fleet{i}"), 50, 16).await
     });
     let failed: Vec<Error> = futures::future::join_all(runs)
         .await
@@ -105,7 +105,7 @@ async fn a_fleet_of_four_clients_sharing_nothing_converges_on_one_limit() {
         .collect();
     assert_within_limit(
         "fleet of 4 at 20/s, 16 callers each",
-        120,
+        200,
         &failed,
         &proxy,
         10,

@@ -334,8 +334,9 @@ async fn run(calls: usize, max_attempts: u32, seed: u64) -> Run {
         .timeout(ATTEMPT_TIMEOUT)
         // The proxy's 429s are drawn at random, 5% of attempts whatever the
         // rate, which no rate limit does: the learned limiter takes each as
-        // the server's word, cuts 10% per throttle against 4% of probing a
-        // second, and would settle near 7.5 requests a second (see "What it
+        // the server's word, cuts up to 10% per throttle against about one
+        // request per second of probing, and would settle near 14 requests
+        // a second (see "What it
         // cannot tell apart" in flexport_runtime::limiter), so this test
         // would measure that instead of exactly-once. Each 429 still makes
         // its own call wait its Retry-After (checked below); the limiter's
