@@ -260,15 +260,20 @@ pub async fn decode<T: DeserializeOwned, E>(
         // The reason names the field that did not decode
         // (`returnItems[0].expectedQuantity: invalid value: ...`).
         None => {
-            match serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&body))
-            {
-                Ok(inner) => {
-                    return Ok(progenitor_client::ResponseValue::new(
-                        inner,
-                        response.status(),
-                        headers,
-                    ));
-                }
+            let mut deserializer = serde_json::Deserializer::from_slice(&body);
+            match serde_path_to_error::deserialize(&mut deserializer) {
+                // Like `serde_json::from_slice`, nothing but whitespace may
+                // follow the value.
+                Ok(inner) => match deserializer.end() {
+                    Ok(()) => {
+                        return Ok(progenitor_client::ResponseValue::new(
+                            inner,
+                            response.status(),
+                            headers,
+                        ));
+                    }
+                    Err(error) => error.to_string(),
+                },
                 // `path: reason`, or the reason alone for the body as a whole.
                 Err(error) => error.to_string(),
             }
