@@ -90,6 +90,7 @@ async fn adding_a_version_writes_every_place_and_removing_it_restores_the_tree()
         ("crates/flexport/src/lib.rs", Kind::Modified),
         ("crates/flexport/src/versions.rs", Kind::Modified),
         ("crates/flexport-sandbox/Cargo.toml", Kind::Modified),
+        ("crates/flexport-cli/Cargo.toml", Kind::Modified),
         ("docs/migrations/README.md", Kind::Modified),
         ("docs/migrations/2024-04-to-unstable.md", Kind::Removed),
         ("specs/specs.lock", Kind::Modified),

@@ -28,6 +28,7 @@ fn every_place_that_lists_versions_by_hand_lists_exactly_the_one_list() {
     let facade_lib = read("crates/flexport/src/lib.rs");
     let example = read("tests/examples/generated_clients.rs");
     let sandbox_manifest = read("crates/flexport-sandbox/Cargo.toml");
+    let cli_manifest = read("crates/flexport-cli/Cargo.toml");
     let readme = read("README.md");
     let mut missing = Vec::new();
     for version in API_VERSIONS {
@@ -80,6 +81,16 @@ fn every_place_that_lists_versions_by_hand_lists_exactly_the_one_list() {
                 sandbox_manifest.contains(&format!(
                     "{krate} = {{ path = \"../{krate}\", version = \"0.1.0\" }}"
                 )),
+            ),
+            (
+                "crates/flexport-cli/Cargo.toml feature",
+                cli_manifest.contains(&format!("{feature} = [\"flexport/{feature}\"]")),
+            ),
+            (
+                "crates/flexport-cli/Cargo.toml `full`",
+                cli_manifest.lines().any(|line| {
+                    line.starts_with("full =") && line.contains(&format!("\"{feature}\""))
+                }),
             ),
             (
                 "crates/ directory",

@@ -37,7 +37,7 @@ pub enum Content {
 
 /// One file to change, by its path relative to the root.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
+pub struct FileEdit {
     pub path: PathBuf,
     pub content: Content,
 }
@@ -71,7 +71,7 @@ pub struct Applied {
     staging: Option<tempfile::TempDir>,
     /// Index of the change and whether it had an original, in swap order.
     swapped: Vec<(usize, bool)>,
-    changes: Vec<Change>,
+    changes: Vec<FileEdit>,
     /// Directories made, in the order they were made.
     made: Vec<PathBuf>,
     /// Directories removed because a removal left them empty, in order.
@@ -85,7 +85,7 @@ pub fn apply(
     root: &Path,
     staging_parent: &Path,
     prefix: &str,
-    changes: Vec<Change>,
+    changes: Vec<FileEdit>,
 ) -> Result<Applied, WriteError> {
     let staging = tempfile::Builder::new()
         .prefix(prefix)

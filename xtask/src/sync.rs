@@ -17,7 +17,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
 
-use crate::files::{Change, Content, WriteError};
+use crate::files::{Content, FileEdit, WriteError};
 use crate::lock::{LOCK_FILE, Lock, LockEntry};
 
 /// What to sync, from where, and how hard to try.
@@ -481,9 +481,9 @@ fn write_documents(
     documents: &[Downloaded],
 ) -> Result<(), SyncError> {
     std::fs::create_dir_all(specs_dir).map_err(|source| io_error(specs_dir, source))?;
-    let changes: Vec<Change> = changed_spec_files(specs_dir, lock, documents)
+    let changes: Vec<FileEdit> = changed_spec_files(specs_dir, lock, documents)
         .into_iter()
-        .map(|(name, bytes)| Change {
+        .map(|(name, bytes)| FileEdit {
             path: name.into(),
             content: Content::File(bytes),
         })

@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::files::{Change, Content, WriteError};
+use crate::files::{Content, FileEdit, WriteError};
 use crate::migration_notes::{self, NotesError, ReleaseNotes};
 use crate::sync::{DocumentFailure, DownloadRetries, SyncOptions};
 
@@ -137,6 +137,7 @@ const FACADE_MANIFEST: &str = "crates/flexport/Cargo.toml";
 const FACADE_VERSIONS: &str = "crates/flexport/src/versions.rs";
 const FACADE_LIB: &str = "crates/flexport/src/lib.rs";
 const SANDBOX_MANIFEST: &str = "crates/flexport-sandbox/Cargo.toml";
+const CLI_MANIFEST: &str = "crates/flexport-cli/Cargo.toml";
 const EXAMPLE: &str = "tests/examples/generated_clients.rs";
 const README: &str = "README.md";
 const NOTES_DIR: &str = "docs/migrations";
@@ -219,6 +220,15 @@ struct Places {
 
 type Render<'a> = Box<dyn Fn(&[String]) -> String + 'a>;
 
+/// A manifest's `full` feature: every version's feature.
+fn full_feature(versions: &[String]) -> String {
+    let features: Vec<String> = versions
+        .iter()
+        .map(|v| format!("\"{}\"", crate::version_feature(v)))
+        .collect();
+    format!("\nfull = [{}]\n", features.join(", "))
+}
+
 impl Places {
     fn each(line: impl Fn(&str) -> String + 'static) -> Render<'static> {
         Box::new(move |versions: &[String]| versions.iter().map(|v| line(v)).collect())
@@ -237,13 +247,7 @@ impl Places {
             (
                 FACADE_MANIFEST,
                 "the `full` feature",
-                Box::new(move |versions: &[String]| {
-                    let features: Vec<String> = versions
-                        .iter()
-                        .map(|v| format!("\"{}\"", feature(v)))
-                        .collect();
-                    format!("\nfull = [{}]\n", features.join(", "))
-                }),
+                Box::new(full_feature),
             ),
             (
                 FACADE_MANIFEST,
@@ -306,6 +310,12 @@ impl Places {
                     )
                 }),
             ),
+            (
+                CLI_MANIFEST,
+                "the version features (each the facade's of the same name)",
+                Self::each(move |v| format!("{} = [\"flexport/{}\"]\n", feature(v), feature(v))),
+            ),
+            (CLI_MANIFEST, "the `full` feature", Box::new(full_feature)),
             (
                 EXAMPLE,
                 "the `exercise!` lines",
@@ -534,7 +544,7 @@ fn list_changes(
     old: &[String],
     new: &[String],
     new_row: Option<(&str, String)>,
-) -> Result<Vec<Change>, VersionError> {
+) -> Result<Vec<FileEdit>, VersionError> {
     let mut texts: BTreeMap<&str, String> = BTreeMap::new();
     for file in [
         RUNTIME_LIB,
@@ -542,6 +552,7 @@ fn list_changes(
         FACADE_VERSIONS,
         FACADE_LIB,
         SANDBOX_MANIFEST,
+        CLI_MANIFEST,
         EXAMPLE,
         README,
     ] {
@@ -575,7 +586,7 @@ fn list_changes(
     texts.insert(README, readme);
     Ok(texts
         .into_iter()
-        .map(|(file, text)| Change {
+        .map(|(file, text)| FileEdit {
             path: file.into(),
             content: Content::File(text.into_bytes()),
         })
@@ -588,7 +599,7 @@ fn notes_changes(
     versions: &[String],
     documents: &BTreeMap<String, serde_json::Value>,
     release_notes: &BTreeMap<String, ReleaseNotes>,
-) -> Result<Vec<Change>, VersionError> {
+) -> Result<Vec<FileEdit>, VersionError> {
     let pages = migration_notes::render_pages(versions, documents, release_notes)?;
     let notes_dir = root.join(NOTES_DIR);
     let mut changes = Vec::new();
@@ -601,13 +612,13 @@ fn notes_changes(
             .to_string_lossy()
             .into_owned();
         if migration_notes::is_page_name(&name) && !pages.iter().any(|(page, _)| *page == name) {
-            changes.push(Change {
+            changes.push(FileEdit {
                 path: Path::new(NOTES_DIR).join(name),
                 content: Content::Absent,
             });
         }
     }
-    changes.extend(pages.into_iter().map(|(name, text)| Change {
+    changes.extend(pages.into_iter().map(|(name, text)| FileEdit {
         path: Path::new(NOTES_DIR).join(name),
         content: Content::File(text.into_bytes()),
     }));
@@ -697,13 +708,13 @@ pub async fn add_version(options: &AddOptions) -> Result<Outcome, VersionError> 
         lock,
         std::slice::from_ref(&downloaded),
     ) {
-        changes.push(Change {
+        changes.push(FileEdit {
             path: Path::new("specs").join(name),
             content: Content::File(bytes),
         });
     }
     for (path, content) in crate_files(version) {
-        changes.push(Change {
+        changes.push(FileEdit {
             path: path.into(),
             content,
         });
@@ -719,7 +730,7 @@ pub async fn add_version(options: &AddOptions) -> Result<Outcome, VersionError> 
     let notes = unreviewed_release_notes(version);
     let mut notes_json = serde_json::to_string_pretty(&notes).expect("notes serialize");
     notes_json.push('\n');
-    changes.push(Change {
+    changes.push(FileEdit {
         path: format!("{NOTES_DIR}/release-notes/{version}.json").into(),
         content: Content::File(notes_json.into_bytes()),
     });
@@ -727,7 +738,7 @@ pub async fn add_version(options: &AddOptions) -> Result<Outcome, VersionError> 
     changes.extend(notes_changes(root, &new, &documents, &release_notes)?);
 
     for (name, contents) in snapshots(version, &downloaded.generated) {
-        changes.push(Change {
+        changes.push(FileEdit {
             path: Path::new(SNAPSHOTS_DIR).join(format!("{name}.new")),
             content: Content::File(contents.into_bytes()),
         });
@@ -760,7 +771,7 @@ pub fn remove_version(root: &Path, version: &str) -> Result<Outcome, VersionErro
     let mut lock = crate::lock::Lock::read(&root.join("specs"))
         .map_err(|error| edit_error("specs/specs.lock", error.to_string()))?;
     lock.documents.remove(version);
-    changes.push(Change {
+    changes.push(FileEdit {
         path: "specs/specs.lock".into(),
         content: Content::File(lock.to_json().into_bytes()),
     });
@@ -773,7 +784,7 @@ pub fn remove_version(root: &Path, version: &str) -> Result<Outcome, VersionErro
         gone.push(Path::new(SNAPSHOTS_DIR).join(&name));
         gone.push(Path::new(SNAPSHOTS_DIR).join(format!("{name}.new")));
     }
-    changes.extend(gone.into_iter().map(|path| Change {
+    changes.extend(gone.into_iter().map(|path| FileEdit {
         path,
         content: Content::Absent,
     }));
@@ -821,7 +832,7 @@ fn files_below(root: &Path, dir: &Path) -> Result<Vec<PathBuf>, VersionError> {
 fn other_manifests_naming(
     root: &Path,
     version: &str,
-    edits: &[Change],
+    edits: &[FileEdit],
 ) -> Result<Vec<String>, VersionError> {
     let krate = format!("flexport-logistics-{version}");
     let feature = format!("\"{}\"", crate::version_feature(version));
@@ -860,7 +871,7 @@ fn other_manifests_naming(
 
 /// Swaps `changes` in, then lets `cargo metadata` refresh `Cargo.lock`;
 /// if cargo fails, puts every file back, the lock included.
-fn swap_and_refresh_lock(root: &Path, changes: Vec<Change>) -> Result<Outcome, VersionError> {
+fn swap_and_refresh_lock(root: &Path, changes: Vec<FileEdit>) -> Result<Outcome, VersionError> {
     // Only what actually changes.
     let mut effective = Vec::new();
     let mut outcome = Outcome::default();

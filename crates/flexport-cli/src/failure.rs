@@ -62,6 +62,9 @@ pub enum Failure {
     NoToken(String),
     /// A call failed.
     Api(Error),
+    /// A read (a `GET`) failed: resending it is safe whatever happened,
+    /// since a read carries nothing out.
+    Read(Error),
     /// A wait ended without its state (with the exit code and report of the
     /// poll that failed, if one did).
     Wait(String, Option<(u8, String)>),
@@ -88,6 +91,15 @@ impl<P> From<flexport::pagination::StreamError<P>> for Failure {
 }
 
 impl Failure {
+    /// This failure, known to be a read's: a failed call becomes
+    /// [`Self::Read`].
+    pub fn of_read(self) -> Self {
+        match self {
+            Self::Api(error) => Self::Read(error),
+            other => other,
+        }
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(self.code())
     }
@@ -96,7 +108,7 @@ impl Failure {
         match self {
             Self::Usage(_) => exit::USAGE,
             Self::NoToken(_) => exit::AUTH,
-            Self::Api(error) => api_code(error),
+            Self::Api(error) | Self::Read(error) => api_code(error),
             Self::Wait(_, Some((code, _))) => *code,
             Self::Wait(_, None) => exit::WAIT,
             Self::Other(_) => exit::OTHER,
@@ -110,7 +122,8 @@ impl Failure {
             Self::Usage(message) => format!("error: {message}\n"),
             Self::NoToken(message) => format!("error: {message}\n"),
             Self::Other(message) => format!("error: {message}\n"),
-            Self::Api(error) => api_report(error),
+            Self::Api(error) => api_report(error, Sent::Call),
+            Self::Read(error) => api_report(error, Sent::Read),
             Self::Wait(message, None) => format!("error: {message}\n"),
             Self::Wait(message, Some((_, report))) => format!("error: {message}\n{report}"),
         }
@@ -133,7 +146,16 @@ pub(crate) fn api_code(error: &Error) -> u8 {
     }
 }
 
-pub(crate) fn api_report(error: &Error) -> String {
+/// What the failed request was, for the resend advice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sent {
+    /// A `GET`: it carries nothing out.
+    Read,
+    /// Any operation.
+    Call,
+}
+
+pub(crate) fn api_report(error: &Error, sent: Sent) -> String {
     let mut out = String::new();
     match error.api() {
         Some(api) => {
@@ -163,12 +185,12 @@ pub(crate) fn api_report(error: &Error) -> String {
     if let Some(id) = error.correlation_id() {
         let _ = writeln!(out, "  correlation id: {}", clean(id));
     }
-    let _ = writeln!(out, "  {}", resend_advice(error));
+    let _ = writeln!(out, "  {}", resend_advice(error, sent));
     out
 }
 
 /// Whether sending the same command again is safe, and how.
-fn resend_advice(error: &Error) -> String {
+fn resend_advice(error: &Error, sent: Sent) -> String {
     let retryable = if error.is_retryable() {
         "it may succeed later"
     } else {
@@ -178,6 +200,9 @@ fn resend_advice(error: &Error) -> String {
         Some(key) => format!(
             "idempotency key: {key} (safe to resend: yes, with --idempotency-key {key}, Flexport replays the first answer instead of acting twice; {retryable})"
         ),
+        None if sent == Sent::Read => {
+            format!("safe to resend: yes, a read carries nothing out ({retryable})")
+        }
         None if !error.may_have_acted() => {
             format!("safe to resend: yes, nothing was carried out ({retryable})")
         }

@@ -387,10 +387,11 @@ async fn run(version: &str, matches: &ArgMatches) -> Result<(), Failure> {
         });
     }
     versions::for_version!(version, {
-        let needs_token = api::OPERATIONS
+        let operation = api::OPERATIONS
             .iter()
-            .find(|operation| operation.method_name == name.replace('-', "_"))
-            .is_none_or(|operation| operation.bearer_token);
+            .find(|operation| operation.method_name == name.replace('-', "_"));
+        let needs_token = operation.is_none_or(|operation| operation.bearer_token);
+        let read = operation.is_some_and(|operation| operation.method == "GET");
         if !needs_token {
             return Err(Failure::Usage(format!(
                 "`{name}` is a step of the OAuth flow that sends no API token: run `flexport auth oauth`"
@@ -398,10 +399,11 @@ async fn run(version: &str, matches: &ArgMatches) -> Result<(), Failure> {
         }
         let client: api::Client = builder.build()?;
         let call = cli::run(&client, name, sub, &mut output);
-        match key {
+        let outcome = match key {
             Some(key) => flexport::with_idempotency_key(key, call).await,
             None => call.await,
-        }
+        };
+        outcome.map_err(|failure| if read { failure.of_read() } else { failure })
     })
 }
 

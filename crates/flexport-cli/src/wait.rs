@@ -76,9 +76,10 @@ fn wait_failure<T>(error: &WaitError<T>, deadline: Duration) -> Failure {
         ),
         _ => Failure::Wait(
             format!("{waiter}: a poll failed ({last}, {polls} polls)"),
-            error
-                .poll_error()
-                .map(|e| (crate::failure::api_code(e), crate::failure::api_report(e))),
+            error.poll_error().map(|e| {
+                let report = crate::failure::api_report(e, crate::failure::Sent::Read);
+                (crate::failure::api_code(e), report)
+            }),
         ),
     }
 }

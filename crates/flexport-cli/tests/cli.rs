@@ -215,6 +215,47 @@ fn not_found_and_conflict_have_their_exit_codes_and_say_what_to_do() {
 }
 
 #[test]
+fn a_read_answered_503_is_safe_to_resend_and_a_create_names_its_key() {
+    let rule = |operation: &str| -> flexport_sandbox::FaultRule {
+        serde_json::from_value(serde_json::json!({"operation": operation, "status": 503})).unwrap()
+    };
+    let env = start(Config {
+        fault_rules: vec![rule("get_product"), rule("create_product")],
+        ..fast()
+    });
+    let read = env.run(&[
+        "--max-attempts",
+        "1",
+        "get-product",
+        "--logistics-sku",
+        "ANY",
+    ]);
+    assert_eq!(read.code, 8, "{}", read.stderr);
+    assert!(
+        read.stderr
+            .contains("safe to resend: yes, a read carries nothing out"),
+        "{}",
+        read.stderr
+    );
+    let create = env.run(&[
+        "--max-attempts",
+        "1",
+        "create-product",
+        "--name",
+        "Mug",
+        "--merchant-sku",
+        "MUG-503",
+    ]);
+    assert_eq!(create.code, 8, "{}", create.stderr);
+    assert!(
+        create.stderr.contains("idempotency key: ")
+            && !create.stderr.contains("a read carries nothing out"),
+        "{}",
+        create.stderr
+    );
+}
+
+#[test]
 fn a_create_resent_with_its_idempotency_key_is_replayed_not_made_twice() {
     let env = start(fast());
     let args = [

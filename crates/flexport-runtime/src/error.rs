@@ -330,28 +330,68 @@ pub enum ErrorCode {
     Unknown(u32),
 }
 
+/// The one table of the codes Flexport documents: each code's variant,
+/// number, what it means and what to do about it.
+const KNOWN_CODES: [(ErrorCode, u32, &str, &str); 6] = [
+    (
+        ErrorCode::InvalidRedirectUri,
+        405001,
+        "the redirect URI is not one registered for the partner application",
+        "send exactly the redirect URI registered with Flexport for the application",
+    ),
+    (
+        ErrorCode::InvalidClientId,
+        405002,
+        "the client_id names no partner application",
+        "check the application ID Flexport gave the partner app",
+    ),
+    (
+        ErrorCode::MissingScopes,
+        405003,
+        "the authorization request named no scopes",
+        "request at least one scope in the authorization URL",
+    ),
+    (
+        ErrorCode::InvalidScopes,
+        405004,
+        "the authorization request named a scope that does not exist",
+        "request only scopes the API documents",
+    ),
+    (
+        ErrorCode::InvalidAuthorizationCode,
+        405005,
+        "the authorization code is invalid, expired or already used",
+        "start the authorization again: a code is single-use and short-lived",
+    ),
+    (
+        ErrorCode::InvalidOrderStatus,
+        407001,
+        "the order's status does not allow this operation",
+        "read the order and act on its current status (only a failed order can be retried)",
+    ),
+];
+
 impl ErrorCode {
-    pub fn from_number(code: u32) -> Self {
-        match code {
-            405001 => Self::InvalidRedirectUri,
-            405002 => Self::InvalidClientId,
-            405003 => Self::MissingScopes,
-            405004 => Self::InvalidScopes,
-            405005 => Self::InvalidAuthorizationCode,
-            407001 => Self::InvalidOrderStatus,
-            other => Self::Unknown(other),
-        }
+    /// Every code this SDK knows, in the order of their numbers.
+    pub fn known() -> impl Iterator<Item = Self> {
+        KNOWN_CODES.iter().map(|(code, ..)| *code)
+    }
+
+    fn row(self) -> Option<&'static (ErrorCode, u32, &'static str, &'static str)> {
+        KNOWN_CODES.iter().find(|(code, ..)| *code == self)
+    }
+
+    pub fn from_number(number: u32) -> Self {
+        KNOWN_CODES
+            .iter()
+            .find(|(_, known, ..)| *known == number)
+            .map_or(Self::Unknown(number), |(code, ..)| *code)
     }
 
     pub fn number(self) -> u32 {
         match self {
-            Self::InvalidRedirectUri => 405001,
-            Self::InvalidClientId => 405002,
-            Self::MissingScopes => 405003,
-            Self::InvalidScopes => 405004,
-            Self::InvalidAuthorizationCode => 405005,
-            Self::InvalidOrderStatus => 407001,
-            Self::Unknown(code) => code,
+            Self::Unknown(number) => number,
+            known => known.row().map_or(0, |(_, number, ..)| *number),
         }
     }
 
@@ -398,38 +438,16 @@ impl ErrorCode {
 impl ErrorCode {
     /// What the code means, as Flexport documents it.
     pub fn description(self) -> &'static str {
-        match self {
-            Self::InvalidRedirectUri => {
-                "the redirect URI is not one registered for the partner application"
-            }
-            Self::InvalidClientId => "the client_id names no partner application",
-            Self::MissingScopes => "the authorization request named no scopes",
-            Self::InvalidScopes => "the authorization request named a scope that does not exist",
-            Self::InvalidAuthorizationCode => {
-                "the authorization code is invalid, expired or already used"
-            }
-            Self::InvalidOrderStatus => "the order's status does not allow this operation",
-            Self::Unknown(_) => "a code this SDK does not know",
-        }
+        self.row()
+            .map_or("a code this SDK does not know", |(_, _, description, _)| {
+                description
+            })
     }
 
     /// What to do about it.
     pub fn remedy(self) -> &'static str {
-        match self {
-            Self::InvalidRedirectUri => {
-                "send exactly the redirect URI registered with Flexport for the application"
-            }
-            Self::InvalidClientId => "check the application ID Flexport gave the partner app",
-            Self::MissingScopes => "request at least one scope in the authorization URL",
-            Self::InvalidScopes => "request only scopes the API documents",
-            Self::InvalidAuthorizationCode => {
-                "start the authorization again: a code is single-use and short-lived"
-            }
-            Self::InvalidOrderStatus => {
-                "read the order and act on its current status (only a failed order can be retried)"
-            }
-            Self::Unknown(_) => "read the problem's title and detail",
-        }
+        self.row()
+            .map_or("read the problem's title and detail", |(.., remedy)| remedy)
     }
 }
 
@@ -831,6 +849,18 @@ mod tests {
             assert_eq!(ErrorCode::from_number(number).number(), number);
         }
         assert_eq!(ErrorCode::from_number(123456), ErrorCode::Unknown(123456));
+        // The table: every known code has its own number, description and
+        // remedy, none of them the unknown code's.
+        let known: Vec<ErrorCode> = ErrorCode::known().collect();
+        assert_eq!(known.len(), 6);
+        let unknown = ErrorCode::Unknown(123456);
+        for code in &known {
+            assert_eq!(ErrorCode::from_number(code.number()), *code);
+            assert_ne!(code.description(), unknown.description());
+            assert_ne!(code.remedy(), unknown.remedy());
+            let same = known.iter().filter(|other| other.number() == code.number());
+            assert_eq!(same.count(), 1, "{code:?}");
+        }
     }
 
     #[test]

@@ -85,7 +85,6 @@ struct Scenario {
     latency: Duration,
 }
 
-#[derive(Debug)]
 struct Figures {
     ratio: f64,
     throttled_percent: f64,
@@ -343,7 +342,10 @@ fn at_the_limit_no_call_fails_few_requests_meet_a_429_and_throughput_is_near_the
             .collect();
         if std::env::var_os("SIM_RUNS").is_some() {
             for run in &runs {
-                println!("    {run:?}");
+                println!(
+                    "    {:.3} of the limit, {:.1}% answered 429, {} failed, {:.1} s",
+                    run.ratio, run.throttled_percent, run.failed, run.seconds
+                );
             }
         }
         let failed: usize = runs.iter().map(|run| run.failed).sum();
