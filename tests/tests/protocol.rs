@@ -119,6 +119,7 @@ fn every_rewrite_of_progenitors_output_applied_to_every_document() {
             flexport_codegen::extensions::SEND_ERROR_PASS,
             flexport_codegen::open_enums::PASS,
             flexport_codegen::lenient_strings::PASS,
+            flexport_codegen::numbers::INTEGRAL_PASS,
             flexport_codegen::schemars_feature::PASS,
             flexport_codegen::composing_builders::PASS,
             flexport_codegen::builder_errors::PASS,

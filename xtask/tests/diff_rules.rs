@@ -176,14 +176,14 @@ fn cases() -> Vec<(&'static str, Value, Value, &'static str, &'static str)> {
             op("v1", get(json!([id_param]))),
             op("v2", get(json!([id_param, query(true, "integer")]))),
             "parameter-added-required",
-            "gains `.limit()` (`i64`). Code that compiled still compiles; `send()` returns `Error::InvalidRequest` until `.limit()` is called",
+            "gains `.limit()` (`u64`). Code that compiled still compiles; `send()` returns `Error::InvalidRequest` until `.limit()` is called",
         ),
         (
             "optional parameter added",
             op("v1", get(json!([id_param]))),
             op("v2", get(json!([id_param, query(false, "integer")]))),
             "parameter-added-optional",
-            "gains `.limit()` (`i64`). Code that compiled still compiles.",
+            "gains `.limit()` (`u64`). Code that compiled still compiles.",
         ),
         (
             "parameter removed",
@@ -211,7 +211,7 @@ fn cases() -> Vec<(&'static str, Value, Value, &'static str, &'static str)> {
             op("v1", get(json!([id_param, query(false, "integer")]))),
             op("v2", get(json!([id_param, query(false, "string")]))),
             "parameter-type-changed",
-            "get_thing().limit()` takes `String` instead of `i64`. **Breaks code that compiled**",
+            "get_thing().limit()` takes `String` instead of `u64`. **Breaks code that compiled**",
         ),
         (
             "request body added",
@@ -383,7 +383,7 @@ fn cases() -> Vec<(&'static str, Value, Value, &'static str, &'static str)> {
                 plain.clone(),
             ),
             "request-type-changed",
-            "`types::Input::id` changes from `String` to `i64`. **Breaks code that compiled**",
+            "`types::Input::id` changes from `String` to `u64`. **Breaks code that compiled**",
         ),
         (
             "response type changed",

@@ -160,6 +160,16 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
             ),
         });
     }
+    let integral = crate::numbers::integral_fields(&mut file);
+    if !integral.is_empty() {
+        changes.push(Change {
+            pass: crate::numbers::INTEGRAL_PASS,
+            detail: format!(
+                "{} u64 field(s) also decode an integral float (`2.0`) and refuse a fraction",
+                integral.len()
+            ),
+        });
+    }
     let gated = crate::schemars_feature::gate_json_schema(&mut file);
     if gated > 0 {
         changes.push(Change {

@@ -26,6 +26,26 @@ pub const PASS: &str = "lenient-response-strings";
 /// Points the string fields of response types at `flexport_runtime::lenient`.
 /// Returns `Type.field` for every field changed, sorted.
 pub fn lenient_response_strings(file: &mut syn::File, response: &BTreeSet<String>) -> Vec<String> {
+    point_fields(
+        file,
+        |name| response.contains(name),
+        lenient_function,
+        "lenient",
+    )
+}
+
+/// Points the fields of the `types` structs that `structs` selects at the
+/// `flexport_runtime::{module}` function `function` names for their type.
+/// A field already decoded by its own function (other than typify's
+/// `Option::deserialize`, which the option functions replace) is left alone;
+/// an optional `Option` field gets `default`. Returns `Type.field` for every
+/// field changed, sorted.
+pub(crate) fn point_fields(
+    file: &mut syn::File,
+    structs: impl Fn(&str) -> bool,
+    function: fn(&syn::Type) -> Option<&'static str>,
+    module: &str,
+) -> Vec<String> {
     let mut changed = Vec::new();
     let Some(types) = file.items.iter_mut().find_map(|item| match item {
         Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
@@ -37,14 +57,14 @@ pub fn lenient_response_strings(file: &mut syn::File, response: &BTreeSet<String
         let Item::Struct(structure) = item else {
             continue;
         };
-        if !response.contains(&structure.ident.to_string()) {
+        if !structs(&structure.ident.to_string()) {
             continue;
         }
         let Fields::Named(fields) = &mut structure.fields else {
             continue;
         };
         for field in fields.named.iter_mut() {
-            let Some(function) = lenient_function(&field.ty) else {
+            let Some(function) = function(&field.ty) else {
                 continue;
             };
             let own = field
@@ -64,7 +84,7 @@ pub fn lenient_response_strings(file: &mut syn::File, response: &BTreeSet<String
             field.attrs.retain(|attr| {
                 attr.to_token_stream().to_string().replace(' ', "") != typify_option
             });
-            let path = format!("flexport_runtime::lenient::{function}");
+            let path = format!("flexport_runtime::{module}::{function}");
             // serde takes a missing `Option` field as `None` only without a
             // `deserialize_with`: an optional one needs `default` now.
             let needs_default = function.starts_with("option_")

@@ -10,8 +10,10 @@
 //! self-contained?) → [`normalize::normalize`] (named passes for constructs the
 //! published documents contain and progenitor does not accept as they are) →
 //! progenitor with [`settings`] → [`open_enums`] (catch-all variants for
-//! enums decoded from responses) → [`schemars_feature`] (`JsonSchema` only
-//! with the version crate's `schemars` feature) → [`composing_builders`]
+//! enums decoded from responses) → [`lenient_strings`] → [`numbers::integral_fields`]
+//! (`u64` fields decode `2.0`) → [`schemars_feature`] (`JsonSchema` only
+//! with the version crate's `schemars` feature) → [`string_newtypes`]
+//! (`as_str()` instead of `Deref<Target = String>`) → [`composing_builders`]
 //! (setters take a value or its builder, lists of either) →
 //! [`builder_errors`] (a builder's conversion names every missing field at
 //! once, by path) → [`generated_docs`] (operations and fields documented
@@ -27,6 +29,7 @@ pub mod generated_docs;
 pub mod lenient_strings;
 pub mod names;
 pub mod normalize;
+pub mod numbers;
 pub mod open_enums;
 pub mod operations;
 pub mod paging;

@@ -23,6 +23,7 @@ pub const PUBLIC_ITEM_PASSES: &[&str] = &[
     "tag-prefixed-operations",
     "paging-integers",
     "path-parameter-strings",
+    "counts-and-ids",
     "schema-names",
     "typescript-utility-names",
     "type-revision-suffixes",

@@ -54,7 +54,7 @@ pub const PASSES: &[Pass] = &[
     },
     Pass {
         name: "paging-integers",
-        summary: "types a `number` query parameter as `integer` when its name has a paging word (`limit`, `offset`, `page`, `skip`): it counts or positions list items, so `5` goes out instead of `5.0`",
+        summary: "types a numeric query parameter as `u64` (`integer`, `uint64`) when its name has a paging word (`limit`, `offset`, `page`, `skip`): it counts or positions list items, so `5` goes out instead of `5.0`, and every list takes the `u64` that `stream_all` and `Paged` take",
         apply: paging_integers,
     },
     Pass {
@@ -86,6 +86,11 @@ pub const PASSES: &[Pass] = &[
         name: "alias-schemas",
         summary: "inlines `$ref`s to schemas that only alias a plain scalar or make another schema nullable (`InputMaybe_Scalars-at-String_`, `MaybeMoney`), so fields read `Option<String>` or `Option<Money>` instead of a newtype, and drops the aliases",
         apply: alias_schemas,
+    },
+    Pass {
+        name: crate::numbers::PASS,
+        summary: "types a numeric property by its name (the rule list `numbers::RULES`): counts (`quantity`, `palletCount`, `onHand`, ...) and codes become `u64`; ids become strings like the path parameters that take them, or `u64` where a request body sends them; integral floats (`2.0`) still decode",
+        apply: crate::numbers::counts_and_ids,
     },
     Pass {
         name: "known-strings",
@@ -744,16 +749,35 @@ fn paging_integers(document: &mut Value) -> Result<Vec<String>, Unsupported> {
         let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) else {
             continue;
         };
-        if !paging || schema.get("type").and_then(Value::as_str) != Some("number") {
+        let kind = schema
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let unsigned =
+            schema.get("format").and_then(Value::as_str) == Some(crate::numbers::INTEGER);
+        if !paging || !matches!(kind.as_str(), "number" | "integer") || unsigned {
             continue;
         }
         schema.insert("type".into(), Value::String("integer".into()));
-        schema.remove("format");
-        *counts.entry(label).or_default() += 1;
+        schema.insert(
+            "format".into(),
+            Value::String(crate::numbers::INTEGER.into()),
+        );
+        for key in [
+            "minimum",
+            "exclusiveMinimum",
+            "maximum",
+            "exclusiveMaximum",
+            "multipleOf",
+        ] {
+            schema.remove(key);
+        }
+        *counts.entry(format!("{label} ({kind})")).or_default() += 1;
     }
     Ok(counts
         .into_iter()
-        .map(|(label, n)| format!("{label}: number is now integer ({n}×)"))
+        .map(|(label, n)| format!("{label} is now u64 ({n}×)"))
         .collect())
 }
 

@@ -590,23 +590,27 @@ fn numeric_paging_parameters_become_integers() {
     assert_eq!(
         changes,
         [
-            "query parameter `limit`: number is now integer (1×)",
-            "query parameter `offset`: number is now integer (1×)",
-            "query parameter `pageSize`: number is now integer (1×)",
+            "query parameter `limit` (number) is now u64 (1×)",
+            "query parameter `offset` (number) is now u64 (1×)",
+            "query parameter `pageSize` (number) is now u64 (1×)",
+            "query parameter `page` (integer) is now u64 (1×)",
         ]
     );
     let parameters = &doc["paths"]["/logistics/api/v1/things/{thingId}"]["get"]["parameters"];
-    assert_eq!(parameters[0]["schema"], json!({"type": "integer"}));
+    assert_eq!(
+        parameters[0]["schema"],
+        json!({"type": "integer", "format": "uint64"})
+    );
     assert_eq!(
         parameters[2]["schema"],
-        json!({"type": "integer", "minimum": 1})
+        json!({"type": "integer", "format": "uint64"})
     );
     // Not paging: a measurement and an opaque cursor stay numbers.
     assert_eq!(parameters[3]["schema"]["type"], "number");
     assert_eq!(parameters[4]["schema"]["type"], "number");
     let code = generated(doc);
     assert!(
-        code.contains("offset: Result<Option<i64>, String>"),
+        code.contains("offset: Result<Option<u64>, String>"),
         "{code}"
     );
     assert!(!code.contains("Option<f64>, String>,\n        offset"));

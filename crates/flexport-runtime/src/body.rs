@@ -238,7 +238,10 @@ pub struct DecodeFailure(pub String);
 /// A body that does not decode (or was cut at the limit) is returned as
 /// `UnexpectedResponse` with its real status, headers and body, and the
 /// reason as a [`DecodeFailure`] extension, so the error can say which
-/// answer did not match the document.
+/// answer did not match the document; the reason starts with the path of
+/// the field that did not decode (`returnItems[0].expectedQuantity: ...`),
+/// except when the body as a whole did not (not JSON, or the wrong shape at
+/// its top).
 pub async fn decode<T: DeserializeOwned, E>(
     response: Response,
 ) -> Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
@@ -254,16 +257,27 @@ pub async fn decode<T: DeserializeOwned, E>(
             "the body is longer than the limit of {} bytes",
             limit.to_str().unwrap_or("?")
         ),
-        None => match serde_json::from_slice(&body) {
-            Ok(inner) => {
-                return Ok(progenitor_client::ResponseValue::new(
-                    inner,
-                    response.status(),
-                    headers,
-                ));
+        // The reason names the field that did not decode
+        // (`returnItems[0].expectedQuantity: invalid value: ...`).
+        None => {
+            let mut deserializer = serde_json::Deserializer::from_slice(&body);
+            match serde_path_to_error::deserialize(&mut deserializer) {
+                // Like `serde_json::from_slice`, nothing but whitespace may
+                // follow the value.
+                Ok(inner) => match deserializer.end() {
+                    Ok(()) => {
+                        return Ok(progenitor_client::ResponseValue::new(
+                            inner,
+                            response.status(),
+                            headers,
+                        ));
+                    }
+                    Err(error) => error.to_string(),
+                },
+                // `path: reason`, or the reason alone for the body as a whole.
+                Err(error) => error.to_string(),
             }
-            Err(error) => error.to_string(),
-        },
+        }
     };
     let mut rebuilt = http::Response::builder()
         .status(response.status())

@@ -7,8 +7,10 @@
 //! field, `Option<String>`, `Vec<String>` and string-valued map of the types
 //! a response reaches at these functions. Anything else (an object, an
 //! array where a string was expected) still fails as before. A number keeps
-//! the text `serde_json` gives it: integers exactly; a fraction as its
-//! shortest round-trip form (`1.50` reads `"1.5"`).
+//! the text `serde_json` gives it: integers exactly; an integral float below
+//! 2^53 as that integer (`7.0` reads `"7"`, the text of the same id sent as
+//! `7` or `"7"`); any other float as its shortest round-trip form (`1.50`
+//! reads `"1.5"`, `1e300` reads `"1e+300"`).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -56,6 +58,10 @@ impl Visitor<'_> for TextVisitor {
         Ok(value.to_string())
     }
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<String, E> {
+        // Every whole float below 2^53 is exactly that integer.
+        if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
+            return Ok((value as i64).to_string());
+        }
         Ok(
             serde_json::Number::from_f64(value)
                 .map_or_else(|| value.to_string(), |n| n.to_string()),
@@ -120,7 +126,8 @@ mod tests {
     fn numbers_and_booleans_keep_their_text_and_other_shapes_still_fail() {
         let event: Event = serde_json::from_str(
             r#"{"id": 7, "payload": {"orderId": 1001, "big": 18446744073709551615, "neg": -3,
-                "ratio": 1.5, "ok": true, "name": "x"}, "tags": ["a", 2]}"#,
+                "ratio": 1.5, "whole": 7.0, "minus": -0.0, "huge": 1e300, "ok": true,
+                "name": "x"}, "tags": ["a", 2]}"#,
         )
         .unwrap();
         assert_eq!(event.id, "7");
@@ -130,6 +137,9 @@ mod tests {
             ("big", "18446744073709551615"),
             ("neg", "-3"),
             ("ratio", "1.5"),
+            ("whole", "7"),
+            ("minus", "0"),
+            ("huge", "1e+300"),
             ("ok", "true"),
             ("name", "x"),
         ] {

@@ -48,6 +48,7 @@ mod error;
 pub mod gateway;
 pub mod guard;
 mod idempotency;
+pub mod integral;
 pub mod lenient;
 pub mod limiter;
 mod operation;

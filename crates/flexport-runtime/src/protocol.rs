@@ -36,7 +36,9 @@
 //!   [`crate::build::IntoList`].
 //! - **Tables and helpers.** `OPERATIONS: &[flexport_runtime::Operation]`;
 //!   the string fields of response types deserialize with
-//!   `flexport_runtime::lenient::*`; list operations implement
+//!   `flexport_runtime::lenient::*`, and every `u64`, `Option<u64>` and
+//!   `Vec<u64>` field (the counts, codes and request ids of the
+//!   `counts-and-ids` pass) with `flexport_runtime::integral::*`; list operations implement
 //!   `flexport_runtime::pagination::Paged` with a
 //!   `flexport_runtime::pagination::Page` built `by_offset`, `by_link` or
 //!   `by_last_id`; the webhook `Event` enum parses with
@@ -53,7 +55,7 @@
 //! |---|---|---|
 //! | `decode_through_runtime` (token rewrite) | `ResponseValue::from_response` | `tests/tests/protocol.rs`: no `from_response` may remain and `decode` must be used |
 //! | `send-error` (syn) | `async fn send(self)` in `mod builder` returning `Result<ResponseValue<T>, Error<E>>` | the build fails with `RewriteMissed` unless it applied once per operation |
-//! | `open-response-enums`, `lenient-response-strings`, `schemars-feature`, `composing-builders`, `all-missing-fields` (syn) | typify's enums, fields, derives and builder conversions | `tests/tests/protocol.rs`: each reports a non-zero count for every committed document in the change log |
+//! | `open-response-enums`, `lenient-response-strings`, `integral-numbers`, `schemars-feature`, `string-newtypes`, `composing-builders`, `all-missing-fields` (syn) | typify's enums, fields, derives and builder conversions | `tests/tests/protocol.rs`: each reports a non-zero count for every committed document in the change log |
 //!
 //! # Marks on what the pipeline hands back
 //!
@@ -98,6 +100,9 @@ pub const GENERATED_CODE_USES: &[&str] = &[
     "flexport_runtime::build::IntoList",
     "flexport_runtime::build::IntoList::into_list",
     "flexport_runtime::decode",
+    "flexport_runtime::integral::option_u64",
+    "flexport_runtime::integral::u64",
+    "flexport_runtime::integral::u64s",
     "flexport_runtime::lenient::option_string",
     "flexport_runtime::lenient::option_string_map",
     "flexport_runtime::lenient::string",

@@ -8,7 +8,12 @@
 //!   (400 naming the first offending field, as `lineItems[0].quantity`);
 //! - a JSON answer keeps only the fields the version's response schema
 //!   declares, at every depth, so a field a version does not have is never
-//!   sent on its paths.
+//!   sent on its paths;
+//! - a JSON answer gives a value the response schema types as a number (and
+//!   never as a string) as that number, where the engine holds it as text:
+//!   the SDK's types hold ids as text (the generator's `counts-and-ids`
+//!   pass), while the documents, and production, give them as numbers (see
+//!   [`number_texts`]).
 //!
 //! The checker understands the OpenAPI 3.0 schema keywords the committed
 //! documents use (listed in [`KEYWORDS`]; a test fails when a document uses
@@ -326,6 +331,7 @@ async fn prune_answer(document: &Value, schema: &Value, response: Response) -> R
         return Response::from_parts(parts, Body::from(bytes));
     };
     prune(document, &[schema], &mut value);
+    number_texts(document, &[schema], &mut value);
     let bytes = serde_json::to_vec(&value).expect("a JSON value serializes");
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
@@ -620,6 +626,60 @@ pub fn prune(document: &Value, schemas: &[&Value], value: &mut Value) {
     }
 }
 
+/// Replaces in `value`, at every depth, a string that `schemas` type as a
+/// `number` or `integer` (and none as a `string`) by the number it is the
+/// text of (`"7"` becomes `7`). A string that is not a number's text is
+/// left as it is, so the checker of the answer still sees it for what it
+/// is.
+pub fn number_texts(document: &Value, schemas: &[&Value], value: &mut Value) {
+    let mut flat = Vec::new();
+    for schema in schemas {
+        flatten(document, schema, &mut flat);
+    }
+    if flat.is_empty() {
+        return;
+    }
+    match value {
+        Value::Object(object) => {
+            for (name, field) in object.iter_mut() {
+                let field_schemas: Vec<&Value> = flat
+                    .iter()
+                    .filter_map(|schema| {
+                        schema["properties"].get(name.as_str()).or_else(|| {
+                            Some(&schema["additionalProperties"]).filter(|extra| extra.is_object())
+                        })
+                    })
+                    .collect();
+                number_texts(document, &field_schemas, field);
+            }
+        }
+        Value::Array(items) => {
+            let item_schemas: Vec<&Value> = flat
+                .iter()
+                .map(|schema| &schema["items"])
+                .filter(|items| items.is_object())
+                .collect();
+            for item in items {
+                number_texts(document, &item_schemas, item);
+            }
+        }
+        Value::String(text) => {
+            let typed = |kinds: &[&str]| {
+                flat.iter()
+                    .any(|schema| schema["type"].as_str().is_some_and(|t| kinds.contains(&t)))
+            };
+            if typed(&["number", "integer"])
+                && !typed(&["string"])
+                && let Ok(Value::Number(number)) = serde_json::from_str::<Value>(text)
+                && number.to_string() == *text
+            {
+                *value = Value::Number(number);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// `schema` and the parts of its `allOf`, `anyOf` and `oneOf`, references
 /// resolved.
 fn flatten<'d>(document: &'d Value, schema: &'d Value, out: &mut Vec<&'d Value>) {
@@ -719,6 +779,44 @@ mod tests {
         let mut free = json!({"anything": [1, 2]});
         prune(&document, &[&json!({"type": "object"})], &mut free);
         assert_eq!(free, json!({"anything": [1, 2]}));
+    }
+
+    /// Fails when an id the engine holds as text (the SDK's type) is
+    /// answered as text where the document says number.
+    #[test]
+    fn answers_as_a_number_the_text_of_a_value_the_document_types_as_one() {
+        let document = json!({"components": {"schemas": {
+            "Hook": {"type": "object", "properties": {
+                "id": {"type": "number"},
+                "jobIds": {"type": "array", "items": {"type": "integer"}},
+                "name": {"type": "string"},
+                "either": {"oneOf": [{"type": "number"}, {"type": "string"}]},
+                "nested": {"allOf": [{"$ref": "#/components/schemas/Inner"}]}
+            }},
+            "Inner": {"type": "object", "properties": {"quoteId": {"type": "number"}}}
+        }}});
+        let mut value = json!({
+            "id": "18446744073709551615",
+            "jobIds": ["3", "ret_4"],
+            "name": "12",
+            "either": "5",
+            "nested": {"quoteId": "9"}
+        });
+        number_texts(
+            &document,
+            &[&json!({"$ref": "#/components/schemas/Hook"})],
+            &mut value,
+        );
+        assert_eq!(
+            value,
+            json!({
+                "id": u64::MAX,
+                "jobIds": [3, "ret_4"],
+                "name": "12",
+                "either": "5",
+                "nested": {"quoteId": 9}
+            })
+        );
     }
 
     #[test]

@@ -279,7 +279,7 @@ impl Data {
                 self.bundles.insert(bundle.bundle_id.clone(), bundle);
             }
             StateChange::Webhook(webhook) => {
-                self.webhooks.insert(webhook.id as u64, webhook);
+                self.webhooks.insert(numeric_id(&webhook.id), webhook);
             }
             StateChange::WebhookDeleted { id } => {
                 self.webhooks.remove(&numeric_id(&id));
@@ -300,10 +300,10 @@ impl Data {
                 self.parcels.insert(id, *record);
             }
             StateChange::BulkParcelJob(job) => {
-                self.parcel_jobs.insert(job.job.job_id as u64, *job);
+                self.parcel_jobs.insert(numeric_id(&job.job.job_id), *job);
             }
             StateChange::Return(record) => {
-                self.returns.insert(record.order.id as u64, *record);
+                self.returns.insert(numeric_id(&record.order.id), *record);
             }
             StateChange::OAuthCode { digest, code } => {
                 self.oauth_codes.insert(digest, code);

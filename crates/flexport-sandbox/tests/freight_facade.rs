@@ -29,7 +29,7 @@ async fn a_pallets_quote_becomes_an_order_tracked_to_delivery() {
         .create_pallets_quote()
         .body_map(|quote| {
             quote
-                .pallet_count(2.0)
+                .pallet_count(2)
                 .pickup_details(types::QuoteLocationDetails::builder().zip("94607"))
                 .delivery_details(types::QuoteLocationDetails::builder().zip("89501"))
         })
@@ -55,7 +55,7 @@ async fn a_pallets_quote_becomes_an_order_tracked_to_delivery() {
             .email("ada@example.com")
     };
     let pallet: types::PackageDetails = types::PackageDetails::builder()
-        .pallet_count(2.0)
+        .pallet_count(2)
         .length(48.0)
         .width(40.0)
         .height(50.0)
@@ -66,7 +66,8 @@ async fn a_pallets_quote_becomes_an_order_tracked_to_delivery() {
         .create_pallets_order()
         .body_map(|order| {
             order
-                .quote_id(quote.id)
+                // a request sends the id as the number the document declares
+                .quote_id(quote.id.parse::<u64>().unwrap())
                 .pallets(vec![pallet.clone()])
                 .delivery_details(
                     types::OrderDeliveryDetails::builder()
@@ -92,7 +93,8 @@ async fn a_pallets_quote_becomes_an_order_tracked_to_delivery() {
         .create_pallets_order()
         .body_map(|order| {
             order
-                .quote_id(quote.id)
+                // a request sends the id as the number the document declares
+                .quote_id(quote.id.parse::<u64>().unwrap())
                 .pallets(vec![pallet.clone()])
                 .delivery_details(
                     types::OrderDeliveryDetails::builder()

@@ -169,7 +169,11 @@ async fn a_client_discovers_shipped_orders_from_shipment_created_events_with_cos
             .unwrap()
             .into_inner();
         assert_eq!(order.state.internal_status, InternalOrderStatus::Shipped);
-        let units: f64 = order.line_items.iter().map(|item| item.quantity).sum();
+        let units: f64 = order
+            .line_items
+            .iter()
+            .map(|item| item.quantity as f64)
+            .sum();
         let package = &order.shipments[0].packages[0];
         let label = package
             .label

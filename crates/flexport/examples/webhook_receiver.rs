@@ -128,7 +128,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .logistics_event_type(serde_json::Value::from("InboundReceived"))
         .logistics_event_time(serde_json::Value::from("2024-04-01T00:00:00Z"))
         .amount(12)
-        .shipment_item_id(7)
+        .shipment_item_id("7")
         .type_(None);
     let event = serde_json::to_vec(&types::InboundReceivedEvent::try_from(event)?)?;
     let unknown = br#"{"logisticsEventType": "PalletWeighed", "logisticsEventId": "evt-2",

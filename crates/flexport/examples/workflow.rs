@@ -215,7 +215,7 @@ pub async fn run_with(
             .country_code("US");
         let line_item = types::OrderLineItemInput::builder()
             .logistics_sku(&product.logistics_sku)
-            .quantity(2.0);
+            .quantity(2);
         let order = client
             .create_order()
             .body_map(|order| {

@@ -71,7 +71,7 @@
 //! // field as `InvalidRequest` before anything is sent.
 //! let line_item: types::OrderLineItemInput = types::OrderLineItemInput::builder()
 //!     .logistics_sku("ABC123")
-//!     .quantity(2.0)
+//!     .quantity(2)
 //!     .try_into()?;
 //! let order = client
 //!     .create_order()

@@ -679,7 +679,10 @@ fn webhook_events_parse_into_their_variants_and_unknown_types_are_kept() {
     let event: Event = flexport::webhooks::parse(received.to_string().as_bytes()).unwrap();
     match &event {
         Event::InboundReceived(payload) => {
-            assert_eq!((payload.amount, payload.shipment_item_id), (12, 7))
+            assert_eq!(
+                (payload.amount, payload.shipment_item_id.as_str()),
+                (12, "7")
+            )
         }
         other => panic!("{other:?}"),
     }

@@ -281,7 +281,7 @@ fn order_input(sku: &str, call: usize) -> types::CreateOrderInput {
         .line_items(vec![
             types::OrderLineItemInput::builder()
                 .logistics_sku(sku)
-                .quantity(1.0),
+                .quantity(1u64),
         ])
         .try_into()
         .unwrap()

@@ -455,7 +455,7 @@ async fn units_on_hand(client: &Client, sku: &str) -> (i64, i64) {
 fn return_item(
     kind: ReturnItemType,
     identifier: &str,
-    quantity: f64,
+    quantity: u64,
 ) -> types::RequestedReturnItem {
     types::RequestedReturnItem::builder()
         .identifier(identifier)
@@ -481,9 +481,9 @@ async fn a_return_goes_from_created_to_processed_and_restocks_its_units() {
                 .external_return_id("RET-1")
                 .source_address(Some(address().try_into().unwrap()))
                 .return_items(vec![
-                    return_item(ReturnItemType::LogisticsSku, &sku, 2.0),
+                    return_item(ReturnItemType::LogisticsSku, &sku, 2),
                     // The same product by its merchant SKU.
-                    return_item(ReturnItemType::Sku, "MUG-R", 1.0),
+                    return_item(ReturnItemType::Sku, "MUG-R", 1),
                 ])
         })
         .send()
@@ -584,7 +584,7 @@ async fn returns_are_listed_a_page_at_a_time_and_cancelled_before_shipping() {
                 order
                     .rma(format!("RMA-{}", n % 2))
                     .external_return_id(format!("RET-{n}"))
-                    .return_items(vec![return_item(ReturnItemType::LogisticsSku, &sku, 1.0)])
+                    .return_items(vec![return_item(ReturnItemType::LogisticsSku, &sku, 1)])
             })
             .send()
             .await

@@ -170,7 +170,7 @@ async fn inbound(client: &Client, sku: &str) -> types::InboundShipmentResponseV4
 async fn order(client: &Client, sku: &str) -> types::OrderModel {
     let line_item: types::OrderLineItemInput = types::OrderLineItemInput::builder()
         .logistics_sku(sku)
-        .quantity(2.0)
+        .quantity(2)
         .try_into()
         .unwrap();
     let address = types::AddressInput::builder()
@@ -644,7 +644,7 @@ async fn a_return(client: &Client) -> String {
     let item: types::RequestedReturnItem = types::RequestedReturnItem::builder()
         .identifier(sku)
         .type_(types::ReturnItemType::LogisticsSku)
-        .quantity(1.0)
+        .quantity(1)
         .try_into()
         .unwrap();
     client
@@ -725,7 +725,7 @@ mod freight {
             .create_pallets_quote()
             .body_map(|quote| {
                 quote
-                    .pallet_count(2.0)
+                    .pallet_count(2_u64)
                     .pickup_details(types::QuoteLocationDetails::builder().zip("94607"))
                     .delivery_details(types::QuoteLocationDetails::builder().zip("89501"))
             })
@@ -749,7 +749,7 @@ mod freight {
                 .email("ada@example.com")
         };
         let pallet: types::PackageDetails = types::PackageDetails::builder()
-            .pallet_count(2.0)
+            .pallet_count(2_u64)
             .length(48.0)
             .width(40.0)
             .height(50.0)
@@ -760,7 +760,9 @@ mod freight {
             .create_pallets_order()
             .body_map(|order| {
                 order
-                    .quote_id(quote.id)
+                    // A request body sends the id as the number the document
+                    // promises; the response gave it as text.
+                    .quote_id(quote.id.parse::<u64>().unwrap())
                     .pallets(vec![pallet])
                     .delivery_details(
                         types::OrderDeliveryDetails::builder()

@@ -133,9 +133,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .zip(Some("89501".to_owned()))
         .country_code("US");
     for (external_order_id, sku, quantity) in [
-        ("ORDER-1", mug.logistics_sku.as_str(), 2.0),
-        ("ORDER-2", mug.logistics_sku.as_str(), 1000.0),
-        ("ORDER-3", "NO-SUCH-SKU", 1.0),
+        ("ORDER-1", mug.logistics_sku.as_str(), 2),
+        ("ORDER-2", mug.logistics_sku.as_str(), 1000),
+        ("ORDER-3", "NO-SUCH-SKU", 1),
     ] {
         let line: types::OrderLineItemInput = types::OrderLineItemInput::builder()
             .logistics_sku(sku)
@@ -187,7 +187,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let returned: types::RequestedReturnItem = types::RequestedReturnItem::builder()
         .identifier(&mug.logistics_sku)
         .type_(types::ReturnItemType::LogisticsSku)
-        .quantity(1.0)
+        .quantity(1)
         .try_into()?;
     client
         .create_return()

@@ -44,10 +44,11 @@ pub async fn inventory(
         .bundle_contents
         .iter()
         .map(|content| {
-            (data.stock(&content.product_id).available as f64 / content.quantity).floor()
+            crate::engine::count(data.stock(&content.product_id).available)
+                / content.quantity.max(1)
         })
-        .fold(f64::INFINITY, f64::min)
-        .max(0.0);
+        .min()
+        .unwrap_or(0);
     Ok(axum::Json(types::ApiBundleInventoryResponse {
         available_units,
         bundle_id,

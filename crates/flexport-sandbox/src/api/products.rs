@@ -66,9 +66,9 @@ fn inventory_of(data: &Data, logistics_sku: &str) -> types::ApiInventoryResponse
     let stock = data.stock(logistics_sku);
     types::ApiInventoryResponse {
         logistics_sku: logistics_sku.parse().ok(),
-        on_hand: stock.on_hand,
-        available: stock.available,
-        unavailable: stock.on_hand - stock.available,
+        on_hand: crate::engine::count(stock.on_hand),
+        available: crate::engine::count(stock.available),
+        unavailable: crate::engine::count(stock.on_hand - stock.available),
         units_per_pack: None,
         lot_tracking_details: Vec::new(),
         breakdown: Vec::new(),

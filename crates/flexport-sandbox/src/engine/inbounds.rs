@@ -19,9 +19,9 @@ pub fn create(
         .enumerate()
         .map(|(index, (logistics_sku, units))| types::ItemOutput {
             counts: types::CountsOutput {
-                damaged: 0.0,
-                expected: units as f64,
-                sellable: 0.0,
+                damaged: 0,
+                expected: units as u64,
+                sellable: 0,
             },
             logistics_sku,
             shipment_item_id: (id * 100 + index as u64 + 1).to_string(),
@@ -80,7 +80,7 @@ fn expected_units(
     let mut copies_of = Vec::with_capacity(input.packages.len());
     for (p, package) in input.packages.iter().enumerate() {
         let copies = package.number_of_identical_pkgs;
-        if copies < 1.0 || copies.fract() != 0.0 || copies.is_nan() || copies > i32::MAX as f64 {
+        if copies < 1 || copies > i32::MAX as u64 {
             return Err(DomainError::invalid_field(
                 &format!("packages[{p}].numberOfIdenticalPkgs"),
                 format!("{copies} is not a whole number from 1 to {}", i32::MAX),
@@ -115,8 +115,9 @@ fn expected_units(
                 "must be ≥ 1",
             ));
         }
-        let total = i64::from(item.quantity)
-            .checked_mul(copies)
+        let total = i64::try_from(item.quantity)
+            .ok()
+            .and_then(|quantity| quantity.checked_mul(copies))
             .and_then(|added| {
                 units
                     .get(&item.logistics_sku)
@@ -379,7 +380,7 @@ pub fn buy(
     let unknown: Vec<String> = input
         .quote_ids
         .iter()
-        .filter(|quote_id| !process.quotes.iter().any(|q| q.id == f64::from(**quote_id)))
+        .filter(|quote_id| !process.quotes.iter().any(|q| q.id == quote_id.to_string()))
         .map(|quote_id| quote_id.to_string())
         .collect();
     if !unknown.is_empty() {
@@ -397,7 +398,7 @@ pub fn buy(
         let quote = process
             .quotes
             .iter_mut()
-            .find(|q| q.id == f64::from(*quote_id))
+            .find(|q| q.id == quote_id.to_string())
             .expect("every id was found above");
         if quote.purchased {
             return Err(DomainError::conflict(format!(
@@ -414,7 +415,7 @@ pub fn buy(
                 .max(0.0),
             external_eta: quote.estimated_time_of_arrival,
             provider_method: quote.provider_method.clone(),
-            quote_id: quote.id,
+            quote_id: quote.id.clone(),
             rate_shopping_method: quote.rate_shopping_method.clone(),
             shipping_option: network_option(&quote.shipping_option),
             shipping_provider: quote.shipping_provider.clone(),
@@ -443,7 +444,7 @@ pub fn quotes_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
         .inbound_quotes
         .values()
         .flat_map(|process| &process.quotes)
-        .map(|quote| quote.id as i64)
+        .filter_map(|quote| quote.id.parse::<i64>().ok())
         .max()
         .map_or(5001, |last| last + 1);
     for mut process in due {
@@ -456,7 +457,7 @@ pub fn quotes_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
                     .shipment
                     .items
                     .iter()
-                    .map(|item| item.counts.expected)
+                    .map(|item| item.counts.expected as f64)
                     .sum()
             })
             .unwrap_or(0.0);
@@ -482,7 +483,7 @@ pub fn quotes_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
                     currency: "USD".to_owned(),
                     estimated_time_of_arrival: now + chrono::Duration::days(days),
                     full_amount: Some(amount),
-                    id: next_id as f64,
+                    id: next_id.to_string(),
                     provider_method: method.to_owned(),
                     purchased: false,
                     rate_shopping_method: types::InboundRateShoppingMethod::Cheapest,
@@ -632,14 +633,14 @@ pub fn update(
                 .iter_mut()
                 .find(|item| item.logistics_sku == sku)
             {
-                Some(item) => item.counts.expected += units as f64,
+                Some(item) => item.counts.expected += units as u64,
                 None => {
                     let index = shipment.items.len();
                     shipment.items.push(types::ItemOutput {
                         counts: types::CountsOutput {
-                            damaged: 0.0,
-                            expected: units as f64,
-                            sellable: 0.0,
+                            damaged: 0,
+                            expected: units as u64,
+                            sellable: 0,
                         },
                         logistics_sku: sku,
                         shipment_item_id: (id * 100 + index as u64 + 1).to_string(),
@@ -674,7 +675,7 @@ pub fn update(
                 .map(|(index, pallet)| types::FreightPalletResponse {
                     dimension_unit: pallet.dimension_unit.clone(),
                     height: pallet.height,
-                    id: (id * 1000 + index as u64 + 1) as f64,
+                    id: (id * 1000 + index as u64 + 1).to_string(),
                     length: pallet.length,
                     pallet_config_id: None,
                     weight: pallet.weight,
@@ -699,7 +700,7 @@ pub fn update(
                     }),
                     _ => None,
                 },
-                id: id as f64,
+                id: id.to_string(),
                 lift_gate: Some(pickup.lift_gate),
                 pickup_date: pickup.ready_date,
             });

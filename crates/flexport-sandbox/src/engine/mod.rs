@@ -146,9 +146,14 @@ pub fn required(field: &str, value: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
-/// A quantity: positive, whole and at most `i32::MAX`.
-pub fn quantity(field: &str, value: f64) -> Result<i32, DomainError> {
-    if value >= 1.0 && value.fract() == 0.0 && value <= i32::MAX as f64 {
+/// A stock count as the API reports it (a count below zero reads 0).
+pub fn count(units: i32) -> u64 {
+    u64::try_from(units).unwrap_or(0)
+}
+
+/// A quantity: positive and at most `i32::MAX`.
+pub fn quantity(field: &str, value: u64) -> Result<i32, DomainError> {
+    if value >= 1 && value <= i32::MAX as u64 {
         Ok(value as i32)
     } else {
         Err(DomainError::invalid_field(

@@ -149,7 +149,7 @@ fn allocate(
             .map(|item| item.logistics_sku.as_str())
             .collect();
         order.error = Some(types::OrderError {
-            code: 1.0,
+            code: 1,
             message: format!(
                 "not enough available inventory for {}; receive an inbound shipment, then retry the order",
                 skus.join(", ")
@@ -247,7 +247,11 @@ pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
         }
         let shipment_id = format!("SH-{}", order.id);
         let (label, shipping) = parcels::order_package(w, &order, now);
-        let units: f64 = order.line_items.iter().map(|item| item.quantity).sum();
+        let units: f64 = order
+            .line_items
+            .iter()
+            .map(|item| item.quantity as f64)
+            .sum();
         order.cost = Some(cost(shipping, units));
         order.shipments = vec![types::FulfillmentShipment {
             created_at: Some(now),

@@ -304,8 +304,8 @@ fn package_dimensions(data: &Data, lines: &[types::OrderLineItem]) -> types::Par
             .unwrap_or((10.0, 8.0, 4.0, 1.0));
         length = length.max(l);
         width = width.max(wd);
-        height += h * line.quantity;
-        weight += lbs * line.quantity;
+        height += h * line.quantity as f64;
+        weight += lbs * line.quantity as f64;
     }
     let side = |value: f64| ((value * 100.0).round() / 100.0).clamp(0.01, MAX_SIDE_INCHES);
     types::ParcelDimensions {
@@ -561,7 +561,7 @@ pub fn create_job(
     }
     let id = Data::next_id(&w.data().parcel_jobs);
     let job = types::BulkParcelJobResponse {
-        job_id: id as f64,
+        job_id: id.to_string(),
         labels_url: None,
         parcels: Vec::new(),
         status: JOB_PENDING.to_owned(),

@@ -131,7 +131,7 @@ pub fn create(
     };
     let order = types::ReturnsApiOrder {
         external_return_id: input.external_return_id,
-        id: id as f64,
+        id: id.to_string(),
         inspected_at: None,
         received_at: None,
         return_items: input
@@ -226,7 +226,7 @@ pub fn list(
         .filter(|order| cursor.filter.matches(order));
     let page: Vec<types::ReturnsApiOrder> = matching.by_ref().take(limit).cloned().collect();
     let next = match (page.last(), matching.next()) {
-        (Some(last), Some(_)) => Some(cursor.next(last.id as u64).encode()),
+        (Some(last), Some(_)) => Some(cursor.next(crate::state::numeric_id(&last.id)).encode()),
         _ => None,
     };
     Ok((page, next))

@@ -45,7 +45,7 @@ pub fn details(
             logistics_sku: sku.clone(),
             warehouse_details: match pool {
                 types::InventoryPool::Default => vec![types::WarehouseDetails {
-                    available: data.stock(sku).available,
+                    available: super::count(data.stock(sku).available),
                     warehouse_id: WAREHOUSE_ID.to_owned(),
                 }],
                 _ => Vec::new(),

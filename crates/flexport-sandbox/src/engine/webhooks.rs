@@ -45,7 +45,7 @@ pub fn create(
     }
     let webhook = types::WebhookModel {
         auth_method: input.auth_method,
-        id: Data::next_id(&data.webhooks) as f64,
+        id: Data::next_id(&data.webhooks).to_string(),
         method: input.method,
         password: input.password,
         token: input.token,
