@@ -121,6 +121,7 @@ fn every_rewrite_of_progenitors_output_applied_to_every_document() {
             flexport_codegen::lenient_strings::PASS,
             flexport_codegen::numbers::INTEGRAL_PASS,
             flexport_codegen::schemars_feature::PASS,
+            flexport_codegen::string_newtypes::PASS,
             flexport_codegen::composing_builders::PASS,
             flexport_codegen::builder_errors::PASS,
         ] {

@@ -177,6 +177,15 @@ pub fn generate_from_value(mut document: Value) -> Result<Generated, Error> {
             detail: format!("{gated} JsonSchema derive(s)/impl(s) behind `feature = \"schemars\"`"),
         });
     }
+    let newtypes = crate::string_newtypes::replace_string_deref(&mut file);
+    if newtypes > 0 {
+        changes.push(Change {
+            pass: crate::string_newtypes::PASS,
+            detail: format!(
+                "{newtypes} string newtype(s) get as_str(), AsRef<str> and Display instead of Deref<Target = String>"
+            ),
+        });
+    }
     let composed = crate::composing_builders::compose_builders(&mut file);
     if !composed.error_replaced {
         return Err(Error::RewriteMissed {

@@ -35,6 +35,7 @@ pub mod operations;
 pub mod paging;
 pub mod refs;
 pub mod schemars_feature;
+pub mod string_newtypes;
 pub mod validate;
 
 pub use generate::{Error, Generated, generate, generate_from_value, settings};

@@ -1124,3 +1124,34 @@ fn operations_and_fields_are_documented_from_the_document() {
                 .starts_with("1 operation(s), 2 field(s) and 2 builder setter(s)")
     }));
 }
+
+#[test]
+fn string_newtypes_read_as_str_without_deref_to_string() {
+    let doc = document(
+        get_returning("GetThing", schema_ref("Thing")),
+        json!({
+            "Thing": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {"name": schema_ref("ThingName")},
+            },
+            "ThingName": {"type": "string", "maxLength": 255},
+        }),
+    );
+    let generated = flexport_codegen::generate_from_value(doc).unwrap();
+    let code = &generated.code;
+    assert!(code.contains("pub struct ThingName("), "typify made no newtype");
+    assert!(
+        !code.contains("type Target = ::std::string::String;"),
+        "a string newtype still derefs to String"
+    );
+    assert!(code.contains("impl ThingName {"));
+    assert!(code.contains("pub fn as_str(&self) -> &str"));
+    assert!(code.contains("impl ::std::convert::AsRef<str> for ThingName"));
+    assert!(code.contains("impl ::std::fmt::Display for ThingName"));
+    // The checked conversions stay.
+    assert!(code.contains("impl ::std::convert::TryFrom<&str> for ThingName"));
+    assert!(generated.changes.iter().any(|c| c.pass
+        == flexport_codegen::string_newtypes::PASS
+        && c.detail.starts_with("1 string newtype(s)")));
+}
