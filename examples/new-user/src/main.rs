@@ -60,21 +60,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 
     // Products with dimensions, then the catalog, a page at a time.
     for (merchant_sku, name) in [("MUG-1", "Ceramic mug"), ("CUP-1", "Paper cup")] {
-        let dimensions: types::Dimension = types::Dimension::builder()
+        let dimensions = types::Dimension::builder()
             .length(4.5)
             .width(3.5)
             .height(4.0)
             .length_unit(types::LengthUnit::In)
             .weight(0.9)
-            .weight_unit(types::WeightUnit::Lb)
-            .try_into()?;
+            .weight_unit(types::WeightUnit::Lb);
         let product = client
             .create_product()
             .body_map(|product| {
                 product
                     .name(name)
                     .merchant_sku(merchant_sku)
-                    .dimensions(Some(dimensions))
+                    .dimensions(dimensions)
             })
             .send()
             .await?;
@@ -104,10 +103,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .province_code("CA")
         .zip("90802")
         .country_code(types::CountryCode::Us);
-    let item: types::ItemData = types::ItemData::builder()
+    let item = types::ItemData::builder()
         .logistics_sku(&mug.logistics_sku)
-        .quantity(24)
-        .try_into()?;
+        .quantity(24);
     let shipment = client
         .create_inbounding_shipment()
         .body_map(|shipment| {
@@ -137,10 +135,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         ("ORDER-2", mug.logistics_sku.as_str(), 1000),
         ("ORDER-3", "NO-SUCH-SKU", 1),
     ] {
-        let line: types::OrderLineItemInput = types::OrderLineItemInput::builder()
+        let line = types::OrderLineItemInput::builder()
             .logistics_sku(sku)
-            .quantity(quantity)
-            .try_into()?;
+            .quantity(quantity);
         let created = client
             .create_order()
             .body_map(|order| {
@@ -184,11 +181,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     }
 
     // A return of one mug, then every return, a page at a time.
-    let returned: types::RequestedReturnItem = types::RequestedReturnItem::builder()
+    let returned = types::RequestedReturnItem::builder()
         .identifier(&mug.logistics_sku)
         .type_(types::ReturnItemType::LogisticsSku)
-        .quantity(1)
-        .try_into()?;
+        .quantity(1);
     client
         .create_return()
         .body_map(|order| {
