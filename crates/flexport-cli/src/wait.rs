@@ -61,21 +61,24 @@ fn wait_failure<T>(error: &WaitError<T>, deadline: Duration) -> Failure {
         .last_state()
         .map(|state| format!("last state {state}"))
         .unwrap_or_else(|| "no poll answered".to_owned());
-    let polls = error.polls();
+    let polls = match error.polls() {
+        1 => "1 poll".to_owned(),
+        n => format!("{n} polls"),
+    };
     match error {
         WaitError::TimedOut { .. } => Failure::Wait(
             format!(
-                "{waiter}: not reached within {} s ({last}, {polls} polls)",
+                "{waiter}: not reached within {} s ({last}, {polls})",
                 deadline.as_secs_f64()
             ),
             None,
         ),
         WaitError::Unreachable { state, .. } => Failure::Wait(
-            format!("{waiter}: cannot happen any more, the state is {state} ({polls} polls)"),
+            format!("{waiter}: cannot happen any more, the state is {state} ({polls})"),
             None,
         ),
         _ => Failure::Wait(
-            format!("{waiter}: a poll failed ({last}, {polls} polls)"),
+            format!("{waiter}: a poll failed ({last}, {polls})"),
             error.poll_error().map(|e| {
                 let report = crate::failure::api_report(e, crate::failure::Sent::Read);
                 (crate::failure::api_code(e), report)

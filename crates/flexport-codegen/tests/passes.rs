@@ -1092,7 +1092,7 @@ fn operations_and_fields_are_documented_from_the_document() {
             "required": ["name"],
             "properties": {
                 "name": {"type": "string", "description": "What it is called.", "maxLength": 255, "pattern": "^[A-Z]+$"},
-                "count": {"type": "integer", "minimum": 1, "maximum": 10},
+                "weight": {"type": "number", "minimum": 1, "maximum": 10},
             },
         }}),
     );
@@ -1108,13 +1108,14 @@ fn operations_and_fields_are_documented_from_the_document() {
         "- `409`: Conflict error",
         "What it is called.",
         "`name`: required (the builder's conversion fails without it). At most 255 character(s). Matches the pattern `^[A-Z]+$`.",
-        "`count`: optional. At least 1. At most 10.",
+        "`weight`: optional. At least 1. At most 10.",
     ] {
         assert!(code.contains(text), "{text}");
     }
     // The field docs are on the type's fields and on the builder's setters.
+    // (Not a count: `counts-and-ids` makes those u64 and drops their bounds.)
     assert_eq!(
-        code.matches("`count`: optional. At least 1. At most 10.")
+        code.matches("`weight`: optional. At least 1. At most 10.")
             .count(),
         2
     );
@@ -1140,7 +1141,10 @@ fn string_newtypes_read_as_str_without_deref_to_string() {
     );
     let generated = flexport_codegen::generate_from_value(doc).unwrap();
     let code = &generated.code;
-    assert!(code.contains("pub struct ThingName("), "typify made no newtype");
+    assert!(
+        code.contains("pub struct ThingName("),
+        "typify made no newtype"
+    );
     assert!(
         !code.contains("type Target = ::std::string::String;"),
         "a string newtype still derefs to String"
@@ -1151,7 +1155,11 @@ fn string_newtypes_read_as_str_without_deref_to_string() {
     assert!(code.contains("impl ::std::fmt::Display for ThingName"));
     // The checked conversions stay.
     assert!(code.contains("impl ::std::convert::TryFrom<&str> for ThingName"));
-    assert!(generated.changes.iter().any(|c| c.pass
-        == flexport_codegen::string_newtypes::PASS
-        && c.detail.starts_with("1 string newtype(s)")));
+    assert!(
+        generated
+            .changes
+            .iter()
+            .any(|c| c.pass == flexport_codegen::string_newtypes::PASS
+                && c.detail.starts_with("1 string newtype(s)"))
+    );
 }
