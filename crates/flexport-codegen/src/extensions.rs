@@ -14,7 +14,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
 
-use crate::refs;
+use crate::refs::{self, resolved};
 
 /// Everything this module adds, for the document `generate` was given.
 pub fn tokens(document: &Value) -> TokenStream {
@@ -731,13 +731,6 @@ fn property_names(document: &Value, schema: &Value) -> Vec<String> {
         .flatten()
         .flat_map(|member| property_names(document, member));
     own.chain(inherited).collect()
-}
-
-pub(crate) fn resolved<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
-    match value.get("$ref").and_then(Value::as_str) {
-        Some(reference) => refs::resolve(document, reference).unwrap_or(value),
-        None => value,
-    }
 }
 
 pub(crate) fn ident(name: &str) -> Ident {

@@ -202,7 +202,7 @@ fn operation_doc(row: &Row, operation: &Value) -> String {
     // `revision-suffixes` already notes a documented operationId that
     // differs from the method's name in the description.
     let noted = description
-        .is_some_and(|text| text.contains(crate::normalize::DOCUMENTED_OPERATION_ID_NOTE));
+        .is_some_and(|text| text.contains(crate::document::DOCUMENTED_OPERATION_ID_NOTE));
     if noted {
         parts.push(format!("`{} {}`.", row.method, row.path));
     } else {
@@ -210,7 +210,7 @@ fn operation_doc(row: &Row, operation: &Value) -> String {
             "`{} {}`. {} `{}`.",
             row.method,
             row.path,
-            crate::normalize::DOCUMENTED_OPERATION_ID_NOTE,
+            crate::document::DOCUMENTED_OPERATION_ID_NOTE,
             row.operation_id
         ));
     }

@@ -23,6 +23,7 @@ pub mod build_script;
 pub mod builder_errors;
 pub mod cli;
 pub mod composing_builders;
+pub mod document;
 pub mod extensions;
 mod generate;
 pub mod generated_docs;

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde_json::{Map, Value};
 
-use crate::normalize::{Unsupported, strip_revision_suffix};
+use crate::document::{Unsupported, strip_revision_suffix};
 use crate::refs;
 
 /// The normalization passes whose changes rename or retype a public item of
@@ -243,7 +243,7 @@ fn singular(tag: &str) -> Option<&str> {
 pub fn tag_prefixed_operations(document: &mut Value) -> Result<Vec<String>, Unsupported> {
     let mut tags: BTreeSet<String> = BTreeSet::new();
     let mut ids: BTreeSet<String> = BTreeSet::new();
-    for (_, _, operation) in crate::normalize::operations_mut(document) {
+    for (_, _, operation) in crate::document::operations_mut(document) {
         for tag in operation
             .get("tags")
             .and_then(Value::as_array)
@@ -263,7 +263,7 @@ pub fn tag_prefixed_operations(document: &mut Value) -> Result<Vec<String>, Unsu
         .collect();
     // (documented id, new id) by the new id's snake case, to find clashes.
     let mut proposals: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for (_, _, operation) in crate::normalize::operations_mut(document) {
+    for (_, _, operation) in crate::document::operations_mut(document) {
         let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
             continue;
         };
@@ -319,7 +319,7 @@ pub fn tag_prefixed_operations(document: &mut Value) -> Result<Vec<String>, Unsu
             changes.push(format!("{} keep their name: {why}", olds.join(", ")));
         }
     }
-    for (method, path, operation) in crate::normalize::operations_mut(document) {
+    for (method, path, operation) in crate::document::operations_mut(document) {
         let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
             continue;
         };
@@ -330,7 +330,7 @@ pub fn tag_prefixed_operations(document: &mut Value) -> Result<Vec<String>, Unsu
             "{} {path}: operationId {id:?} is now {new_id:?}",
             method.to_uppercase()
         ));
-        crate::normalize::note_documented_operation_id(operation, id.to_owned());
+        crate::document::note_documented_operation_id(operation, id.to_owned());
         operation.insert("operationId".into(), Value::String(new_id.clone()));
     }
     Ok(changes)

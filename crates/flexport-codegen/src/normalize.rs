@@ -12,6 +12,9 @@ use serde_json::{Map, Value, json};
 
 use crate::refs;
 
+pub use crate::document::{DOCUMENTED_OPERATION_ID_NOTE, Unsupported, strip_revision_suffix};
+use crate::document::{METHODS, note_documented_operation_id, operations_mut};
+
 /// One rewrite of the document.
 pub struct Pass {
     pub name: &'static str,
@@ -19,14 +22,6 @@ pub struct Pass {
     pub summary: &'static str,
     /// Applies the pass and describes each change it made.
     pub apply: fn(&mut Value) -> Result<Vec<String>, Unsupported>,
-}
-
-/// A construct no pass can turn into something progenitor accepts.
-#[derive(Debug, thiserror::Error)]
-#[error("operation {operation}: {problem}")]
-pub struct Unsupported {
-    pub operation: String,
-    pub problem: String,
 }
 
 /// What one pass changed.
@@ -131,29 +126,6 @@ pub fn normalize(document: &mut Value) -> Result<Vec<Change>, Unsupported> {
         }
     }
     Ok(changes)
-}
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
-/// Every operation object in the document, with its method and path.
-pub(crate) fn operations_mut(
-    document: &mut Value,
-) -> impl Iterator<Item = (String, String, &mut Map<String, Value>)> {
-    document
-        .get_mut("paths")
-        .and_then(Value::as_object_mut)
-        .into_iter()
-        .flat_map(|paths| paths.iter_mut())
-        .filter_map(|(path, item)| Some((path, item.as_object_mut()?)))
-        .flat_map(|(path, item)| {
-            item.iter_mut()
-                .filter(|(method, _)| METHODS.contains(&method.as_str()))
-                .filter_map(move |(method, op)| {
-                    Some((method.clone(), path.clone(), op.as_object_mut()?))
-                })
-        })
 }
 
 /// Each operation's label and `responses` map.
@@ -579,38 +551,6 @@ fn success_bodies(document: &mut Value) -> Result<Vec<String>, Unsupported> {
     Ok(changes)
 }
 
-/// The operationId without its revision suffix, if it has one: `V` or `v`
-/// and digits after a lower-case letter, digit or `_` (`CreateParcelV3`,
-/// `get_quote_v2`), or a year-month `YYYYMM` after a letter or `_`
-/// (`CreateOrder202307`). A `_` before the suffix goes with it.
-pub fn strip_revision_suffix(id: &str) -> Option<&str> {
-    let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-    if digits == 0 {
-        return None;
-    }
-    let before = &id[..id.len() - digits];
-    let number = &id[id.len() - digits..];
-    let stem = if let Some(stem) = before.strip_suffix(['V', 'v']) {
-        let boundary = stem
-            .chars()
-            .last()
-            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        (boundary && digits <= 3).then_some(stem)?
-    } else {
-        let year_month = digits == 6
-            && matches!(&number[..2], "19" | "20")
-            && matches!(number[4..].parse::<u8>(), Ok(1..=12));
-        let boundary = before
-            .chars()
-            .last()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-        (year_month && boundary).then_some(before)?
-    };
-    let stem = stem.strip_suffix('_').unwrap_or(stem);
-    stem.starts_with(|c: char| c.is_ascii_alphabetic())
-        .then_some(stem)
-}
-
 fn revision_suffixes(document: &mut Value) -> Result<Vec<String>, Unsupported> {
     let ids: Vec<String> = operations_mut(document)
         .filter_map(|(_, _, operation)| Some(operation.get("operationId")?.as_str()?.to_owned()))
@@ -656,21 +596,6 @@ fn revision_suffixes(document: &mut Value) -> Result<Vec<String>, Unsupported> {
         operation.insert("operationId".into(), Value::String(neutral.clone()));
     }
     Ok(changes)
-}
-
-/// The prefix of the note a renamed operation's description ends with.
-pub const DOCUMENTED_OPERATION_ID_NOTE: &str = "Documented operationId:";
-
-/// Appends the documented operationId to the operation's description, unless
-/// an earlier rename already did (the first note names the documented id).
-pub(crate) fn note_documented_operation_id(operation: &mut Map<String, Value>, id: String) {
-    let note = format!("{DOCUMENTED_OPERATION_ID_NOTE} `{id}`.");
-    let description = match operation.get("description").and_then(Value::as_str) {
-        Some(text) if text.contains(DOCUMENTED_OPERATION_ID_NOTE) => return,
-        Some(text) if !text.trim().is_empty() => format!("{text}\n\n{note}"),
-        _ => note,
-    };
-    operation.insert("description".into(), Value::String(description));
 }
 
 /// Every parameter object of the document: those of operations, of path

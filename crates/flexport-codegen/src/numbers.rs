@@ -33,7 +33,7 @@ use heck::ToSnakeCase;
 use quote::ToTokens;
 use serde_json::{Map, Value, json};
 
-use crate::normalize::Unsupported;
+use crate::document::Unsupported;
 use crate::refs;
 
 /// The name of the document pass.

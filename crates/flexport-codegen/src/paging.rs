@@ -20,8 +20,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-use crate::extensions::{ident, resolved};
-use crate::refs;
+use crate::refs::{self, resolved};
 
 /// How a list operation is paged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,4 +246,8 @@ fn single_array_property(document: &Value, schema: &Value) -> Option<(String, St
                     .any(|name| name.as_str() == Some(&arrays[0].0))
         });
     required.then(|| arrays.into_iter().next()).flatten()
+}
+
+fn ident(name: &str) -> proc_macro2::Ident {
+    proc_macro2::Ident::new(name, proc_macro2::Span::call_site())
 }

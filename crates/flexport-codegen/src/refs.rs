@@ -125,3 +125,11 @@ mod tests {
         assert_eq!(resolve(&doc, "other.json#/x"), None);
     }
 }
+
+/// `value` itself, or the schema its `$ref` names when that resolves.
+pub fn resolved<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(reference) => resolve(document, reference).unwrap_or(value),
+        None => value,
+    }
+}
