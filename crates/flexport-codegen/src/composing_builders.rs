@@ -14,7 +14,7 @@
 //! - `types::error::ConversionError` becomes `flexport_runtime::build::ConversionError`
 //!   (re-exported), whose problems each carry a path;
 //! - every builder field holds `Result<T, ConversionError>`; a required
-//!   field starts as [`flexport_runtime`]'s "no value supplied";
+//!   field starts as `flexport_runtime`'s "no value supplied";
 //! - the setter of a field whose type is a generated object `S` (or
 //!   `Option<S>`) keeps `T: TryInto<Field>` but asks `T::Error:
 //!   Into<ConversionError>`, so a nested builder's problems stay structured;
