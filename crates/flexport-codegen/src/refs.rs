@@ -88,6 +88,14 @@ fn percent_decode(input: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `value` itself, or the schema its `$ref` names when that resolves.
+pub fn resolved<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(reference) => resolve(document, reference).unwrap_or(value),
+        None => value,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,13 +131,5 @@ mod tests {
         );
         assert_eq!(resolve(&doc, "#/components/schemas/missing"), None);
         assert_eq!(resolve(&doc, "other.json#/x"), None);
-    }
-}
-
-/// `value` itself, or the schema its `$ref` names when that resolves.
-pub fn resolved<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
-    match value.get("$ref").and_then(Value::as_str) {
-        Some(reference) => resolve(document, reference).unwrap_or(value),
-        None => value,
     }
 }
