@@ -2,6 +2,8 @@
 //! nested objects and lists take values or builders, and a conversion names
 //! every missing field at once, by its path.
 
+#![cfg(feature = "v2024-04")]
+
 use flexport::v2024_04::prelude::*;
 use flexport::v2024_04::{Client, types};
 
