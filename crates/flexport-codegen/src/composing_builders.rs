@@ -122,7 +122,8 @@ pub fn compose_builders(file: &mut syn::File) -> Rewritten {
     rewritten
 }
 
-fn module_items<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Item>> {
+/// The items of the inline module `name` among `items`.
+pub(crate) fn module_items<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Item>> {
     items.iter_mut().find_map(|item| match item {
         Item::Mod(ItemMod {
             ident,

@@ -15,12 +15,7 @@ pub const PASS: &str = "string-newtypes";
 
 /// Rewrites every `impl Deref<Target = String>` in `types`; returns how many.
 pub fn replace_string_deref(file: &mut syn::File) -> usize {
-    let Some(types) = file.items.iter_mut().find_map(|item| match item {
-        Item::Mod(module) if module.ident == "types" => {
-            module.content.as_mut().map(|(_, items)| items)
-        }
-        _ => None,
-    }) else {
+    let Some(types) = crate::composing_builders::module_items(&mut file.items, "types") else {
         return 0;
     };
     let mut replaced = 0;
