@@ -100,7 +100,7 @@ pub struct Channel {
     pub store_name: String,
     pub location_id: String,
     /// `PENDING` or `COMPLETE`; `None` before the first sync.
-    pub sync_status: Option<String>,
+    pub sync_status: Option<flexport_logistics_unstable::types::ProductSyncStatusProductSyncStatus>,
     pub sync_updated_at: Option<DateTime<Utc>>,
     /// When a pending sync completes.
     pub sync_complete_at: Option<DateTime<Utc>>,
@@ -126,10 +126,10 @@ pub struct FreightOrder {
     pub id: u64,
     /// The order as answered (`DrayageOrderResponse`, `LtlOrderResponse` or
     /// `FtlOrderResponse`).
-    pub order: serde_json::Value,
+    pub order: flexport_logistics_unstable::types::OrderResponse,
     pub bol_id: String,
     /// `FreightTrackingInfo` of the order's bill of lading.
-    pub tracking: serde_json::Value,
+    pub tracking: flexport_logistics_unstable::types::FreightTrackingInfo,
     /// When tracking takes its next step; `None` once delivered or cancelled.
     pub next_step_at: Option<DateTime<Utc>>,
 }
@@ -218,7 +218,7 @@ pub enum StateChange {
     Channel(Box<Channel>),
     FreightQuote {
         id: u64,
-        quote: serde_json::Value,
+        quote: flexport_logistics_unstable::types::QuoteResponse,
     },
     FreightOrder(Box<FreightOrder>),
     EventLogged(Box<LoggedEvent>),
@@ -251,7 +251,7 @@ pub struct Data {
     pub channels: BTreeMap<String, Channel>,
     /// Freight quotes as answered (`DrayageQuoteResponse`, `LtlQuoteResponse`
     /// or `FtlQuoteResponse`), keyed by id.
-    pub freight_quotes: BTreeMap<u64, serde_json::Value>,
+    pub freight_quotes: BTreeMap<u64, flexport_logistics_unstable::types::QuoteResponse>,
     pub freight_orders: BTreeMap<u64, FreightOrder>,
     /// The most recent [`MAX_LOGGED_EVENTS`] emitted events, oldest first.
     pub events: VecDeque<LoggedEvent>,

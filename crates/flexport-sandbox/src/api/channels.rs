@@ -6,15 +6,15 @@ use axum::http::StatusCode;
 
 use super::{JsonBody, Reply, Tx};
 use crate::engine;
-use crate::engine::channels::ChannelInput;
 use crate::error_answer::ErrorAnswer;
 use crate::store::Store;
+use flexport_logistics_unstable::types;
 
 pub async fn create(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<ChannelInput>,
-) -> Reply<serde_json::Value> {
+    JsonBody(input): JsonBody<types::CreateChannelInput>,
+) -> Reply<types::CreateChannelOutput> {
     tx.run(&store, |w| engine::channels::create(w, input))
 }
 
@@ -32,7 +32,7 @@ pub async fn sync(
 pub async fn sync_status(
     State(store): State<Arc<Store>>,
     Path((channel_type, store_name)): Path<(String, String)>,
-) -> Reply<serde_json::Value> {
+) -> Reply<types::ProductSyncStatus> {
     engine::channels::sync_status(&store.read(), &channel_type, &store_name)
         .map(axum::Json)
         .map_err(ErrorAnswer::from)

@@ -55,17 +55,7 @@ pub async fn document(
             .freight_orders
             .get(&numeric_id(id))
             .ok_or_else(not_found)?;
-        let kinds = crate::engine::freight::documents(&data, "", id)?;
-        let known = kinds["documents"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|doc| {
-                doc["type"]
-                    .as_str()
-                    .is_some_and(|t| t.to_lowercase() == kind)
-            });
-        if !known {
+        if !crate::engine::freight::has_document(&data, id, kind) {
             return Err(not_found());
         }
         format!("{}, freight order {}", kind.to_uppercase(), order.id)

@@ -5,19 +5,19 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
-use serde_json::{Value, json};
+use flexport_logistics_unstable::types;
 
 use super::{JsonBody, QueryPairs, Reply, Tx};
-use crate::engine::freight::{self, Mode};
+use crate::engine::freight::{self, Paging};
 use crate::error_answer::ErrorAnswer;
 use crate::store::Store;
 
-pub(super) async fn ports() -> Reply<Value> {
+pub(super) async fn ports() -> Reply<types::GetPortsResponse> {
     Ok(axum::Json(freight::ports()))
 }
 
 /// `limit`, `cursor` and `direction` of the cursor-paged lists.
-fn paging(uri: &Uri) -> Result<(Option<usize>, Option<f64>, bool), ErrorAnswer> {
+fn paging(uri: &Uri) -> Result<Paging, ErrorAnswer> {
     let query = QueryPairs::from_uri(uri);
     let limit = query.count("limit")?;
     let cursor = query
@@ -42,20 +42,25 @@ fn paging(uri: &Uri) -> Result<(Option<usize>, Option<f64>, bool), ErrorAnswer> 
             ));
         }
     };
-    Ok((limit, cursor, backward))
+    Ok(Paging {
+        limit,
+        cursor,
+        backward,
+    })
 }
 
-pub(super) async fn quotes(State(store): State<Arc<Store>>, uri: Uri) -> Reply<Value> {
-    let (limit, cursor, backward) = paging(&uri)?;
-    let data = store.read();
-    let page = freight::page(data.freight_quotes.iter(), limit, cursor, backward);
-    Ok(axum::Json(json!({"quotes": page})))
+pub(super) async fn quotes(
+    State(store): State<Arc<Store>>,
+    uri: Uri,
+) -> Reply<types::GetQuotesResponse> {
+    let paging = paging(&uri)?;
+    Ok(axum::Json(freight::quotes(&store.read(), &paging)))
 }
 
 pub(super) async fn quote(
     State(store): State<Arc<Store>>,
     Path(quote_id): Path<String>,
-) -> Reply<Value> {
+) -> Reply<types::QuoteResponse> {
     freight::quote(&store.read(), &quote_id)
         .map(axum::Json)
         .map_err(ErrorAnswer::from)
@@ -64,45 +69,39 @@ pub(super) async fn quote(
 pub(super) async fn quote_containers(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<freight::ContainersQuoteRequest>,
-) -> Reply<Value> {
+    JsonBody(input): JsonBody<types::DrayageQuoteRequest>,
+) -> Reply<types::DrayageQuoteResponse> {
     tx.run(&store, |w| freight::quote_containers(w, input))
 }
 
 pub(super) async fn quote_pallets(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<freight::QuoteRequest>,
-) -> Reply<Value> {
-    tx.run(&store, |w| {
-        freight::quote_pallets_or_truck(w, Mode::Ltl, input)
-    })
+    JsonBody(input): JsonBody<types::QuoteRequest>,
+) -> Reply<types::LtlQuoteResponse> {
+    tx.run(&store, |w| freight::quote_pallets(w, input))
 }
 
 pub(super) async fn quote_trucks(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<freight::QuoteRequest>,
-) -> Reply<Value> {
-    tx.run(&store, |w| {
-        freight::quote_pallets_or_truck(w, Mode::Ftl, input)
-    })
+    JsonBody(input): JsonBody<types::QuoteRequest>,
+) -> Reply<types::FtlQuoteResponse> {
+    tx.run(&store, |w| freight::quote_trucks(w, input))
 }
 
-pub(super) async fn orders(State(store): State<Arc<Store>>, uri: Uri) -> Reply<Value> {
-    let (limit, cursor, backward) = paging(&uri)?;
-    let data = store.read();
-    let page: Vec<&Value> = freight::page(data.freight_orders.iter(), limit, cursor, backward)
-        .into_iter()
-        .map(|order| &order.order)
-        .collect();
-    Ok(axum::Json(json!({"orders": page})))
+pub(super) async fn orders(
+    State(store): State<Arc<Store>>,
+    uri: Uri,
+) -> Reply<types::GetOrdersResponse> {
+    let paging = paging(&uri)?;
+    Ok(axum::Json(freight::orders(&store.read(), &paging)))
 }
 
 pub(super) async fn order(
     State(store): State<Arc<Store>>,
     Path(order_id): Path<String>,
-) -> Reply<Value> {
+) -> Reply<types::OrderResponse> {
     freight::order(&store.read(), &order_id)
         .map(|order| axum::Json(order.order.clone()))
         .map_err(ErrorAnswer::from)
@@ -111,24 +110,24 @@ pub(super) async fn order(
 pub(super) async fn order_containers(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<freight::ContainersOrderRequest>,
-) -> Reply<Value> {
+    JsonBody(input): JsonBody<types::DrayageOrderRequest>,
+) -> Reply<types::DrayageOrderResponse> {
     tx.run(&store, |w| freight::order_containers(w, input))
 }
 
 pub(super) async fn order_pallets(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<freight::PalletsOrderRequest>,
-) -> Reply<Value> {
+    JsonBody(input): JsonBody<types::LtlOrderRequest>,
+) -> Reply<types::LtlOrderResponse> {
     tx.run(&store, |w| freight::order_pallets(w, input))
 }
 
 pub(super) async fn order_trucks(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
-    JsonBody(input): JsonBody<freight::TrucksOrderRequest>,
-) -> Reply<Value> {
+    JsonBody(input): JsonBody<types::FtlOrderRequest>,
+) -> Reply<types::FtlOrderResponse> {
     tx.run(&store, |w| freight::order_trucks(w, input))
 }
 
@@ -136,7 +135,7 @@ pub(super) async fn cancel(
     State(store): State<Arc<Store>>,
     Extension(tx): Extension<Tx>,
     Path(order_id): Path<String>,
-    JsonBody(input): JsonBody<freight::CancelRequest>,
+    JsonBody(input): JsonBody<types::OrderCancelRequest>,
 ) -> Result<StatusCode, ErrorAnswer> {
     tx.run_raw(&store, |w| freight::cancel(w, &order_id, input))?;
     Ok(StatusCode::NO_CONTENT)
@@ -145,7 +144,7 @@ pub(super) async fn cancel(
 pub(super) async fn documents(
     State(store): State<Arc<Store>>,
     Path(order_id): Path<String>,
-) -> Reply<Value> {
+) -> Reply<types::GetOrderDocumentsResponse> {
     freight::documents(&store.read(), &store.base_url, &order_id)
         .map(axum::Json)
         .map_err(ErrorAnswer::from)
@@ -154,7 +153,7 @@ pub(super) async fn documents(
 pub(super) async fn tracking(
     State(store): State<Arc<Store>>,
     Path(bol_id): Path<String>,
-) -> Reply<Value> {
+) -> Reply<types::FreightTrackingInfo> {
     freight::tracking(&store.read(), &bol_id)
         .map(axum::Json)
         .map_err(ErrorAnswer::from)

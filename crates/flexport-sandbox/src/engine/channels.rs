@@ -1,28 +1,23 @@
 //! Sales channels and their product syncs (`unstable`).
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::json;
+use flexport_logistics_unstable::types::{
+    CreateChannelInput, CreateChannelOutput, ProductSyncStatus,
+    ProductSyncStatusProductSyncStatus as SyncStatus,
+};
 
 use super::{Writer, later, required};
 use crate::engine::DomainError;
 use crate::state::{Channel, StateChange, channel_key};
 
-/// `CreateChannelInput`. `channelType` is an open string: a type the
-/// sandbox has not heard of is accepted as it is.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChannelInput {
-    pub channel_type: String,
-    pub access_token: String,
-    pub store_name: String,
-    pub location_id: String,
-}
-
 /// Creates the channel of `channelType` and `storeName`, or updates its
 /// location when it exists (keeping its id and sync). The access token is
-/// checked for presence and not kept.
-pub fn create(w: &mut Writer<'_>, input: ChannelInput) -> Result<serde_json::Value, DomainError> {
+/// checked for presence and not kept. `channelType` is an open string: a
+/// type the sandbox has not heard of is accepted as it is.
+pub fn create(
+    w: &mut Writer<'_>,
+    input: CreateChannelInput,
+) -> Result<CreateChannelOutput, DomainError> {
     required("channelType", &input.channel_type)?;
     required("accessToken", &input.access_token)?;
     required("storeName", &input.store_name)?;
@@ -48,32 +43,32 @@ pub fn create(w: &mut Writer<'_>, input: ChannelInput) -> Result<serde_json::Val
     Ok(output)
 }
 
-fn output(w: &Writer<'_>, channel: &Channel) -> serde_json::Value {
+fn output(w: &Writer<'_>, channel: &Channel) -> CreateChannelOutput {
     let base = format!(
         "{}/sandbox/channels/{}",
         w.store.base_url, channel.channel_id
     );
-    json!({
-        "channelId": channel.channel_id,
-        "storeName": channel.store_name,
-        "channelType": channel.channel_type,
-        "fulfillmentServiceCallbackUrl": format!("{base}/fulfillment"),
-        "webhookCallbackUrl": format!("{base}/webhooks"),
-    })
+    CreateChannelOutput {
+        channel_id: channel.channel_id.clone(),
+        store_name: channel.store_name.clone(),
+        channel_type: channel.channel_type.clone(),
+        fulfillment_service_callback_url: format!("{base}/fulfillment"),
+        webhook_callback_url: format!("{base}/webhooks"),
+    }
 }
 
 /// Starts a product sync, which completes [`crate::Config::quote_after`]
 /// later: 404 for an unknown channel, 409 while a sync is pending.
 pub fn sync(w: &mut Writer<'_>, channel_type: &str, store_name: &str) -> Result<(), DomainError> {
     let mut channel = find(w, channel_type, store_name)?.clone();
-    if channel.sync_status.as_deref() == Some("PENDING") {
+    if channel.sync_status == Some(SyncStatus::Pending) {
         return Err(DomainError::conflict(format!(
             "a product sync of channel {} is already pending",
             channel.channel_id
         )));
     }
     let now = w.now();
-    channel.sync_status = Some("PENDING".to_owned());
+    channel.sync_status = Some(SyncStatus::Pending);
     channel.sync_updated_at = Some(now);
     channel.sync_complete_at = Some(later(now, w.config().quote_after));
     w.apply(StateChange::Channel(Box::new(channel)));
@@ -101,7 +96,7 @@ pub fn sync_status(
     data: &crate::state::Data,
     channel_type: &str,
     store_name: &str,
-) -> Result<serde_json::Value, DomainError> {
+) -> Result<ProductSyncStatus, DomainError> {
     let not_found = |what: &str| {
         DomainError::new(
             crate::engine::Kind::NotFound,
@@ -115,11 +110,11 @@ pub fn sync_status(
     let (Some(status), Some(updated_at)) = (&channel.sync_status, channel.sync_updated_at) else {
         return Err(not_found("no product sync was started for the"));
     };
-    Ok(json!({
-        "channelId": channel.channel_id,
-        "productSyncStatus": status,
-        "updatedAt": updated_at.to_rfc3339(),
-    }))
+    Ok(ProductSyncStatus {
+        channel_id: channel.channel_id.clone(),
+        product_sync_status: status.clone(),
+        updated_at,
+    })
 }
 
 /// Completes the product syncs whose time has come.
@@ -132,7 +127,7 @@ pub fn syncs_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
         .cloned()
         .collect();
     for mut channel in due {
-        channel.sync_status = Some("COMPLETE".to_owned());
+        channel.sync_status = Some(SyncStatus::Complete);
         channel.sync_updated_at = Some(now);
         channel.sync_complete_at = None;
         w.apply(StateChange::Channel(Box::new(channel)));
