@@ -1,17 +1,26 @@
 //! `cargo run -p flexport-sandbox -- --port 8080`: serves the sandbox until
 //! interrupted.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use clap::Parser;
-use flexport_sandbox::auth::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SANDBOX_CALLBACK};
 use flexport_sandbox::{
     Config, DEFAULT_TOKEN, FaultRule, Faults, MAX_DURATION, PageFaults, PartnerApp, Sandbox,
     ScopedToken, VERSIONS,
 };
+
+/// The one home of the sandbox's defaults, which the flags below show and
+/// take: the library's [`Config::default`] (the port excepted: the library
+/// picks a free one, the command line 8080).
+static DEFAULT: LazyLock<Config> = LazyLock::new(Config::default);
+
+fn seconds_of(duration: Duration) -> f64 {
+    duration.as_secs_f64()
+}
 
 #[derive(Parser)]
 #[command(about = "A local Flexport Logistics API sandbox")]
@@ -20,28 +29,28 @@ struct Args {
     #[arg(long, default_value_t = 8080)]
     port: u16,
     /// Address to bind (127.0.0.1 unless you mean to expose it).
-    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    #[arg(long, default_value_t = DEFAULT.address.ip())]
     host: IpAddr,
     /// Accepted bearer token; repeat for several.
     #[arg(long = "token", default_value = DEFAULT_TOKEN)]
     tokens: Vec<String>,
     /// Seconds until an inbound shipment is received.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = seconds_of(DEFAULT.receive_after))]
     receive_after: f64,
     /// Seconds until an order ships.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = seconds_of(DEFAULT.ship_after))]
     ship_after: f64,
     /// Seconds until a report is ready.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = seconds_of(DEFAULT.report_after))]
     report_after: f64,
     /// Seconds a parcel stays at each tracking stage before the next.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = seconds_of(DEFAULT.parcel_step_after))]
     parcel_step_after: f64,
     /// Seconds until a bulk parcel job makes its parcels.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = seconds_of(DEFAULT.parcel_job_after))]
     parcel_job_after: f64,
     /// Seconds a return stays at each status before the next.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = seconds_of(DEFAULT.return_step_after))]
     return_step_after: f64,
     /// Requests per second per token (a token bucket); above it, 429 with
     /// Retry-After.
@@ -54,10 +63,10 @@ struct Args {
     #[arg(long)]
     state: Option<PathBuf>,
     /// Seconds a stored answer is replayed for a repeated idempotency-key.
-    #[arg(long, default_value_t = 86_400.0)]
+    #[arg(long, default_value_t = seconds_of(DEFAULT.idempotency_ttl))]
     idempotency_ttl: f64,
     /// Bytes past which the state file is compacted into a snapshot.
-    #[arg(long, default_value_t = 64 << 20)]
+    #[arg(long, default_value_t = DEFAULT.compact_after)]
     compact_after: u64,
     /// A token with only some scopes, as TOKEN=SCOPE[,SCOPE...] (Flexport's
     /// scope names, read_logistics_AREA and write_logistics_AREA, such as
@@ -69,47 +78,47 @@ struct Args {
     #[arg(long = "locked-token", value_name = "TOKEN")]
     locked_tokens: Vec<String>,
     /// The OAuth partner app's client id.
-    #[arg(long, default_value = DEFAULT_CLIENT_ID)]
+    #[arg(long, default_value_t = DEFAULT.oauth_apps[0].client_id.clone())]
     oauth_client_id: String,
     /// The OAuth partner app's client secret.
-    #[arg(long, default_value = DEFAULT_CLIENT_SECRET)]
+    #[arg(long, default_value_t = DEFAULT.oauth_apps[0].client_secret.clone())]
     oauth_client_secret: String,
     /// A redirect URI registered for the app (a path starting with / is on
     /// the sandbox itself); repeat for several.
-    #[arg(long = "oauth-redirect-uri", default_value = SANDBOX_CALLBACK)]
+    #[arg(long = "oauth-redirect-uri", default_values_t = DEFAULT.oauth_apps[0].redirect_uris.clone())]
     oauth_redirect_uris: Vec<String>,
     /// A scope the app may request; repeat for several (default: all).
     #[arg(long = "oauth-scope")]
     oauth_scopes: Vec<String>,
     /// Seconds an authorization code can be exchanged.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = seconds_of(DEFAULT.oauth_code_ttl))]
     oauth_code_ttl: f64,
     /// Share (0-1) of requests answered 503 without being handled.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = DEFAULT.faults.error_before)]
     fault_error_before: f64,
     /// Share of requests handled (changes kept), then answered 500.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = DEFAULT.faults.error_after)]
     fault_error_after: f64,
     /// Share of requests whose connection is closed unanswered, unhandled.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = DEFAULT.faults.drop_before)]
     fault_drop_before: f64,
     /// Share of requests handled (changes kept), then closed unanswered.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = DEFAULT.faults.drop_after)]
     fault_drop_after: f64,
     /// Share of requests delayed by --fault-slow-delay before being handled.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = DEFAULT.faults.slow)]
     fault_slow: f64,
     /// Seconds a slow request waits.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = seconds_of(DEFAULT.faults.slow_delay))]
     fault_slow_delay: f64,
     /// Seed of the generator that picks faults.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = DEFAULT.faults.seed)]
     fault_seed: u64,
     /// Seconds an inbound quote process or a channel's product sync takes.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = seconds_of(DEFAULT.quote_after))]
     quote_after: f64,
     /// Seconds each step of a freight order's tracking takes.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = seconds_of(DEFAULT.freight_step_after))]
     freight_step_after: f64,
     /// Time moves only by POST /sandbox/clock/advance {"seconds": N}, from
     /// the wall-clock time at start-up.
@@ -124,7 +133,7 @@ struct Args {
     #[arg(long = "fault-rule", value_name = "JSON", value_parser = fault_rule)]
     fault_rules: Vec<FaultRule>,
     /// How many requests GET /sandbox/requests keeps.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = DEFAULT.request_log_limit)]
     request_log_limit: usize,
     /// List pages of more than N items answer API Gateway's 504
     /// (`{"message": "Endpoint request timed out"}`), every time.
@@ -192,7 +201,7 @@ async fn main() -> ExitCode {
             client_secret: args.oauth_client_secret,
             redirect_uris: args.oauth_redirect_uris,
             scopes: if args.oauth_scopes.is_empty() {
-                PartnerApp::default().scopes
+                DEFAULT.oauth_apps[0].scopes.clone()
             } else {
                 args.oauth_scopes
             },
