@@ -46,6 +46,7 @@ mod layers;
 pub mod requests;
 mod state;
 mod store;
+pub mod testing;
 mod ticker;
 mod transaction;
 mod webhooks;

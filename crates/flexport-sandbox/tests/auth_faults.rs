@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use flexport_sandbox::auth::{
-    AREAS, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SANDBOX_CALLBACK, UNSCOPED_AREAS, all_scopes,
+    AREAS, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SANDBOX_CALLBACK, UNSCOPED_AREAS,
     required_scope,
 };
 use flexport_sandbox::{Config, Faults, PartnerApp, Sandbox, ScopedToken};
@@ -732,15 +732,4 @@ async fn hostile_credentials_and_parameters_are_refused_or_carried_safely() {
     assert!(response.headers().get("set-cookie").is_none());
     let redirect = redirect_pairs(&response, &callback_url(&sandbox));
     assert_eq!(value(&redirect, "state"), Some(hostile_state));
-}
-
-#[test]
-fn the_scopes_are_the_nineteen_flexport_documents() {
-    let mut documented: Vec<String> = flexport::oauth::Scope::ALL
-        .iter()
-        .map(|scope| scope.as_str().to_owned())
-        .collect();
-    documented.sort();
-    assert_eq!(documented.len(), 19);
-    assert_eq!(all_scopes(), documented);
 }

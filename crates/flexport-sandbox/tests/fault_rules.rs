@@ -7,9 +7,7 @@
 //! request with its operation, status, key, replay and correlation id, is
 //! bounded and can be cleared.
 
-mod control;
-
-use control::Api;
+use flexport_sandbox::testing::Api;
 use flexport_sandbox::{Config, FaultRule, Faults, Sandbox};
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -6,12 +6,10 @@
 //! OAuth code and token expiry, and idempotency key expiry. No test sleeps
 //! or polls: each asserts states right after an advance.
 
-mod control;
-
 use std::time::Duration;
 
-use control::{Api, Receiver};
 use flexport_sandbox::auth::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SANDBOX_CALLBACK};
+use flexport_sandbox::testing::{Api, Receiver};
 use flexport_sandbox::{AdvanceError, Config, PartnerApp, Sandbox};
 use serde_json::{Value, json};
 

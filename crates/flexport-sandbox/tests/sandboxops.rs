@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
+use flexport_sandbox::testing::Api;
 use flexport_sandbox::{Config, Sandbox};
 use serde_json::{Value, json};
-
-const POLL: Duration = Duration::from_millis(20);
 
 fn fast() -> Config {
     Config {
@@ -19,123 +18,19 @@ fn fast() -> Config {
     }
 }
 
-struct Api {
-    http: reqwest::Client,
-    root: String,
-    base: String,
-    token: String,
-}
-
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
-impl Api {
-    fn new(sandbox: &Sandbox, version: &str) -> Self {
-        Self {
-            http: reqwest::Client::new(),
-            root: sandbox.base_url(),
-            base: format!("{}/logistics/api/{version}", sandbox.base_url()),
-            token: sandbox.token().to_owned(),
-        }
-    }
-
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
-        let url = if path.starts_with("http") {
-            path.to_owned()
-        } else {
-            format!("{}{path}", self.base)
-        };
-        let mut request = self.http.request(method, url).bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.unwrap();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
-        };
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let answer = self.send(reqwest::Method::POST, path, Some(body)).await;
-        (answer.status, answer.body)
-    }
-
-    async fn post_empty(&self, path: &str) -> (u16, Value) {
-        let answer = self.send(reqwest::Method::POST, path, None).await;
-        (answer.status, answer.body)
-    }
-
-    async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
-        let answer = self.send(reqwest::Method::PATCH, path, Some(body)).await;
-        (answer.status, answer.body)
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let answer = self.send(reqwest::Method::GET, path, None).await;
-        (answer.status, answer.body)
-    }
-
-    async fn ok(&self, path: &str) -> Value {
-        let (status, body) = self.get(path).await;
-        assert_eq!(status, 200, "GET {path}: {body}");
-        body
-    }
-
-    /// GETs `path` until `done` holds of the answer.
-    async fn until(&self, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-        for _ in 0..1500 {
-            let body = self.ok(path).await;
-            if done(&body) {
-                return body;
-            }
-            tokio::time::sleep(POLL).await;
-        }
-        panic!("GET {path} never got there");
-    }
-
-    async fn product(&self, merchant_sku: &str) -> String {
-        let (status, product) = self
-            .post(
-                "/products",
-                json!({"name": "Mug", "merchantSku": merchant_sku}),
-            )
-            .await;
-        assert_eq!(status, 200, "{product}");
-        product["logisticsSku"].as_str().unwrap().to_owned()
-    }
-
-    async fn inbound(&self, sku: &str, quantity: i64) -> String {
-        let (status, shipment) = self
-            .post(
-                "/inbounds/shipments",
-                json!({
-                    "from": {"address1": "1 Main St", "city": "Reno", "countryCode": "US",
-                             "provinceCode": "NV", "zip": "89501"},
-                    "items": [{"logisticsSku": sku, "quantity": quantity}],
-                    "packages": [{"items": [{"logisticsSku": sku, "quantity": 1}],
-                                  "numberOfIdenticalPkgs": 1, "length": 10.0, "width": 10.0,
-                                  "height": 10.0, "weight": 2.0, "dimensionUnit": "in",
-                                  "weightUnit": "lb"}],
-                    "prep": {"boxContentLabels": false},
-                }),
-            )
-            .await;
-        assert_eq!(status, 200, "{shipment}");
-        shipment["id"].as_str().unwrap().to_owned()
-    }
+/// An inbound shipment of `quantity` units of `sku`, declared in one package.
+async fn packaged_inbound(api: &Api, sku: &str, quantity: i64) -> String {
+    api.inbound_of(json!({
+        "from": {"address1": "1 Main St", "city": "Reno", "countryCode": "US",
+                 "provinceCode": "NV", "zip": "89501"},
+        "items": [{"logisticsSku": sku, "quantity": quantity}],
+        "packages": [{"items": [{"logisticsSku": sku, "quantity": 1}],
+                      "numberOfIdenticalPkgs": 1, "length": 10.0, "width": 10.0,
+                      "height": 10.0, "weight": 2.0, "dimensionUnit": "in",
+                      "weightUnit": "lb"}],
+        "prep": {"boxContentLabels": false},
+    }))
+    .await
 }
 
 fn problem_detail(body: &Value) -> &str {
@@ -149,7 +44,7 @@ async fn inbound_quotes_complete_after_a_delay_and_only_existing_quotes_can_be_b
     for version in ["2023-04", "2024-04", "unstable"] {
         let api = Api::new(&sandbox, version);
         let sku = api.product(&format!("MUG-{version}")).await;
-        let id = api.inbound(&sku, 10).await;
+        let id = packaged_inbound(&api, &sku, 10).await;
         let quotes = format!("/inbounds/shipments/{id}/quotes");
 
         assert_eq!(api.get(&quotes).await.0, 404, "no process yet");
@@ -225,7 +120,7 @@ async fn a_received_shipment_can_be_neither_quoted_nor_updated() {
     .unwrap();
     let api = Api::new(&sandbox, "2024-04");
     let sku = api.product("MUG").await;
-    let id = api.inbound(&sku, 3).await;
+    let id = packaged_inbound(&api, &sku, 3).await;
     api.until(&format!("/inbounds/shipments/{id}"), |shipment| {
         shipment["status"] == "COMPLETED"
     })
@@ -252,7 +147,7 @@ async fn an_update_applies_all_of_its_fields_or_none() {
     let api = Api::new(&sandbox, "2024-04");
     let sku = api.product("MUG").await;
     let other = api.product("CUP").await;
-    let id = api.inbound(&sku, 10).await;
+    let id = packaged_inbound(&api, &sku, 10).await;
     let path = format!("/inbounds/shipments/{id}/update");
     let before = api.ok(&format!("/inbounds/shipments/{id}")).await;
 
@@ -334,7 +229,7 @@ async fn a_transfer_document_is_a_pdf_the_sandbox_serves() {
     let sandbox = Sandbox::start(fast()).await.unwrap();
     let api = Api::new(&sandbox, "2023-07");
     let sku = api.product("MUG").await;
-    let id = api.inbound(&sku, 1).await;
+    let id = packaged_inbound(&api, &sku, 1).await;
     let document = api
         .ok(&format!(
             "/inbounds/shipments/{id}/document?documentOption=BOX_LABELS&documentFormat=LETTER"
@@ -390,7 +285,7 @@ async fn warehouse_details_name_every_unknown_sku() {
     .unwrap();
     let api = Api::new(&sandbox, "2024-01");
     let sku = api.product("MUG").await;
-    let id = api.inbound(&sku, 7).await;
+    let id = packaged_inbound(&api, &sku, 7).await;
     api.until(&format!("/inbounds/shipments/{id}"), |shipment| {
         shipment["status"] == "COMPLETED"
     })
@@ -453,7 +348,7 @@ async fn account_standing_follows_the_catalogue_and_the_first_inbound() {
     assert_eq!(status["importedProductCatalog"], false);
     assert_eq!(status["completedFirstInboundShipment"], false);
     let sku = api.product("MUG").await;
-    api.inbound(&sku, 1).await;
+    packaged_inbound(&api, &sku, 1).await;
     api.until("/accounts/status", |status| {
         status["importedProductCatalog"] == true && status["completedFirstInboundShipment"] == true
     })
@@ -785,7 +680,7 @@ async fn all_events(api: &Api, first: &str) -> Vec<Value> {
     let mut next = Some(first.to_owned());
     while let Some(path) = next.take() {
         assert!(events.len() <= 10_000, "the pages never end");
-        let answer = api.send(reqwest::Method::GET, &path, None).await;
+        let answer = api.call(reqwest::Method::GET, &path, None).await;
         assert_eq!(answer.status, 200, "{}", answer.body);
         events.extend(answer.body.as_array().unwrap().iter().cloned());
         next = answer.headers.get("link").map(|link| {
@@ -811,7 +706,7 @@ async fn every_emitted_event_is_listed_once_across_pages_and_survives_a_restart(
     let sku = api.product("MUG").await;
     let mut shipments = Vec::new();
     for _ in 0..3 {
-        shipments.push(api.inbound(&sku, 2).await);
+        shipments.push(packaged_inbound(&api, &sku, 2).await);
     }
     for id in &shipments {
         api.until(&format!("/inbounds/shipments/{id}"), |shipment| {

@@ -222,3 +222,14 @@ async fn a_wrong_client_secret_is_refused_and_leaves_the_code_usable() {
     assert_eq!(error.kind(), Some(ErrorKind::Unauthorized));
     app.exchange_code::<Client>(&code).await.unwrap();
 }
+
+#[test]
+fn the_scopes_are_the_nineteen_flexport_documents() {
+    let mut documented: Vec<String> = flexport::oauth::Scope::ALL
+        .iter()
+        .map(|scope| scope.as_str().to_owned())
+        .collect();
+    documented.sort();
+    assert_eq!(documented.len(), 19);
+    assert_eq!(all_scopes(), documented);
+}

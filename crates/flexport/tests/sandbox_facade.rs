@@ -3,13 +3,15 @@
 //! rate limits, webhooks, paging, reports, bundles and a restart from the
 //! state file.
 
-use std::sync::{Arc, Mutex};
+#![cfg(feature = "v2024-04")]
+
 use std::time::Duration;
 
 use flexport::pagination::StreamAll;
 use flexport::v2024_04::types::{self, InternalOrderStatus, LogisticsInboundShipmentStatus};
 use flexport::v2024_04::{Client, ResponseValue, prelude::*, webhooks::Event};
 use flexport::{ClientBuilder, Error, ErrorCode, ErrorKind, ResponseMetadata, RetryPolicy};
+use flexport_sandbox::testing::Receiver;
 use flexport_sandbox::{Config, Sandbox, VERSIONS};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
@@ -420,27 +422,12 @@ async fn above_the_rate_limit_429_carries_retry_after_and_the_facade_waits_it_ou
     }
 }
 
-/// A webhook receiver on 127.0.0.1 that keeps every body it is sent.
-async fn receiver() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let bodies = received.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |body: axum::body::Bytes| async move {
-            bodies.lock().unwrap().push(body.to_vec());
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, received)
-}
-
 #[tokio::test]
 async fn webhooks_are_managed_and_their_events_parse_into_the_typed_enum() {
     let sandbox = Sandbox::start(fast()).await.unwrap();
     let client = client(&sandbox);
-    let (url, received) = receiver().await;
+    let receiver = Receiver::start().await;
+    let url = receiver.url.clone();
     let webhook = client
         .create_webhook()
         .body(body::<types::WebhookCreateModel>(
@@ -469,7 +456,7 @@ async fn webhooks_are_managed_and_their_events_parse_into_the_typed_enum() {
     let shipment = receive(&client, &sku, 6).await;
     place_order(&client, "E-1", &sku, 2.0).await.unwrap();
     let events: Vec<Event> = loop {
-        let bodies = received.lock().unwrap().clone();
+        let bodies = receiver.bodies();
         let events: Vec<Event> = bodies
             .iter()
             .map(|body| flexport::webhooks::parse(body).unwrap())

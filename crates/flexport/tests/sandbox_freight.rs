@@ -1,6 +1,8 @@
 //! A freight quote, an order booked from it and its tracking to delivery,
 //! through `flexport::unstable::Client` and the generated typed builders.
 
+#![cfg(feature = "unstable")]
+
 use std::time::Duration;
 
 use flexport::unstable::{Client, prelude::*, types};

@@ -9,7 +9,6 @@
 
 #![cfg(feature = "v2024-04")]
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use flexport::pagination::StreamAll;
@@ -18,6 +17,7 @@ use flexport::v2024_04::types::{
 };
 use flexport::v2024_04::{Client, prelude::*, webhooks::Event};
 use flexport::{ClientBuilder, Error, ErrorKind, RetryPolicy};
+use flexport_sandbox::testing::Receiver;
 use flexport_sandbox::{Config, Sandbox};
 use futures::TryStreamExt;
 use serde_json::json;
@@ -91,18 +91,9 @@ async fn create_parcel(client: &Client) -> Result<types::Parcel, Error> {
 }
 
 /// A webhook receiver on 127.0.0.1, subscribed to every event type.
-async fn subscribe(client: &Client) -> Arc<Mutex<Vec<Vec<u8>>>> {
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let bodies = received.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |body: axum::body::Bytes| async move {
-            bodies.lock().unwrap().push(body.to_vec());
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+async fn subscribe(client: &Client) -> Receiver {
+    let receiver = Receiver::start().await;
+    let url = receiver.url.clone();
     client
         .create_webhook()
         .body_map(|webhook| {
@@ -114,19 +105,15 @@ async fn subscribe(client: &Client) -> Arc<Mutex<Vec<Vec<u8>>>> {
         .send()
         .await
         .unwrap();
-    received
+    receiver
 }
 
 /// Polls `received` until `done` holds of the events parsed so far; every
 /// body must parse into the version's typed events.
-async fn events_until(
-    received: &Mutex<Vec<Vec<u8>>>,
-    done: impl Fn(&[Event]) -> bool,
-) -> Vec<Event> {
+async fn events_until(received: &Receiver, done: impl Fn(&[Event]) -> bool) -> Vec<Event> {
     for _ in 0..GIVE_UP_AFTER_POLLS {
         let events: Vec<Event> = received
-            .lock()
-            .unwrap()
+            .bodies()
             .iter()
             .map(|body| flexport::webhooks::parse(body).unwrap())
             .collect();

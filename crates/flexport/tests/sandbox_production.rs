@@ -5,6 +5,8 @@
 //! the events limit, and the opt-in page faults (API Gateway's 504 over a
 //! page size, short pages, a cursor that fails for good).
 
+#![cfg(feature = "unstable")]
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
