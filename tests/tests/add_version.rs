@@ -246,8 +246,8 @@ async fn refusals_change_nothing() {
     for (version, expected) in [
         ("2024-04", "the facade's default version"),
         ("2031-01", "not an API version"),
-        // The sandbox's tests use the facade's `unstable` feature.
-        ("unstable", "crates/flexport-sandbox/Cargo.toml"),
+        // The sandbox's engine is typed on `unstable`'s generated types.
+        ("unstable", "crates/flexport-sandbox/src/engine/freight.rs"),
     ] {
         let error = remove_version(root, version).unwrap_err();
         assert!(error.to_string().contains(expected), "{version}: {error}");

@@ -760,7 +760,8 @@ pub fn remove_version(root: &Path, version: &str) -> Result<Outcome, VersionErro
     }
     let new: Vec<String> = old.iter().filter(|v| *v != version).cloned().collect();
     let edits = list_changes(root, &old, &new, None)?;
-    let users = other_manifests_naming(root, version, &edits)?;
+    let mut users = other_manifests_naming(root, version, &edits)?;
+    users.extend(sources_using(root, version, &edits)?);
     if !users.is_empty() {
         return Err(VersionError::StillUsed {
             version: version.to_owned(),
@@ -867,6 +868,51 @@ fn other_manifests_naming(
         })
         .map(|manifest| manifest.display().to_string())
         .collect())
+}
+
+/// The Rust sources outside the facade and the version's own crate that use
+/// the version crate by its Rust name (`flexport_logistics_2024_04::types`,
+/// as the sandbox's engine does): a manifest the edits rewrite no longer
+/// names the crate, but such code would no longer build without it.
+fn sources_using(
+    root: &Path,
+    version: &str,
+    edits: &[FileEdit],
+) -> Result<Vec<String>, VersionError> {
+    let name = format!("flexport_logistics_{}", version.replace('-', "_"));
+    let own = PathBuf::from(crate_dir(version));
+    let uses = |text: &str| {
+        text.match_indices(&name).any(|(at, _)| {
+            !text[at + name.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    let mut users = Vec::new();
+    for path in files_below(root, Path::new("crates"))? {
+        if path.extension().is_none_or(|ext| ext != "rs")
+            || path.starts_with(&own)
+            || path.starts_with("crates/flexport/")
+        {
+            continue;
+        }
+        let edited = edits.iter().find_map(|edit| match &edit.content {
+            Content::File(bytes) if edit.path == path => {
+                Some(String::from_utf8_lossy(bytes).into_owned())
+            }
+            _ => None,
+        });
+        let text = match edited {
+            Some(text) => text,
+            None => std::fs::read_to_string(root.join(&path))
+                .map_err(|error| edit_error(&path.display().to_string(), error.to_string()))?,
+        };
+        if uses(&text) {
+            users.push(path.display().to_string());
+        }
+    }
+    Ok(users)
 }
 
 /// Swaps `changes` in, then lets `cargo metadata` refresh `Cargo.lock`;
