@@ -25,96 +25,60 @@ const QUOTE_VALID_DAYS: i64 = 7;
 /// The most pallets or packages one quote or order may carry.
 const MAX_PALLETS: u64 = 10_000;
 
-/// What the engine reads of a stored quote, whatever its mode.
-trait QuoteFields {
-    fn mode(&self) -> Mode;
-    fn status(&self) -> &QuoteStatus;
-    fn status_mut(&mut self) -> &mut QuoteStatus;
-    fn expires_at(&self) -> DateTime<Utc>;
-    fn total_cost(&self) -> f64;
-    fn transit_days(&self) -> f64;
+/// `$body` with `$x` bound to the quote inside `$quote`, whatever its mode
+/// (each mode's quote is its own generated type).
+macro_rules! each_quote {
+    ($quote:expr, $x:ident => $body:expr) => {
+        match $quote {
+            types::QuoteResponse::DrayageQuoteResponse($x) => $body,
+            types::QuoteResponse::FtlQuoteResponse($x) => $body,
+            types::QuoteResponse::LtlQuoteResponse($x) => $body,
+        }
+    };
 }
 
-impl QuoteFields for types::QuoteResponse {
-    fn mode(&self) -> Mode {
-        match self {
-            Self::DrayageQuoteResponse(_) => Mode::Drayage,
-            Self::FtlQuoteResponse(_) => Mode::Ftl,
-            Self::LtlQuoteResponse(_) => Mode::Ltl,
+/// [`each_quote`] for orders.
+macro_rules! each_order {
+    ($order:expr, $x:ident => $body:expr) => {
+        match $order {
+            types::OrderResponse::DrayageOrderResponse($x) => $body,
+            types::OrderResponse::FtlOrderResponse($x) => $body,
+            types::OrderResponse::LtlOrderResponse($x) => $body,
         }
-    }
+    };
+}
 
-    fn status(&self) -> &QuoteStatus {
-        match self {
-            Self::DrayageQuoteResponse(quote) => &quote.status,
-            Self::FtlQuoteResponse(quote) => &quote.status,
-            Self::LtlQuoteResponse(quote) => &quote.status,
-        }
-    }
-
-    fn status_mut(&mut self) -> &mut QuoteStatus {
-        match self {
-            Self::DrayageQuoteResponse(quote) => &mut quote.status,
-            Self::FtlQuoteResponse(quote) => &mut quote.status,
-            Self::LtlQuoteResponse(quote) => &mut quote.status,
-        }
-    }
-
-    fn expires_at(&self) -> DateTime<Utc> {
-        match self {
-            Self::DrayageQuoteResponse(quote) => quote.expires_at,
-            Self::FtlQuoteResponse(quote) => quote.expires_at,
-            Self::LtlQuoteResponse(quote) => quote.expires_at,
-        }
-    }
-
-    fn total_cost(&self) -> f64 {
-        match self {
-            Self::DrayageQuoteResponse(quote) => quote.drayage_quote_item.total_cost,
-            Self::FtlQuoteResponse(quote) => quote.ftl_quote_item.total_cost,
-            Self::LtlQuoteResponse(quote) => quote.ltl_quote_item.total_cost,
-        }
-    }
-
-    fn transit_days(&self) -> f64 {
-        match self {
-            Self::DrayageQuoteResponse(quote) => quote.drayage_quote_item.transit_days,
-            Self::FtlQuoteResponse(quote) => quote.ftl_quote_item.transit_days,
-            Self::LtlQuoteResponse(quote) => quote.ltl_quote_item.transit_days,
-        }
+fn quote_mode(quote: &types::QuoteResponse) -> Mode {
+    match quote {
+        types::QuoteResponse::DrayageQuoteResponse(_) => Mode::Drayage,
+        types::QuoteResponse::FtlQuoteResponse(_) => Mode::Ftl,
+        types::QuoteResponse::LtlQuoteResponse(_) => Mode::Ltl,
     }
 }
 
-/// What the engine reads of a stored order, whatever its mode.
-trait OrderFields {
-    fn mode(&self) -> Mode;
-    fn status(&self) -> &OrderStatus;
-    fn status_mut(&mut self) -> &mut OrderStatus;
+fn order_mode(order: &types::OrderResponse) -> Mode {
+    match order {
+        types::OrderResponse::DrayageOrderResponse(_) => Mode::Drayage,
+        types::OrderResponse::FtlOrderResponse(_) => Mode::Ftl,
+        types::OrderResponse::LtlOrderResponse(_) => Mode::Ltl,
+    }
 }
 
-impl OrderFields for types::OrderResponse {
-    fn mode(&self) -> Mode {
-        match self {
-            Self::DrayageOrderResponse(_) => Mode::Drayage,
-            Self::FtlOrderResponse(_) => Mode::Ftl,
-            Self::LtlOrderResponse(_) => Mode::Ltl,
-        }
-    }
-
-    fn status(&self) -> &OrderStatus {
-        match self {
-            Self::DrayageOrderResponse(order) => &order.status,
-            Self::FtlOrderResponse(order) => &order.status,
-            Self::LtlOrderResponse(order) => &order.status,
-        }
-    }
-
-    fn status_mut(&mut self) -> &mut OrderStatus {
-        match self {
-            Self::DrayageOrderResponse(order) => &mut order.status,
-            Self::FtlOrderResponse(order) => &mut order.status,
-            Self::LtlOrderResponse(order) => &mut order.status,
-        }
+/// The cost and days in transit a quote gives, from its mode's item.
+fn quote_item(quote: &types::QuoteResponse) -> (f64, f64) {
+    match quote {
+        types::QuoteResponse::DrayageQuoteResponse(quote) => (
+            quote.drayage_quote_item.total_cost,
+            quote.drayage_quote_item.transit_days,
+        ),
+        types::QuoteResponse::FtlQuoteResponse(quote) => (
+            quote.ftl_quote_item.total_cost,
+            quote.ftl_quote_item.transit_days,
+        ),
+        types::QuoteResponse::LtlQuoteResponse(quote) => (
+            quote.ltl_quote_item.total_cost,
+            quote.ltl_quote_item.transit_days,
+        ),
     }
 }
 
@@ -421,19 +385,19 @@ fn bookable(
     let quote = data.freight_quotes.get(&quote_id).ok_or_else(|| {
         DomainError::unprocessable(format!("`quoteId`: no freight quote with id {quote_id}"))
     })?;
-    if quote.mode() != mode {
+    if quote_mode(quote) != mode {
         return Err(DomainError::unprocessable(format!(
             "`quoteId`: quote {quote_id} is a {} quote; this order needs a {mode} quote",
-            quote.mode(),
+            quote_mode(quote),
         )));
     }
-    if *quote.status() != QuoteStatus::Created {
+    let status = each_quote!(quote, quote => &quote.status);
+    if *status != QuoteStatus::Created {
         return Err(DomainError::conflict(format!(
-            "quote {quote_id} is {} and cannot be booked again",
-            quote.status()
+            "quote {quote_id} is {status} and cannot be booked again",
         )));
     }
-    if quote.expires_at() < now {
+    if each_quote!(quote, quote => quote.expires_at) < now {
         return Err(DomainError::unprocessable(format!(
             "`quoteId`: quote {quote_id} has expired"
         )));
@@ -630,7 +594,8 @@ fn book(
     let now = new.now;
     let step = w.config().freight_step_after;
     let pickup_at = later(now, step * 2);
-    let delivery_at = pickup_at + chrono::Duration::days(quote.transit_days() as i64);
+    let (_, transit_days) = quote_item(&quote);
+    let delivery_at = pickup_at + chrono::Duration::days(transit_days as i64);
     let tracking = types::FreightTrackingInfo {
         pickup_details: stop(pickup, pickup_at),
         delivery_details: stop(delivery, delivery_at),
@@ -647,15 +612,13 @@ fn book(
             now,
         )],
         updated_at: now,
-        mode: order.mode(),
+        mode: order_mode(&order),
     };
-    *quote.status_mut() = QuoteStatus::Booked;
-    let quote_id = match &quote {
-        types::QuoteResponse::DrayageQuoteResponse(quote) => &quote.id,
-        types::QuoteResponse::FtlQuoteResponse(quote) => &quote.id,
-        types::QuoteResponse::LtlQuoteResponse(quote) => &quote.id,
-    };
-    keep_quote(w, crate::state::numeric_id(quote_id), quote);
+    let quote_id = each_quote!(&mut quote, booked => {
+        booked.status = QuoteStatus::Booked;
+        crate::state::numeric_id(&booked.id)
+    });
+    keep_quote(w, quote_id, quote);
     w.apply(StateChange::FreightOrder(Box::new(FreightOrder {
         id: new.id,
         order,
@@ -715,7 +678,7 @@ pub fn order_containers(
         customer_reference_number: input.customer_reference_number,
         delivery_details: input.delivery_details,
         drayage_order_item: types::DrayageOrderItemResponse {
-            cost: quote.total_cost(),
+            cost: quote_item(&quote).0,
             customer_bol_id: Some(new.bol_id.clone()),
             master_bol_id: input.master_bol_id,
             container_id: input.container_id,
@@ -763,7 +726,7 @@ pub fn order_pallets(
         delivery_details: input.delivery_details,
         pickup_details: input.pickup_details,
         ltl_order_item: types::LtlOrderItemResponse {
-            cost: quote.total_cost(),
+            cost: quote_item(&quote).0,
             customer_bol_id: Some(new.bol_id.clone()),
             pallets: input.pallets,
         },
@@ -801,7 +764,7 @@ pub fn order_trucks(
         delivery_details: input.delivery_details,
         pickup_details: input.pickup_details,
         ftl_order_item: types::FtlOrderItemResponse {
-            cost: quote.total_cost(),
+            cost: quote_item(&quote).0,
             customer_bol_id: Some(new.bol_id.clone()),
             total_weight: input.total_weight,
             weight_unit: types::FtlOrderItemResponseWeightUnitEnum::Lb,
@@ -827,7 +790,7 @@ pub fn cancel(
     input: types::OrderCancelRequest,
 ) -> Result<(), DomainError> {
     let mut order = order(w.data(), order_id)?.clone();
-    let status = order.order.status();
+    let status = each_order!(&order.order, order => &order.status);
     if !matches!(status, OrderStatus::Booked | OrderStatus::Tendered) {
         return Err(DomainError::conflict(format!(
             "freight order {} is {status}: only an order not yet picked up can be cancelled",
@@ -835,7 +798,7 @@ pub fn cancel(
         )));
     }
     let now = w.now();
-    *order.order.status_mut() = OrderStatus::Cancelled;
+    each_order!(&mut order.order, order => order.status = OrderStatus::Cancelled);
     advance_tracking(
         &mut order.tracking,
         FreightTrackingEventType::Cancelled,
@@ -892,7 +855,7 @@ pub fn documents(
     order_id: &str,
 ) -> Result<types::GetOrderDocumentsResponse, DomainError> {
     let order = order(data, order_id)?;
-    let documents = document_types(&order.order.mode())
+    let documents = document_types(&order_mode(&order.order))
         .iter()
         .map(|kind| types::OrderDocumentResponseEntry {
             url: format!(
@@ -910,7 +873,7 @@ pub fn documents(
 /// case, as in the document's file name).
 pub fn has_document(data: &Data, order_id: &str, kind: &str) -> bool {
     order(data, order_id).is_ok_and(|order| {
-        document_types(&order.order.mode())
+        document_types(&order_mode(&order.order))
             .iter()
             .any(|known| known.to_string().to_lowercase() == kind)
     })
@@ -944,7 +907,8 @@ pub fn tracking_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
     for mut order in due {
         use FreightBolStatus as Bol;
         use FreightTrackingEventType as Event;
-        let (status, event, bol_status, last) = match order.order.status() {
+        let status = each_order!(&order.order, order => &order.status);
+        let (status, event, bol_status, last) = match status {
             OrderStatus::Booked => (OrderStatus::Tendered, Event::Tendered, Bol::Tendered, false),
             OrderStatus::Tendered => (
                 OrderStatus::InProgress,
@@ -964,7 +928,7 @@ pub fn tracking_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
                 continue;
             }
         };
-        *order.order.status_mut() = status;
+        each_order!(&mut order.order, order => order.status = status);
         advance_tracking(&mut order.tracking, event, bol_status, now);
         order.next_step_at = (!last).then(|| later(now, step));
         w.apply(StateChange::FreightOrder(Box::new(order)));
