@@ -4,85 +4,32 @@
 
 use std::time::Duration;
 
+use flexport_sandbox::testing::Api;
 use flexport_sandbox::{Config, Sandbox};
 use serde_json::{Value, json};
 
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+fn inbound(sku: &str, quantity: i64) -> Value {
+    json!({
+        "from": {"address1": "1 A St", "city": "LA", "provinceCode": "CA", "zip": "90001", "countryCode": "US"},
+        "prep": {"boxContentLabels": false},
+        "items": [{"logisticsSku": sku, "quantity": quantity}],
+    })
 }
 
-impl Api {
-    fn new(sandbox: &Sandbox) -> Self {
-        Self {
-            http: reqwest::Client::new(),
-            base: format!("{}/logistics/api/2024-04", sandbox.base_url()),
-            token: sandbox.token().to_owned(),
-        }
-    }
+fn order_of(external_id: &str, lines: &[(&str, f64)]) -> Value {
+    json!({
+        "externalOrderId": external_id,
+        "address": {"address1": "1 Main St", "city": "Reno", "countryCode": "US"},
+        "lineItems": lines.iter().map(|(sku, quantity)| json!({"logisticsSku": sku, "quantity": quantity})).collect::<Vec<_>>(),
+    })
+}
 
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.json().await.unwrap())
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-        response.json().await.unwrap()
-    }
-
-    async fn product(&self, merchant_sku: &str) -> String {
-        let (status, product) = self
-            .post(
-                "/products",
-                json!({"name": "Mug", "merchantSku": merchant_sku}),
-            )
-            .await;
-        assert_eq!(status, 200);
-        product["logisticsSku"].as_str().unwrap().to_owned()
-    }
-
-    fn inbound(sku: &str, quantity: i64) -> Value {
-        json!({
-            "from": {"address1": "1 A St", "city": "LA", "provinceCode": "CA", "zip": "90001", "countryCode": "US"},
-            "prep": {"boxContentLabels": false},
-            "items": [{"logisticsSku": sku, "quantity": quantity}],
-        })
-    }
-
-    /// Waits until `sku` has `on_hand` units.
-    async fn until_on_hand(&self, sku: &str, on_hand: i64) -> Value {
-        loop {
-            let inventory = self.get(&format!("/products/{sku}/inventory")).await;
-            if inventory["onHand"] == on_hand {
-                return inventory;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn order(external_id: &str, lines: &[(&str, f64)]) -> Value {
-        json!({
-            "externalOrderId": external_id,
-            "address": {"address1": "1 Main St", "city": "Reno", "countryCode": "US"},
-            "lineItems": lines.iter().map(|(sku, quantity)| json!({"logisticsSku": sku, "quantity": quantity})).collect::<Vec<_>>(),
-        })
-    }
+/// Waits until `sku` has `on_hand` units.
+async fn until_on_hand(api: &Api, sku: &str, on_hand: i64) -> Value {
+    api.until(&format!("/products/{sku}/inventory"), |inventory| {
+        inventory["onHand"] == on_hand
+    })
+    .await
 }
 
 fn fast() -> Config {
@@ -96,34 +43,28 @@ fn fast() -> Config {
 #[tokio::test]
 async fn lines_of_one_sku_are_summed_before_units_are_reserved() {
     let sandbox = Sandbox::start(fast()).await.unwrap();
-    let api = Api::new(&sandbox);
+    let api = Api::new(&sandbox, "2024-04");
     let sku = api.product("MUG-1").await;
-    let (status, _) = api.post("/inbounds/shipments", Api::inbound(&sku, 5)).await;
+    let (status, _) = api.post("/inbounds/shipments", inbound(&sku, 5)).await;
     assert_eq!(status, 200);
-    api.until_on_hand(&sku, 5).await;
+    until_on_hand(&api, &sku, 5).await;
 
     let (status, order) = api
-        .post(
-            "/orders",
-            Api::order("TWICE-3", &[(&sku, 3.0), (&sku, 3.0)]),
-        )
+        .post("/orders", order_of("TWICE-3", &[(&sku, 3.0), (&sku, 3.0)]))
         .await;
     assert_eq!(status, 200);
     assert_eq!(order["error"]["type"], "INVENTORY_ERR", "{order}");
-    let inventory = api.get(&format!("/products/{sku}/inventory")).await;
+    let inventory = api.ok(&format!("/products/{sku}/inventory")).await;
     assert_eq!(
         (&inventory["onHand"], &inventory["available"]),
         (&json!(5), &json!(5))
     );
 
     let (_, order) = api
-        .post(
-            "/orders",
-            Api::order("2-AND-3", &[(&sku, 2.0), (&sku, 3.0)]),
-        )
+        .post("/orders", order_of("2-AND-3", &[(&sku, 2.0), (&sku, 3.0)]))
         .await;
     assert!(order["error"].is_null(), "{order}");
-    let inventory = api.get(&format!("/products/{sku}/inventory")).await;
+    let inventory = api.ok(&format!("/products/{sku}/inventory")).await;
     assert_eq!(
         (&inventory["onHand"], &inventory["available"]),
         (&json!(5), &json!(0))
@@ -133,25 +74,21 @@ async fn lines_of_one_sku_are_summed_before_units_are_reserved() {
 #[tokio::test]
 async fn units_past_i32_max_are_a_400_and_the_ticker_lives_on() {
     let sandbox = Sandbox::start(fast()).await.unwrap();
-    let api = Api::new(&sandbox);
+    let api = Api::new(&sandbox, "2024-04");
     let sku = api.product("MUG-1").await;
     let max = i64::from(i32::MAX);
 
-    let (status, _) = api
-        .post("/inbounds/shipments", Api::inbound(&sku, max))
-        .await;
+    let (status, _) = api.post("/inbounds/shipments", inbound(&sku, max)).await;
     assert_eq!(status, 200);
     // A second shipment would overflow, whether or not the first was received.
-    let (status, problem) = api
-        .post("/inbounds/shipments", Api::inbound(&sku, max))
-        .await;
+    let (status, problem) = api.post("/inbounds/shipments", inbound(&sku, max)).await;
     assert_eq!(status, 400, "{problem}");
-    api.until_on_hand(&sku, max).await;
-    let (status, problem) = api.post("/inbounds/shipments", Api::inbound(&sku, 1)).await;
+    until_on_hand(&api, &sku, max).await;
+    let (status, problem) = api.post("/inbounds/shipments", inbound(&sku, 1)).await;
     assert_eq!(status, 400, "{problem}");
 
     let other = api.product("MUG-2").await;
-    let mut packed = Api::inbound(&other, 2);
+    let mut packed = inbound(&other, 2);
     packed["items"] = json!([]);
     packed["packages"] = json!([{
         "items": [{"logisticsSku": other, "quantity": 2}],
@@ -172,17 +109,13 @@ async fn units_past_i32_max_are_a_400_and_the_ticker_lives_on() {
     let (status, problem) = api.post("/inbounds/shipments", packed).await;
     assert_eq!(status, 400, "{problem}");
 
-    let (status, problem) = api
-        .post("/orders", Api::order("HUGE", &[(&other, 1e18)]))
-        .await;
+    let (status, problem) = api.post("/orders", order_of("HUGE", &[(&other, 1e18)])).await;
     assert_eq!(status, 400, "{problem}");
 
     // The ticker still works: a normal shipment is received.
-    let (status, _) = api
-        .post("/inbounds/shipments", Api::inbound(&other, 7))
-        .await;
+    let (status, _) = api.post("/inbounds/shipments", inbound(&other, 7)).await;
     assert_eq!(status, 200);
-    api.until_on_hand(&other, 7).await;
+    until_on_hand(&api, &other, 7).await;
 }
 
 #[tokio::test]
