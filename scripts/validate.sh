@@ -32,13 +32,21 @@ if ! "$prism" --version 2>/dev/null | grep -qx "$PRISM_VERSION"; then
 fi
 export SCARF_ANALYTICS=false
 
+# target/debug/{xtask,flexport-sandbox,flexport-validator}, built here
+# unless FLEXPORT_BINARIES_BUILT=1 says they are there: .ci/run sets it
+# after `cargo test --workspace`, which builds them with the workspace's
+# features (a `-p` build resolves other features, so it would build the
+# version crates again).
+if [ "${FLEXPORT_BINARIES_BUILT:-}" != 1 ]; then
+  cargo build --quiet -p xtask -p flexport-sandbox -p flexport-validator
+fi
+
 if [ $# -gt 0 ]; then
   versions=("$@")
 else
-  read -r -a versions <<<"$(cargo xtask versions | tr '\n' ' ')"
+  read -r -a versions <<<"$(target/debug/xtask versions | tr '\n' ' ')"
 fi
 
-cargo build --quiet -p flexport-validator -p flexport-sandbox
 work=$(mktemp -d)
 pids=()
 cleanup() {
