@@ -162,130 +162,157 @@ pub struct StoredResponse {
     pub stored_at: DateTime<Utc>,
 }
 
-/// One change of state; the journal is a sequence of these.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
-pub enum StateChange {
-    Product(Box<types::ApiProductResponse>),
-    Stock {
-        sku: String,
-        stock: Stock,
-    },
-    Inbound(Box<Inbound>),
-    Order(Box<Order>),
-    Bundle(types::ApiBundleResponse),
-    Webhook(types::WebhookModel),
-    WebhookDeleted {
-        id: String,
-    },
-    Report {
-        reference: String,
-        report: Report,
-    },
-    Response {
-        key: String,
-        response: StoredResponse,
-    },
-    /// Forgets the stored responses stored before `before`.
-    ResponsesExpired {
-        before: DateTime<Utc>,
-    },
-    // parcels and returns
-    Parcel(Box<ParcelRecord>),
-    BulkParcelJob(Box<BulkParcelJob>),
-    Return(Box<ReturnRecord>),
-    // oauth
-    /// An authorization code was issued (kept by its digest).
-    OAuthCode {
-        digest: String,
-        code: crate::auth::AuthorizationCode,
-    },
-    /// An authorization code was exchanged.
-    OAuthCodeUsed {
-        digest: String,
-    },
-    /// Forgets the codes that expired before `before`.
-    OAuthCodesExpired {
-        before: DateTime<Utc>,
-    },
-    /// An access token was issued (kept by its digest).
-    OAuthToken {
-        digest: String,
-        token: crate::auth::IssuedToken,
-    },
-    // inbound quotes, channels, freight, events
-    InboundQuotes(Box<InboundQuotes>),
-    Channel(Box<Channel>),
-    FreightQuote {
-        id: u64,
-        quote: flexport_logistics_unstable::types::QuoteResponse,
-    },
-    FreightOrder(Box<FreightOrder>),
-    EventLogged(Box<LoggedEvent>),
+/// The sandbox's state, declared once: each line of `records` and `keyed`
+/// is one kind of thing the sandbox keeps, and makes its [`Data`] field,
+/// its [`StateChange`] (the journal's record of it), how the change applies
+/// and how a snapshot writes the field back out. Adding a resource is its
+/// engine file and a line here; only a change that is not "this record,
+/// now" (a deletion, an expiry) is written by hand, under `other`.
+///
+/// - `records`: a record that knows its key (`|record| key`); its change
+///   holds the record.
+/// - `keyed`: a value kept under a key the change carries with it.
+/// - `other`: fields and changes applied by [`Data::apply_other`] and
+///   written out by [`Data::snapshot_other`].
+///
+/// The journal's JSON is `{"kind": <variant in snake_case>, "value": ...}`
+/// for every change, as it was before this table existed.
+macro_rules! state {
+    (
+        records {
+            $( $(#[$rdoc:meta])* $rfield:ident: $rmap:ident<$rkey:ty, $rty:ty>
+                => $rvariant:ident, key |$r:ident| $rkeyexpr:expr; )*
+        }
+        keyed {
+            $( $(#[$kdoc:meta])* $kfield:ident: $kmap:ident<$kkey:ty, $kty:ty>
+                => $kvariant:ident { $kname:ident, $vname:ident }; )*
+        }
+        other {
+            fields { $( $(#[$odoc:meta])* $ofield:ident: $oty:ty, )* }
+            changes { $( $(#[$cdoc:meta])* $cvariant:ident $cbody:tt, )* }
+        }
+    ) => {
+        /// One change of state; the journal is a sequence of these.
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+        pub enum StateChange {
+            $( $(#[$rdoc])* $rvariant(Box<$rty>), )*
+            $( $(#[$kdoc])* $kvariant { $kname: $kkey, $vname: $kty }, )*
+            $( $(#[$cdoc])* $cvariant $cbody, )*
+        }
+
+        #[derive(Debug, Default, Clone)]
+        pub struct Data {
+            $( $(#[$rdoc])* pub $rfield: $rmap<$rkey, $rty>, )*
+            $( $(#[$kdoc])* pub $kfield: $kmap<$kkey, $kty>, )*
+            $( $(#[$odoc])* pub $ofield: $oty, )*
+        }
+
+        impl Data {
+            pub fn apply(&mut self, change: StateChange) {
+                match change {
+                    $( StateChange::$rvariant(record) => {
+                        let key = {
+                            let $r = &*record;
+                            $rkeyexpr
+                        };
+                        self.$rfield.insert(key, *record);
+                    } )*
+                    $( StateChange::$kvariant { $kname, $vname } => {
+                        self.$kfield.insert($kname, $vname);
+                    } )*
+                    other => self.apply_other(other),
+                }
+            }
+
+            /// The changes that rebuild this state from nothing, leaving out
+            /// responses stored before `expired_before`.
+            pub fn snapshot(&self, expired_before: DateTime<Utc>) -> Vec<StateChange> {
+                let mut changes = Vec::new();
+                $( changes.extend(
+                    self.$rfield
+                        .values()
+                        .map(|record| StateChange::$rvariant(Box::new(record.clone()))),
+                ); )*
+                $( changes.extend(self.$kfield.iter().map(|(key, value)| {
+                    StateChange::$kvariant {
+                        $kname: key.clone(),
+                        $vname: value.clone(),
+                    }
+                })); )*
+                self.snapshot_other(expired_before, &mut changes);
+                changes
+            }
+        }
+    };
 }
 
-#[derive(Debug, Default, Clone)]
-pub struct Data {
-    /// Keyed by logistics SKU; SKUs sort in creation order.
-    pub products: BTreeMap<String, types::ApiProductResponse>,
-    pub stock: HashMap<String, Stock>,
-    pub inbounds: BTreeMap<u64, Inbound>,
-    pub orders: BTreeMap<u64, Order>,
-    pub bundles: BTreeMap<String, types::ApiBundleResponse>,
-    pub webhooks: BTreeMap<u64, types::WebhookModel>,
-    pub reports: HashMap<String, Report>,
-    pub responses: HashMap<String, StoredResponse>,
-    // parcels and returns
-    pub parcels: BTreeMap<u64, ParcelRecord>,
-    pub parcel_jobs: BTreeMap<u64, BulkParcelJob>,
-    pub returns: BTreeMap<u64, ReturnRecord>,
-    // oauth
-    /// Authorization codes by digest ([`crate::auth::digest`]).
-    pub oauth_codes: HashMap<String, crate::auth::AuthorizationCode>,
-    /// Access tokens issued by the OAuth flow, by digest.
-    pub oauth_tokens: HashMap<String, crate::auth::IssuedToken>,
-    // inbound quotes, channels, freight, events
-    /// Keyed by inbound shipment id.
-    pub inbound_quotes: BTreeMap<u64, InboundQuotes>,
-    /// Keyed by [`Channel::key`].
-    pub channels: BTreeMap<String, Channel>,
-    /// Freight quotes as answered (`DrayageQuoteResponse`, `LtlQuoteResponse`
-    /// or `FtlQuoteResponse`), keyed by id.
-    pub freight_quotes: BTreeMap<u64, flexport_logistics_unstable::types::QuoteResponse>,
-    pub freight_orders: BTreeMap<u64, FreightOrder>,
-    /// The most recent [`MAX_LOGGED_EVENTS`] emitted events, oldest first.
-    pub events: VecDeque<LoggedEvent>,
+state! {
+    records {
+        /// Keyed by logistics SKU; SKUs sort in creation order.
+        products: BTreeMap<String, types::ApiProductResponse>
+            => Product, key |product| product.logistics_sku.clone();
+        inbounds: BTreeMap<u64, Inbound> => Inbound, key |inbound| numeric_id(&inbound.shipment.id);
+        orders: BTreeMap<u64, Order> => Order, key |order| numeric_id(&order.order.id);
+        bundles: BTreeMap<String, types::ApiBundleResponse>
+            => Bundle, key |bundle| bundle.bundle_id.clone();
+        webhooks: BTreeMap<u64, types::WebhookModel> => Webhook, key |webhook| numeric_id(&webhook.id);
+        // parcels and returns
+        parcels: BTreeMap<u64, ParcelRecord>
+            => Parcel, key |record| numeric_id(&record.parcel.parcel_id);
+        parcel_jobs: BTreeMap<u64, BulkParcelJob>
+            => BulkParcelJob, key |job| numeric_id(&job.job.job_id);
+        returns: BTreeMap<u64, ReturnRecord> => Return, key |record| numeric_id(&record.order.id);
+        // inbound quotes, channels, freight
+        /// Keyed by inbound shipment id.
+        inbound_quotes: BTreeMap<u64, InboundQuotes>
+            => InboundQuotes, key |quotes| quotes.shipment_id;
+        /// Keyed by [`Channel::key`].
+        channels: BTreeMap<String, Channel> => Channel, key |channel| channel.key();
+        freight_orders: BTreeMap<u64, FreightOrder> => FreightOrder, key |order| order.id;
+    }
+    keyed {
+        stock: HashMap<String, Stock> => Stock { sku, stock };
+        reports: HashMap<String, Report> => Report { reference, report };
+        // oauth
+        /// Authorization codes by digest ([`crate::auth::digest`]).
+        oauth_codes: HashMap<String, crate::auth::AuthorizationCode>
+            => OAuthCode { digest, code };
+        /// Access tokens issued by the OAuth flow, by digest.
+        oauth_tokens: HashMap<String, crate::auth::IssuedToken> => OAuthToken { digest, token };
+        /// Freight quotes as answered (`DrayageQuoteResponse`,
+        /// `LtlQuoteResponse` or `FtlQuoteResponse`), keyed by id.
+        freight_quotes: BTreeMap<u64, flexport_logistics_unstable::types::QuoteResponse>
+            => FreightQuote { id, quote };
+    }
+    other {
+        fields {
+            /// Answers kept for replay, by idempotency key; a snapshot
+            /// leaves out the expired ones.
+            responses: HashMap<String, StoredResponse>,
+            /// The most recent [`MAX_LOGGED_EVENTS`] emitted events, oldest first.
+            events: VecDeque<LoggedEvent>,
+        }
+        changes {
+            WebhookDeleted { id: String },
+            Response { key: String, response: StoredResponse },
+            /// Forgets the stored responses stored before `before`.
+            ResponsesExpired { before: DateTime<Utc> },
+            /// An authorization code was exchanged.
+            OAuthCodeUsed { digest: String },
+            /// Forgets the codes that expired before `before`.
+            OAuthCodesExpired { before: DateTime<Utc> },
+            EventLogged(Box<LoggedEvent>),
+        }
+    }
 }
 
 impl Data {
-    pub fn apply(&mut self, change: StateChange) {
+    /// The changes of `other` in [`state!`].
+    fn apply_other(&mut self, change: StateChange) {
         match change {
-            StateChange::Product(product) => {
-                self.products
-                    .insert(product.logistics_sku.clone(), *product);
-            }
-            StateChange::Stock { sku, stock } => {
-                self.stock.insert(sku, stock);
-            }
-            StateChange::Inbound(inbound) => {
-                let id = numeric_id(&inbound.shipment.id);
-                self.inbounds.insert(id, *inbound);
-            }
-            StateChange::Order(order) => {
-                let id = numeric_id(&order.order.id);
-                self.orders.insert(id, *order);
-            }
-            StateChange::Bundle(bundle) => {
-                self.bundles.insert(bundle.bundle_id.clone(), bundle);
-            }
-            StateChange::Webhook(webhook) => {
-                self.webhooks.insert(numeric_id(&webhook.id), webhook);
-            }
             StateChange::WebhookDeleted { id } => {
                 self.webhooks.remove(&numeric_id(&id));
-            }
-            StateChange::Report { reference, report } => {
-                self.reports.insert(reference, report);
             }
             StateChange::Response { key, response } => {
                 self.responses.insert(key, response);
@@ -293,20 +320,6 @@ impl Data {
             StateChange::ResponsesExpired { before } => {
                 self.responses
                     .retain(|_, response| response.stored_at >= before);
-            }
-            // parcels and returns
-            StateChange::Parcel(record) => {
-                let id = numeric_id(&record.parcel.parcel_id);
-                self.parcels.insert(id, *record);
-            }
-            StateChange::BulkParcelJob(job) => {
-                self.parcel_jobs.insert(numeric_id(&job.job.job_id), *job);
-            }
-            StateChange::Return(record) => {
-                self.returns.insert(numeric_id(&record.order.id), *record);
-            }
-            StateChange::OAuthCode { digest, code } => {
-                self.oauth_codes.insert(digest, code);
             }
             StateChange::OAuthCodeUsed { digest } => {
                 if let Some(code) = self.oauth_codes.get_mut(&digest) {
@@ -316,63 +329,18 @@ impl Data {
             StateChange::OAuthCodesExpired { before } => {
                 self.oauth_codes.retain(|_, code| code.expires_at >= before);
             }
-            StateChange::OAuthToken { digest, token } => {
-                self.oauth_tokens.insert(digest, token);
-            }
-            StateChange::InboundQuotes(quotes) => {
-                self.inbound_quotes.insert(quotes.shipment_id, *quotes);
-            }
-            StateChange::Channel(channel) => {
-                self.channels.insert(channel.key(), *channel);
-            }
-            StateChange::FreightQuote { id, quote } => {
-                self.freight_quotes.insert(id, quote);
-            }
-            StateChange::FreightOrder(order) => {
-                self.freight_orders.insert(order.id, *order);
-            }
             StateChange::EventLogged(event) => {
                 self.events.push_back(*event);
                 while self.events.len() > MAX_LOGGED_EVENTS {
                     self.events.pop_front();
                 }
             }
+            record => unreachable!("{record:?} is applied by the state! table"),
         }
     }
 
-    /// The changes that rebuild this state from nothing, leaving out
-    /// responses stored before `expired_before`.
-    pub fn snapshot(&self, expired_before: DateTime<Utc>) -> Vec<StateChange> {
-        let mut changes = Vec::new();
-        changes.extend(
-            self.products
-                .values()
-                .map(|product| StateChange::Product(Box::new(product.clone()))),
-        );
-        changes.extend(self.stock.iter().map(|(sku, stock)| StateChange::Stock {
-            sku: sku.clone(),
-            stock: *stock,
-        }));
-        changes.extend(
-            self.inbounds
-                .values()
-                .map(|inbound| StateChange::Inbound(Box::new(inbound.clone()))),
-        );
-        changes.extend(
-            self.orders
-                .values()
-                .map(|order| StateChange::Order(Box::new(order.clone()))),
-        );
-        changes.extend(self.bundles.values().cloned().map(StateChange::Bundle));
-        changes.extend(self.webhooks.values().cloned().map(StateChange::Webhook));
-        changes.extend(
-            self.reports
-                .iter()
-                .map(|(reference, report)| StateChange::Report {
-                    reference: reference.clone(),
-                    report: report.clone(),
-                }),
-        );
+    /// The fields of `other` in [`state!`], as changes.
+    fn snapshot_other(&self, expired_before: DateTime<Utc>, changes: &mut Vec<StateChange>) {
         changes.extend(
             self.responses
                 .iter()
@@ -382,67 +350,11 @@ impl Data {
                     response: response.clone(),
                 }),
         );
-        // parcels and returns
-        changes.extend(
-            self.parcels
-                .values()
-                .map(|record| StateChange::Parcel(Box::new(record.clone()))),
-        );
-        changes.extend(
-            self.parcel_jobs
-                .values()
-                .map(|job| StateChange::BulkParcelJob(Box::new(job.clone()))),
-        );
-        changes.extend(
-            self.returns
-                .values()
-                .map(|record| StateChange::Return(Box::new(record.clone()))),
-        );
-        changes.extend(
-            self.oauth_codes
-                .iter()
-                .map(|(digest, code)| StateChange::OAuthCode {
-                    digest: digest.clone(),
-                    code: code.clone(),
-                }),
-        );
-        changes.extend(
-            self.oauth_tokens
-                .iter()
-                .map(|(digest, token)| StateChange::OAuthToken {
-                    digest: digest.clone(),
-                    token: token.clone(),
-                }),
-        );
-        changes.extend(
-            self.inbound_quotes
-                .values()
-                .map(|quotes| StateChange::InboundQuotes(Box::new(quotes.clone()))),
-        );
-        changes.extend(
-            self.channels
-                .values()
-                .map(|channel| StateChange::Channel(Box::new(channel.clone()))),
-        );
-        changes.extend(
-            self.freight_quotes
-                .iter()
-                .map(|(id, quote)| StateChange::FreightQuote {
-                    id: *id,
-                    quote: quote.clone(),
-                }),
-        );
-        changes.extend(
-            self.freight_orders
-                .values()
-                .map(|order| StateChange::FreightOrder(Box::new(order.clone()))),
-        );
         changes.extend(
             self.events
                 .iter()
                 .map(|event| StateChange::EventLogged(Box::new(event.clone()))),
         );
-        changes
     }
 
     pub fn stock(&self, sku: &str) -> Stock {
@@ -465,4 +377,89 @@ pub fn numeric_id(id: &str) -> u64 {
 pub struct Event {
     pub event_type: &'static str,
     pub payload: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<StateChange> {
+        let at = DateTime::parse_from_rfc3339("2026-12-01T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        vec![
+            StateChange::Stock {
+                sku: "S1".into(),
+                stock: Stock {
+                    on_hand: 3,
+                    available: 2,
+                },
+            },
+            StateChange::InboundQuotes(Box::new(InboundQuotes {
+                shipment_id: 1001,
+                ready_at: Some(at),
+                shipping_option: None,
+                quotes: Vec::new(),
+            })),
+            StateChange::Response {
+                key: "key-1".into(),
+                response: StoredResponse {
+                    request_digest: "d".into(),
+                    status: 200,
+                    content_type: None,
+                    body: "{}".into(),
+                    stored_at: at,
+                },
+            },
+            StateChange::EventLogged(Box::new(LoggedEvent {
+                seq: 1,
+                id: "E1".into(),
+                event_type: "Order.Created".into(),
+                time: at,
+                payload: serde_json::json!({"id": "1001"}),
+            })),
+        ]
+    }
+
+    fn journal(changes: &[StateChange]) -> Vec<String> {
+        let mut lines: Vec<String> = changes
+            .iter()
+            .map(|change| serde_json::to_string(change).unwrap())
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    #[test]
+    fn every_kind_is_written_as_the_journal_always_named_it() {
+        let kinds: Vec<String> = sample()
+            .iter()
+            .map(|change| serde_json::to_value(change).unwrap()["kind"].to_string())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "\"stock\"",
+                "\"inbound_quotes\"",
+                "\"response\"",
+                "\"event_logged\""
+            ]
+        );
+    }
+
+    #[test]
+    fn a_snapshot_rebuilds_what_the_changes_made() {
+        let mut data = Data::default();
+        for change in sample() {
+            data.apply(change);
+        }
+        let long_ago = DateTime::<Utc>::MIN_UTC;
+        let snapshot = data.snapshot(long_ago);
+        assert_eq!(journal(&snapshot), journal(&sample()));
+        let mut rebuilt = Data::default();
+        for change in snapshot.clone() {
+            rebuilt.apply(change);
+        }
+        assert_eq!(journal(&rebuilt.snapshot(long_ago)), journal(&snapshot));
+    }
 }

@@ -109,7 +109,9 @@ async fn units_past_i32_max_are_a_400_and_the_ticker_lives_on() {
     let (status, problem) = api.post("/inbounds/shipments", packed).await;
     assert_eq!(status, 400, "{problem}");
 
-    let (status, problem) = api.post("/orders", order_of("HUGE", &[(&other, 1e18)])).await;
+    let (status, problem) = api
+        .post("/orders", order_of("HUGE", &[(&other, 1e18)]))
+        .await;
     assert_eq!(status, 400, "{problem}");
 
     // The ticker still works: a normal shipment is received.

@@ -45,6 +45,6 @@ pub fn create(
         sku: input.sku,
         title: input.title,
     };
-    w.apply(StateChange::Bundle(bundle.clone()));
+    w.apply(StateChange::Bundle(Box::new(bundle.clone())));
     Ok(bundle)
 }

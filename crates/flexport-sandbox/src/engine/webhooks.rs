@@ -54,7 +54,7 @@ pub fn create(
         url: input.url,
         username: input.username,
     };
-    w.apply(StateChange::Webhook(webhook.clone()));
+    w.apply(StateChange::Webhook(Box::new(webhook.clone())));
     Ok(webhook)
 }
 
