@@ -282,7 +282,7 @@ state! {
         oauth_tokens: HashMap<String, crate::auth::IssuedToken> => OAuthToken { digest, token };
         /// Freight quotes as answered (`DrayageQuoteResponse`,
         /// `LtlQuoteResponse` or `FtlQuoteResponse`), keyed by id.
-        freight_quotes: BTreeMap<u64, flexport_logistics_unstable::types::QuoteResponse>
+        freight_quotes: BTreeMap<u64, Box<flexport_logistics_unstable::types::QuoteResponse>>
             => FreightQuote { id, quote };
     }
     other {

@@ -100,17 +100,11 @@ pub(super) async fn token(
         return not_written(error);
     }
     match result {
-        Ok(exchanged) => {
-            let body = serde_json::json!({
-                "access_token": exchanged.access_token,
-                "logisticsAccountId": exchanged.logistics_account_id,
-            });
-            (
-                [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-                axum::Json(body),
-            )
-                .into_response()
-        }
+        Ok(exchanged) => (
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            axum::Json(exchanged),
+        )
+            .into_response(),
         Err(problem) => ErrorAnswer::from(problem).into_response(),
     }
 }

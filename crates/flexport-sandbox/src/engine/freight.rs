@@ -203,7 +203,10 @@ fn new_quote(w: &Writer<'_>) -> NewQuote {
 }
 
 fn keep_quote(w: &mut Writer<'_>, id: u64, quote: types::QuoteResponse) {
-    w.apply(StateChange::FreightQuote { id, quote });
+    w.apply(StateChange::FreightQuote {
+        id,
+        quote: Box::new(quote),
+    });
 }
 
 /// `CreateContainersQuote`: drayage of one container from a port.
@@ -314,7 +317,7 @@ fn check_quote_request(input: &types::QuoteRequest) -> Result<(u64, f64), Domain
 pub fn quote(data: &Data, quote_id: &str) -> Result<types::QuoteResponse, DomainError> {
     data.freight_quotes
         .get(&crate::state::numeric_id(quote_id))
-        .cloned()
+        .map(|quote| quote.as_ref().clone())
         .ok_or_else(|| DomainError::not_found("freight quote", quote_id))
 }
 
@@ -358,7 +361,7 @@ pub fn quotes(data: &Data, paging: &Paging) -> types::GetQuotesResponse {
     types::GetQuotesResponse {
         quotes: page(data.freight_quotes.iter(), paging)
             .into_iter()
-            .cloned()
+            .map(|quote| quote.as_ref().clone())
             .collect(),
     }
 }
@@ -382,7 +385,7 @@ fn bookable(
     mode: Mode,
     now: DateTime<Utc>,
 ) -> Result<types::QuoteResponse, DomainError> {
-    let quote = data.freight_quotes.get(&quote_id).ok_or_else(|| {
+    let quote: &types::QuoteResponse = data.freight_quotes.get(&quote_id).ok_or_else(|| {
         DomainError::unprocessable(format!("`quoteId`: no freight quote with id {quote_id}"))
     })?;
     if quote_mode(quote) != mode {

@@ -131,12 +131,6 @@ pub struct ExchangeRequest {
     pub redirect_uri: Option<String>,
 }
 
-/// An issued token: the secret (answered once, never stored) and what it may do.
-pub struct Exchanged {
-    pub access_token: String,
-    pub logistics_account_id: String,
-}
-
 /// Trades a code for a token. `credentials` are the HTTP Basic client id and
 /// secret: unknown or wrong ones give 401. A code that is unknown, expired,
 /// already exchanged or issued to another app gives 400 with 405005; a
@@ -147,7 +141,7 @@ pub fn exchange(
     credentials: Option<(String, String)>,
     request: ExchangeRequest,
     now: DateTime<Utc>,
-) -> Result<Exchanged, DomainError> {
+) -> Result<flexport_logistics_2024_04::types::TokenResponse, DomainError> {
     let unauthorized =
         |detail: &str| DomainError::new(crate::engine::Kind::Unauthenticated, detail);
     let Some((client_id, secret)) = credentials else {
@@ -220,7 +214,7 @@ pub fn exchange(
             issued_at: now,
         },
     });
-    Ok(Exchanged {
+    Ok(flexport_logistics_2024_04::types::TokenResponse {
         access_token,
         logistics_account_id: w.store.account_id.clone(),
     })
