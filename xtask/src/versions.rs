@@ -856,14 +856,7 @@ fn other_manifests_naming(
     Ok(manifests
         .into_iter()
         .filter(|manifest| {
-            let edited = edits.iter().find_map(|edit| match &edit.content {
-                Content::File(bytes) if edit.path == *manifest => {
-                    Some(String::from_utf8_lossy(bytes).into_owned())
-                }
-                _ => None,
-            });
-            edited
-                .or_else(|| std::fs::read_to_string(root.join(manifest)).ok())
+            after_edits(root, manifest, edits)
                 .is_some_and(|text| text.contains(&krate) || text.contains(&feature))
         })
         .map(|manifest| manifest.display().to_string())
@@ -897,22 +890,27 @@ fn sources_using(
         {
             continue;
         }
-        let edited = edits.iter().find_map(|edit| match &edit.content {
-            Content::File(bytes) if edit.path == path => {
-                Some(String::from_utf8_lossy(bytes).into_owned())
-            }
-            _ => None,
-        });
-        let text = match edited {
-            Some(text) => text,
-            None => std::fs::read_to_string(root.join(&path))
-                .map_err(|error| edit_error(&path.display().to_string(), error.to_string()))?,
-        };
+        let text = after_edits(root, &path, edits)
+            .ok_or_else(|| edit_error(&path.display().to_string(), "cannot be read".to_owned()))?;
         if uses(&text) {
             users.push(path.display().to_string());
         }
     }
     Ok(users)
+}
+
+/// The text `path` will have once `edits` are made: the edit's, or the file's
+/// as it is; `None` when neither is there to read.
+fn after_edits(root: &Path, path: &Path, edits: &[FileEdit]) -> Option<String> {
+    edits
+        .iter()
+        .find_map(|edit| match &edit.content {
+            Content::File(bytes) if edit.path == path => {
+                Some(String::from_utf8_lossy(bytes).into_owned())
+            }
+            _ => None,
+        })
+        .or_else(|| std::fs::read_to_string(root.join(path)).ok())
 }
 
 /// Swaps `changes` in, then lets `cargo metadata` refresh `Cargo.lock`;
