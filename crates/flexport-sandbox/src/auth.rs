@@ -26,7 +26,8 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use crate::Config;
-use crate::contract::{Contract, DOCUMENTS};
+use crate::contract::Contract;
+use crate::schema::DOCUMENTS;
 
 /// The tags of operations that Flexport's documentation names no scope
 /// for: a valid token may call them.

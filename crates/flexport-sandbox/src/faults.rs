@@ -210,7 +210,7 @@ impl FaultRule {
     /// drop, or no answer at all is an error.
     fn resolve(&self) -> Result<BTreeSet<&'static str>, String> {
         let wanted = normalized(&self.operation);
-        let ids: BTreeSet<&'static str> = crate::contract::DOCUMENTS
+        let ids: BTreeSet<&'static str> = crate::schema::DOCUMENTS
             .iter()
             .flat_map(|(_, _, operations)| operations.iter())
             .filter(|row| {

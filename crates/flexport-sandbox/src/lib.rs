@@ -44,6 +44,7 @@ pub mod faults;
 mod journal;
 mod layers;
 pub mod requests;
+pub mod schema;
 mod state;
 mod store;
 pub mod testing;

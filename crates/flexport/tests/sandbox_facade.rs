@@ -509,12 +509,8 @@ async fn ids_the_sdk_holds_as_text_are_answered_as_the_documents_numbers() {
         .unwrap()
         .into_inner();
     let id: &str = &webhook.id;
-    let (_, document, _) = flexport_sandbox::contract::DOCUMENTS
-        .iter()
-        .find(|(version, _, _)| *version == "2024-04")
-        .unwrap();
-    let document: Value = serde_json::from_str(document).unwrap();
-    let checker = flexport_sandbox::contract::Checker::new(&document);
+    let document = &flexport_sandbox::schema::documents()["2024-04"];
+    let checker = flexport_sandbox::schema::Checker::new(document);
     for (path, template) in [
         (format!("/webhooks/{id}"), "/webhooks/{webhookId}"),
         ("/webhooks".to_owned(), "/webhooks"),

@@ -35,9 +35,10 @@ use axum::routing::{MethodFilter, MethodRouter, get, on};
 use flexport_runtime::Operation;
 use serde::de::DeserializeOwned;
 
-use crate::contract::{DOCUMENTS, prefix};
+use crate::contract::prefix;
 use crate::error_answer::ErrorAnswer;
 use crate::layers::{self, RateLimiter};
+use crate::schema::DOCUMENTS;
 use crate::store::Store;
 pub use crate::transaction::Tx;
 
