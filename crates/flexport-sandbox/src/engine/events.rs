@@ -5,9 +5,11 @@
 //! (`events-limit`) and `page_info` cursors that carry the walk's filters.
 //!
 //! Webhooks keep their documented event types (`Shipment`, `OrderEvent`,
-//! `InboundReceived`, ...); [`listed_as`] names what each is listed as.
+//! `InboundReceived`, ...), each built as its generated type
+//! ([`WebhookEvent`]); [`listed_as`] names what each is listed as.
 
 use chrono::{DateTime, Utc};
+use flexport_logistics_2024_04::types::{self, error::ConversionError};
 use flexport_logistics_unstable::types::NetworkEventsEventsResponseItem;
 use flexport_runtime::webhooks::event_key;
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,63 @@ pub const ORDER_CREATED: &str = "Order.Created";
 pub const ORDER_SHIPPED: &str = "Order.Shipped";
 pub const SHIPMENT_CREATED: &str = "Shipment.Created";
 pub const SHIPMENT_SHIPPED: &str = "Shipment.Shipped";
+
+/// The four `logistics*` fields every webhook event carries.
+pub struct Envelope {
+    pub account_id: String,
+    pub event_id: String,
+    pub time: DateTime<Utc>,
+}
+
+/// A webhook event the sandbox sends, as the generated type of its schema
+/// (`OrderEvent`, `InboundReceivedEvent`, ...). [`super::Writer::emit`]
+/// fills its envelope through [`WebhookEvent::envelope`], the caller the
+/// rest of its builder; a field the document requires and the caller left
+/// unset is a bug of the sandbox, and panics.
+pub trait WebhookEvent:
+    Serialize + TryFrom<Self::Builder, Error = ConversionError> + Sized
+{
+    /// The type's generated builder.
+    type Builder: Default;
+    /// The event type webhooks subscribe to (`Order`, `InboundReceived`).
+    const TYPE: &'static str;
+    /// The document's schema of the event, whose number types the payload
+    /// follows (`shipmentItemId` as a number, though held as text).
+    const SCHEMA: &'static str;
+    /// `builder` with the envelope's fields set.
+    fn envelope(builder: Self::Builder, envelope: &Envelope) -> Self::Builder;
+}
+
+/// `WebhookEvent` for generated types: `type => "Type"` each.
+macro_rules! webhook_events {
+    ($($schema:ident => $type:literal,)*) => {$(
+        impl WebhookEvent for types::$schema {
+            type Builder = types::builder::$schema;
+            const TYPE: &'static str = $type;
+            const SCHEMA: &'static str = stringify!($schema);
+            fn envelope(builder: Self::Builder, envelope: &Envelope) -> Self::Builder {
+                builder
+                    .logistics_account_id(envelope.account_id.clone())
+                    .logistics_event_id(envelope.event_id.clone())
+                    .logistics_event_type($type)
+                    .logistics_event_time(envelope.time.to_rfc3339())
+            }
+        }
+    )*};
+}
+
+webhook_events! {
+    OrderEvent => "Order",
+    ShipmentEvent => "Shipment",
+    InboundReceivedEvent => "InboundReceived",
+    InboundShipmentStatusChangeEvent => "InboundShipmentStatusChange",
+    ParcelTrackingUpdatedEvent => "ParcelTrackingUpdated",
+    ReturnUpdatedEvent => "ReturnUpdated",
+    ReturnShippedEvent => "ReturnShipped",
+    ReturnShipmentReceivedEvent => "ReturnShipmentReceived",
+    ReturnInspectedEvent => "ReturnInspected",
+    ReturnReceivedEvent => "ReturnReceived",
+}
 
 /// The names `GetEvents` lists a webhook event of `webhook_type` under, in
 /// Flexport's `Resource.Action` style: production names `Shipment.Created`,
@@ -47,6 +106,19 @@ pub fn listed_as(webhook_type: &str) -> &'static [&'static str] {
 /// The payload fields production sends as JSON numbers where the document
 /// says string (`numbers-for-strings`): ids that are whole numbers.
 const NUMERIC_IDS: &[&str] = &["orderId"];
+
+/// A payload of text fields, the type `GetEvents`' document gives payloads
+/// (a map of strings), for an event that is logged but is no webhook; a
+/// field without a value is left out.
+pub fn payload<'a>(
+    fields: impl IntoIterator<Item = (&'a str, Option<&'a String>)>,
+) -> serde_json::Value {
+    let fields: std::collections::BTreeMap<&str, &String> = fields
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect();
+    serde_json::to_value(fields).expect("text fields serialize")
+}
 
 /// Logs an event named `name` (one of Flexport's names) in the same
 /// transaction as the change it reports, so it is listed exactly when that

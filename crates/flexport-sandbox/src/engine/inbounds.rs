@@ -2,7 +2,6 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use flexport_logistics_2024_04::types;
-use serde_json::json;
 
 use super::{Writer, later};
 use crate::engine::DomainError;
@@ -165,15 +164,19 @@ fn too_many(field: &str, sku: &str) -> DomainError {
 }
 
 fn warehouse_address() -> types::InboundAddress {
-    serde_json::from_value(json!({
-        "name": "Flexport Sandbox Warehouse",
-        "address1": "1 Sandbox Way",
-        "city": "Reno",
-        "provinceCode": "NV",
-        "zip": "89501",
-        "countryCode": "US",
-    }))
-    .expect("the sandbox warehouse address fits InboundAddress")
+    types::InboundAddress::builder()
+        .name(
+            "Flexport Sandbox Warehouse"
+                .parse::<types::InboundAddressName>()
+                .ok(),
+        )
+        .address1("1 Sandbox Way")
+        .city("Reno")
+        .province_code("NV")
+        .zip("89501")
+        .country_code(types::CountryCode::Us)
+        .try_into()
+        .expect("the sandbox warehouse address fits InboundAddress")
 }
 
 /// Receives every shipment whose time has come: all expected units become
@@ -212,22 +215,27 @@ pub fn receive_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
         shipment.status = types::LogisticsInboundShipmentStatus::Completed;
         shipment.arrived_at = Some(now);
         shipment.completed_at = Some(now);
-        let mut events = Vec::new();
+        let mut received = Vec::new();
         for item in &mut shipment.items {
             item.counts.sellable = item.counts.expected;
-            events.push(json!({
-                "type": "SELLABLE",
-                "amount": item.counts.expected as i64,
-                "shipmentItemId": item.shipment_item_id.parse::<i64>().unwrap_or_default(),
-            }));
+            received.push((item.shipment_item_id.clone(), item.counts.expected));
         }
-        let status_change = json!({"shipmentId": shipment.id, "status": "COMPLETED"});
+        let shipment_id = shipment.id.clone();
         inbound.receive_at = None;
         w.apply(StateChange::Inbound(Box::new(inbound)));
-        for event in events {
-            w.emit("InboundReceived", event);
+        for (item_id, units) in received {
+            w.emit::<types::InboundReceivedEvent>(|event| {
+                event
+                    .type_(Some(types::InboundReceivedEventType::Sellable))
+                    .amount(i32::try_from(units).unwrap_or(i32::MAX))
+                    .shipment_item_id(item_id)
+            });
         }
-        w.emit("InboundShipmentStatusChange", status_change);
+        w.emit::<types::InboundShipmentStatusChangeEvent>(|event| {
+            event
+                .shipment_id(shipment_id)
+                .status(types::LogisticsInboundShipmentStatus::Completed.to_string())
+        });
     }
 }
 

@@ -56,20 +56,30 @@ impl Writer<'_> {
         self.tx.apply(change);
     }
 
-    /// Queues a webhook event, delivered once this transaction is committed,
+    /// Queues a webhook event of type `E`, built by `fill` from a builder
+    /// whose envelope is set, delivered once this transaction is committed,
     /// and logs it for `GetEvents` under the names [`events::listed_as`]
-    /// gives it.
-    pub fn emit(&mut self, event_type: &'static str, mut payload: serde_json::Value) {
+    /// gives it. The payload's values follow the event's schema in the
+    /// newest document that declares it: a text the schema types as a
+    /// number is sent as that number.
+    pub fn emit<E: events::WebhookEvent>(&mut self, fill: impl FnOnce(E::Builder) -> E::Builder) {
         let now = self.now();
-        payload["logisticsAccountId"] = self.store.account_id.clone().into();
-        payload["logisticsEventId"] = uuid::Uuid::new_v4().to_string().into();
-        payload["logisticsEventType"] = event_type.into();
-        payload["logisticsEventTime"] = now.to_rfc3339().into();
-        for name in events::listed_as(event_type) {
+        let envelope = events::Envelope {
+            account_id: self.store.account_id.clone(),
+            event_id: uuid::Uuid::new_v4().to_string(),
+            time: now,
+        };
+        let event = E::try_from(fill(E::envelope(E::Builder::default(), &envelope)))
+            .unwrap_or_else(|error| panic!("a {} event the sandbox built: {error}", E::TYPE));
+        let mut payload = serde_json::to_value(event).expect("an event serializes");
+        let (document, schema) = crate::schema::component(E::SCHEMA)
+            .unwrap_or_else(|| panic!("no committed document declares {}", E::SCHEMA));
+        crate::schema::number_texts(document, &[schema], &mut payload);
+        for name in events::listed_as(E::TYPE) {
             events::log(self, name, &payload, now);
         }
         self.tx.push_event(Event {
-            event_type,
+            event_type: E::TYPE,
             payload,
         });
     }

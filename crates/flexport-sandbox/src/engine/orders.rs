@@ -2,7 +2,6 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use flexport_logistics_2024_04::types::{self, ExternalOrderStatus, InternalOrderStatus};
-use serde_json::json;
 
 use super::{Writer, events, later, parcels, quantity, required};
 use crate::engine::DomainError;
@@ -90,10 +89,12 @@ pub fn create(
         updated_at: Some(now),
     };
     let order = allocate(w, order, now);
-    w.emit(
-        "Order",
-        json!({"id": order.id, "orderId": order.id, "externalOrderId": input.external_order_id}),
-    );
+    w.emit::<types::OrderEvent>(|event| {
+        event
+            .id(order.id.clone())
+            .order_id(order.id.clone())
+            .external_order_id(input.external_order_id.clone())
+    });
     Ok(order)
 }
 
@@ -295,11 +296,17 @@ pub fn ship_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
         order.state = state(InternalOrderStatus::Shipped, ExternalOrderStatus::Shipped);
         order.shipped_at = Some(now);
         order.updated_at = Some(now);
-        w.emit(
-            "Shipment",
-            json!({"id": shipment_id, "orderId": order.id, "externalOrderId": order.external_order_id}),
-        );
-        let shipped = json!({"id": order.id, "orderId": order.id, "externalOrderId": order.external_order_id});
+        w.emit::<types::ShipmentEvent>(|event| {
+            event
+                .id(shipment_id.clone())
+                .order_id(order.id.clone())
+                .external_order_id(order.external_order_id.clone().unwrap_or_default())
+        });
+        let shipped = events::payload([
+            ("id", Some(&order.id)),
+            ("orderId", Some(&order.id)),
+            ("externalOrderId", order.external_order_id.as_ref()),
+        ]);
         events::log(w, events::ORDER_SHIPPED, &shipped, now);
         w.apply(StateChange::Order(Box::new(Order {
             order,

@@ -6,7 +6,6 @@
 
 use chrono::{DateTime, Utc};
 use flexport_logistics_2024_04::types::{self, LengthUnit, WeightUnit};
-use serde_json::json;
 
 use super::{Writer, later, required};
 use crate::engine::DomainError;
@@ -441,28 +440,35 @@ pub fn tracking(record: &ParcelRecord) -> types::ParcelTracking {
 
 /// A `ParcelTrackingUpdated` event for the record's stage.
 fn emit_tracking(w: &mut Writer<'_>, record: &ParcelRecord, now: DateTime<Utc>) {
-    let address = &record_address(record);
-    w.emit(
-        "ParcelTrackingUpdated",
-        json!({
-            "trackingCode": record.parcel.tracking_code,
-            "status": status(record.stage),
-            "message": message(record.stage),
-            "eventTime": now.to_rfc3339(),
-            "location": address,
-        }),
-    );
+    w.emit::<types::ParcelTrackingUpdatedEvent>(|event| {
+        event
+            .tracking_code(record.parcel.tracking_code.clone())
+            .status(status(record.stage))
+            .message(message(record.stage))
+            .event_time(now.to_rfc3339())
+            .location(record_address(record))
+    });
 }
 
 /// Where the stage happened: the sandbox facility until the parcel goes out
 /// for delivery.
-fn record_address(record: &ParcelRecord) -> serde_json::Value {
+fn record_address(record: &ParcelRecord) -> types::EventLocation {
     match record.stage {
         ParcelStage::OutForDelivery | ParcelStage::Delivered => {
             let to = &record.ship_to;
-            json!({"city": to.city, "state": to.state, "country": to.country, "zip": to.zip})
+            types::EventLocation {
+                city: Some(to.city.clone()),
+                state: Some(to.state.clone()),
+                country: Some(to.country.clone()),
+                zip: Some(to.zip.clone()),
+            }
         }
-        _ => json!({"city": "Reno", "state": "NV", "country": "US", "zip": "89501"}),
+        _ => types::EventLocation {
+            city: Some("Reno".to_owned()),
+            state: Some("NV".to_owned()),
+            country: Some("US".to_owned()),
+            zip: Some("89501".to_owned()),
+        },
     }
 }
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use flexport_logistics_2024_04::types::{
     self, ReturnItemType, ReturnOrderStatus, ReturnOrderTrackingStatus,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::cursor::Cursor;
 use super::{Writer, later, parcels, quantity, required};
@@ -263,51 +263,108 @@ impl Filter {
 
 /// A `ReturnUpdated` event: the return as `GetReturn` answers it.
 fn emit_updated(w: &mut Writer<'_>, order: &types::ReturnsApiOrder) {
-    let payload = serde_json::to_value(order).expect("a return serializes");
-    w.emit("ReturnUpdated", payload);
+    let order = order.clone();
+    w.emit::<types::ReturnUpdatedEvent>(|event| {
+        event
+            .id(order.id)
+            .rma(order.rma)
+            .external_return_id(order.external_return_id)
+            .status(order.status)
+            .return_items(order.return_items)
+            .shipping_label(order.shipping_label)
+            .source_address(order.source_address)
+            .shipped_at(order.shipped_at)
+            .received_at(order.received_at)
+            .inspected_at(order.inspected_at)
+    });
 }
 
-/// The older event shape (`LegacyReturnsApiOrder`) that `ReturnShipped`,
-/// `ReturnShipmentReceived` and `ReturnInspected` carry.
-fn legacy(record: &ReturnRecord) -> Value {
+/// Emits the return as one of the events that carry the older shape,
+/// `LegacyReturnsApiOrder` (`ReturnShipped`, `ReturnShipmentReceived` and
+/// `ReturnInspected`: three generated types with its fields).
+macro_rules! emit_legacy {
+    ($w:expr, $event:ty, $legacy:expr) => {{
+        let legacy: types::LegacyReturnsApiOrder = $legacy;
+        $w.emit::<$event>(|event| {
+            event
+                .id(legacy.id)
+                .status(legacy.status)
+                .rma(legacy.rma)
+                .external_return_id(legacy.external_return_id)
+                .marketplace_order(legacy.marketplace_order)
+                .return_items(legacy.return_items)
+                .shipping_labels(legacy.shipping_labels)
+                .source_address(legacy.source_address)
+                .destination_address(legacy.destination_address)
+                .shipped_at(legacy.shipped_at)
+                .received_at(legacy.received_at)
+                .inspected_at(legacy.inspected_at)
+                .inspection_notes(legacy.inspection_notes)
+        })
+    }};
+}
+
+/// The return in the older shape, `LegacyReturnsApiOrder`.
+fn legacy(record: &ReturnRecord) -> types::LegacyReturnsApiOrder {
     let order = &record.order;
-    let mut legacy = json!({
-        "id": order.id,
-        "status": order.status.to_string(),
-        "rma": order.rma,
-        "externalReturnId": order.external_return_id,
-        "marketplaceOrder": {
-            "marketplaceOrderId": record.order_id.clone().unwrap_or_default(),
-            "marketplaceName": "OTHER",
+    let text = |value: &str| Value::from(value);
+    let time = |at: Option<DateTime<Utc>>| at.map(|at| Value::from(at.to_rfc3339()));
+    types::LegacyReturnsApiOrder {
+        id: text(&order.id),
+        status: order
+            .status
+            .to_string()
+            .parse()
+            .expect("every return status is a ReturnStatus"),
+        rma: text(&order.rma),
+        external_return_id: text(&order.external_return_id),
+        marketplace_order: types::ReturnsApiMarketplaceOrder {
+            marketplace_order_id: text(record.order_id.as_deref().unwrap_or_default()),
+            marketplace_name: types::ReturnsPublicApiMarketplace::Other,
         },
-        "returnItems": order.return_items,
-        "shippingLabels": [order.shipping_label],
-        "destinationAddress": {
-            "name": "Flexport Sandbox Returns",
-            "address1": "1 Sandbox Way",
-            "city": "Reno",
-            "provinceCode": "NV",
-            "zip": "89501",
-            "countryCode": "US",
-        },
-        "shippedAt": order.shipped_at,
-        "receivedAt": order.received_at,
-        "inspectedAt": order.inspected_at,
-    });
-    if let Some(from) = &order.source_address {
-        legacy["sourceAddress"] = json!({
-            "name": from.name,
-            "company": from.company,
-            "address1": from.street1,
-            "address2": from.street2,
-            "city": from.city,
-            "provinceCode": from.state,
-            "zip": from.zip,
-            "phone": from.phone,
-            "countryCode": from.country,
-        });
+        return_items: serde_json::to_value(&order.return_items).expect("return items serialize"),
+        shipping_labels: serde_json::to_value([&order.shipping_label])
+            .expect("a shipping label serializes"),
+        source_address: order.source_address.as_ref().map(|from| {
+            types::LegacyReturnsSourceAddress {
+                name: Some(text(&from.name)),
+                first_name: None,
+                last_name: None,
+                company: from.company.as_deref().map(text),
+                address1: text(&from.street1),
+                address2: from.street2.as_deref().map(text),
+                city: text(&from.city),
+                province_code: text(&from.state),
+                zip: Some(text(&from.zip)),
+                phone: from.phone.as_deref().map(text),
+                country_code: text(&from.country),
+            }
+        }),
+        destination_address: Some(types::LegacyReturnsDestinationAddress {
+            name: Some(text("Flexport Sandbox Returns")),
+            first_name: None,
+            last_name: None,
+            company: None,
+            address1: text("1 Sandbox Way"),
+            address2: None,
+            city: text("Reno"),
+            province_code: text("NV"),
+            zip: text("89501"),
+            phone: None,
+            country_code: text("US"),
+        }),
+        shipped_at: time(order.shipped_at),
+        received_at: time(order.received_at),
+        inspected_at: time(order.inspected_at),
+        inspection_notes: None,
     }
-    legacy
+}
+
+/// The event in the older shape a step of a return sends.
+enum Legacy {
+    Shipped,
+    ShipmentReceived,
+    Inspected,
 }
 
 /// Moves every return whose time has come to its next status; a processed
@@ -329,14 +386,14 @@ pub fn advance_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
                 order.shipped_at = Some(now);
                 order.shipping_label.tracking_status = ReturnOrderTrackingStatus::Shipped;
                 record.next_at = Some(later(now, step));
-                "ReturnShipped"
+                Legacy::Shipped
             }
             ReturnOrderStatus::Shipped => {
                 order.status = ReturnOrderStatus::ReceivedForProcessing;
                 order.received_at = Some(now);
                 order.shipping_label.tracking_status = ReturnOrderTrackingStatus::Delivered;
                 record.next_at = Some(later(now, step));
-                "ReturnShipmentReceived"
+                Legacy::ShipmentReceived
             }
             ReturnOrderStatus::ReceivedForProcessing => {
                 let restocked = w.move_stock(
@@ -363,12 +420,14 @@ pub fn advance_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
                 }
                 record.next_at = None;
                 for (sku, units) in &record.restock {
-                    w.emit(
-                        "ReturnReceived",
-                        json!({"type": "SELLABLE", "amount": units, "logisticsSku": sku}),
-                    );
+                    w.emit::<types::ReturnReceivedEvent>(|event| {
+                        event
+                            .type_("SELLABLE")
+                            .amount(i32::try_from(*units).unwrap_or(i32::MAX))
+                            .logistics_sku(sku.clone())
+                    });
                 }
-                "ReturnInspected"
+                Legacy::Inspected
             }
             // Never scheduled.
             _ => {
@@ -377,7 +436,13 @@ pub fn advance_due(w: &mut Writer<'_>, now: DateTime<Utc>) {
                 continue;
             }
         };
-        w.emit(event, legacy(&record));
+        match event {
+            Legacy::Shipped => emit_legacy!(w, types::ReturnShippedEvent, legacy(&record)),
+            Legacy::ShipmentReceived => {
+                emit_legacy!(w, types::ReturnShipmentReceivedEvent, legacy(&record))
+            }
+            Legacy::Inspected => emit_legacy!(w, types::ReturnInspectedEvent, legacy(&record)),
+        }
         emit_updated(w, &record.order);
         w.apply(StateChange::Return(Box::new(record)));
     }
