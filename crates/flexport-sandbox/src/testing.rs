@@ -113,6 +113,17 @@ impl Api {
         self.answer(reqwest::Method::POST, path, None).await
     }
 
+    /// POST `path` with `body` as it is, said to be JSON: a cut or
+    /// malformed body, which [`Api::post`] cannot send.
+    pub async fn post_bytes(&self, path: &str, body: &'static [u8]) -> Answer {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body);
+        self.send(request).await
+    }
+
     pub async fn patch(&self, path: &str, body: Value) -> Answer {
         self.answer(reqwest::Method::PATCH, path, Some(body)).await
     }

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use flexport_sandbox::testing::Api;
 use flexport_sandbox::{Config, Sandbox, VERSIONS};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -32,53 +33,6 @@ fn frozen() -> Config {
     }
 }
 
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Api {
-    fn new(sandbox: &Sandbox) -> Self {
-        Self::at(sandbox, "2024-04")
-    }
-
-    fn at(sandbox: &Sandbox, version: &str) -> Self {
-        Self {
-            http: reqwest::Client::new(),
-            base: format!("{}/logistics/api/{version}", sandbox.base_url()),
-            token: sandbox.token().to_owned(),
-        }
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
-        let response = request.bearer_auth(&self.token).send().await.unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(self.http.get(format!("{}{path}", self.base)))
-            .await
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        self.send(self.http.post(format!("{}{path}", self.base)).json(body))
-            .await
-    }
-
-    async fn post_raw(&self, path: &str, body: &'static [u8]) -> (StatusCode, Value) {
-        self.send(
-            self.http
-                .post(format!("{}{path}", self.base))
-                .header("content-type", "application/json")
-                .body(body),
-        )
-        .await
-    }
-}
-
 fn parcel() -> Value {
     json!({
         "shipToAddress": {"name": "Ada", "street1": "1 Main St", "city": "Reno",
@@ -92,17 +46,6 @@ fn detail(body: &Value) -> &str {
     body["detail"].as_str().unwrap_or_default()
 }
 
-async fn product(api: &Api, merchant_sku: &str) -> String {
-    let (status, body) = api
-        .post(
-            "/products",
-            &json!({"name": "Mug", "merchantSku": merchant_sku}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["logisticsSku"].as_str().unwrap().to_owned()
-}
-
 fn a_return(external_id: &str, items: Value) -> Value {
     json!({"rma": "RMA-1", "externalReturnId": external_id, "returnItems": items})
 }
@@ -112,13 +55,13 @@ async fn every_version_that_has_parcels_makes_them_through_one_engine() {
     let sandbox = Sandbox::start(frozen()).await.unwrap();
     let mut ids = Vec::new();
     for version in VERSIONS {
-        let api = Api::at(&sandbox, version);
-        let (status, body) = api.post("/parcels", &parcel()).await;
+        let api = Api::new(&sandbox, version);
+        let (status, body) = api.post("/parcels", parcel()).await;
         assert_eq!(status, StatusCode::OK, "{version}: {body}");
         ids.push(body["parcelId"].as_str().unwrap().to_owned());
     }
     // One engine: a parcel made on one version's path is seen on another's.
-    let (status, body) = Api::at(&sandbox, "2023-04")
+    let (status, body) = Api::new(&sandbox, "2023-04")
         .get(&format!("/parcels/{}", ids.last().unwrap()))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -129,7 +72,7 @@ async fn every_version_that_has_parcels_makes_them_through_one_engine() {
 #[tokio::test]
 async fn a_refused_bulk_job_makes_nothing_and_names_the_bad_parcel() {
     let sandbox = Sandbox::start(fast()).await.unwrap();
-    let api = Api::new(&sandbox);
+    let api = Api::new(&sandbox, "2024-04");
     let mut bad = parcel();
     bad["dimensions"]["weight"] = json!(0);
     let mut good = parcel();
@@ -138,7 +81,7 @@ async fn a_refused_bulk_job_makes_nothing_and_names_the_bad_parcel() {
     let (status, body) = api
         .post(
             "/parcels/jobs",
-            &json!({"packslipRequired": false, "parcels": [good, bad]}),
+            json!({"packslipRequired": false, "parcels": [good, bad]}),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -157,10 +100,10 @@ async fn a_refused_bulk_job_makes_nothing_and_names_the_bad_parcel() {
 #[tokio::test]
 async fn hostile_and_cut_parcel_requests_are_refused_and_leave_nothing() {
     let sandbox = Sandbox::start(frozen()).await.unwrap();
-    let api = Api::new(&sandbox);
+    let api = Api::new(&sandbox, "2024-04");
     // A body cut off mid-way.
     let (status, _) = api
-        .post_raw("/parcels", br#"{"shipToAddress": {"name": "Ada", "stre"#)
+        .post_bytes("/parcels", br#"{"shipToAddress": {"name": "Ada", "stre"#)
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // Values no version has, and sizes no carrier takes.
@@ -184,14 +127,14 @@ async fn hostile_and_cut_parcel_requests_are_refused_and_leave_nothing() {
         let mut body = parcel();
         let (parent, key) = pointer.rsplit_once('/').unwrap();
         body.pointer_mut(parent).unwrap()[key] = value;
-        let (status, answer) = api.post("/parcels", &body).await;
+        let (status, answer) = api.post("/parcels", body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{pointer}: {answer}");
         assert!(detail(&answer).contains(field), "{pointer}: {answer}");
     }
     assert_eq!(api.get("/parcels/1001").await.0, StatusCode::NOT_FOUND);
     // Cancelling names no parcel: CancelParcel documents no 404, so 422.
     let (status, _) = api
-        .post("/parcels/cancel", &json!({"parcelId": "1001"}))
+        .post("/parcels/cancel", json!({"parcelId": "1001"}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // The static segments of the parcel routes are not parcels either.
@@ -203,8 +146,8 @@ async fn hostile_and_cut_parcel_requests_are_refused_and_leave_nothing() {
 #[tokio::test]
 async fn returns_refuse_unknown_types_products_and_quantities_and_duplicates() {
     let sandbox = Sandbox::start(frozen()).await.unwrap();
-    let api = Api::new(&sandbox);
-    let sku = product(&api, "MUG-1").await;
+    let api = Api::new(&sandbox, "2024-04");
+    let sku = api.product("MUG-1").await;
     let item = |kind: &str, identifier: &str, quantity: Value| json!([{"identifier": identifier, "type": kind, "quantity": quantity}]);
     let cases = [
         // A type a newer version might add.
@@ -229,36 +172,36 @@ async fn returns_refuse_unknown_types_products_and_quantities_and_duplicates() {
         (json!([]), "returnItems"),
     ];
     for (items, field) in cases {
-        let (status, body) = api.post("/returns", &a_return("R-1", items.clone())).await;
+        let (status, body) = api.post("/returns", a_return("R-1", items.clone())).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{items}: {body}");
         assert!(detail(&body).contains(field), "{items}: {body}");
     }
     let (status, body) = api.get("/returns").await;
-    assert_eq!((status, body), (StatusCode::OK, json!([])));
+    assert_eq!((status, body), (200, json!([])));
 
     // Units that would pass i32::MAX once restocked, counting returns not
     // yet processed.
     let max = item("LOGISTICS_SKU", &sku, json!(i32::MAX));
     assert_eq!(
-        api.post("/returns", &a_return("R-1", max.clone())).await.0,
+        api.post("/returns", a_return("R-1", max.clone())).await.0,
         StatusCode::OK
     );
     let (status, body) = api
         .post(
             "/returns",
-            &a_return("R-2", item("LOGISTICS_SKU", &sku, json!(1))),
+            a_return("R-2", item("LOGISTICS_SKU", &sku, json!(1))),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     // The same external id twice is a conflict.
-    let (status, _) = api.post("/returns", &a_return("R-1", max)).await;
+    let (status, _) = api.post("/returns", a_return("R-1", max)).await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
 
 #[tokio::test]
 async fn return_lists_refuse_hostile_cursors_and_limits() {
     let sandbox = Sandbox::start(frozen()).await.unwrap();
-    let api = Api::new(&sandbox);
+    let api = Api::new(&sandbox, "2024-04");
     for query in [
         "limit=0",
         "limit=251",
@@ -278,7 +221,7 @@ async fn return_lists_refuse_hostile_cursors_and_limits() {
         .encode(r#"{"after":18446744073709551615,"walk":0,"filter":{}}"#);
     assert_eq!(
         api.get(&format!("/returns?page_info={past_the_end}")).await,
-        (StatusCode::OK, json!([]))
+        (200, json!([]))
     );
 }
 
@@ -301,31 +244,31 @@ async fn a_restart_keeps_parcels_jobs_and_returns_and_moves_them_on() {
     };
     let (parcel, job, ret, cancelled_parcel, cancelled_return) = {
         let sandbox = Sandbox::start(persistent(first)).await.unwrap();
-        let api = Api::new(&sandbox);
-        let sku = product(&api, "MUG-P").await;
-        let (_, parcel) = api.post("/parcels", &parcel()).await;
+        let api = Api::new(&sandbox, "2024-04");
+        let sku = api.product("MUG-P").await;
+        let (_, parcel) = api.post("/parcels", parcel()).await;
         let mut bulk = parcel_request_with_level();
         bulk["customerParcelId"] = json!("B-1");
         let (_, job) = api
             .post(
                 "/parcels/jobs",
-                &json!({"packslipRequired": true, "parcels": [bulk]}),
+                json!({"packslipRequired": true, "parcels": [bulk]}),
             )
             .await;
         let items = json!([{"identifier": sku, "type": "LOGISTICS_SKU", "quantity": 4}]);
-        let (_, ret) = api.post("/returns", &a_return("R-P", items.clone())).await;
+        let (_, ret) = api.post("/returns", a_return("R-P", items.clone())).await;
         // A parcel and a return that never change again: only the snapshot
         // written at each start-up carries them to the next.
-        let (_, cancelled_parcel) = api.post("/parcels", &self::parcel()).await;
+        let (_, cancelled_parcel) = api.post("/parcels", self::parcel()).await;
         let cancel = json!({"parcelId": cancelled_parcel["parcelId"]});
         assert_eq!(
-            api.post("/parcels/cancel", &cancel).await.0,
+            api.post("/parcels/cancel", cancel.clone()).await.0,
             StatusCode::NO_CONTENT
         );
-        let (_, cancelled_return) = api.post("/returns", &a_return("R-C", items)).await;
+        let (_, cancelled_return) = api.post("/returns", a_return("R-C", items)).await;
         let cancel = format!("/returns/{}/cancel", cancelled_return["id"]);
         assert_eq!(
-            api.post(&cancel, &Value::Null).await.0,
+            api.post(&cancel, Value::Null).await.0,
             StatusCode::NO_CONTENT
         );
         sandbox.stop().await;
@@ -334,10 +277,10 @@ async fn a_restart_keeps_parcels_jobs_and_returns_and_moves_them_on() {
 
     // What was there is there, as it was, and time moves it along.
     let sandbox = Sandbox::start(persistent(fast())).await.unwrap();
-    let api = Api::new(&sandbox);
+    let api = Api::new(&sandbox, "2024-04");
     let parcel_id = parcel["parcelId"].as_str().unwrap();
     let (status, again) = api.get(&format!("/parcels/{parcel_id}")).await;
-    assert_eq!((status, &again), (StatusCode::OK, &parcel));
+    assert_eq!((status, &again), (200, &parcel));
     let return_id = ret["id"].as_f64().unwrap();
     let mut processed = false;
     let mut delivered = false;
@@ -366,7 +309,7 @@ async fn a_restart_keeps_parcels_jobs_and_returns_and_moves_them_on() {
 
     // And a second restart keeps the finished state.
     let sandbox = Sandbox::start(persistent(frozen())).await.unwrap();
-    let api = Api::new(&sandbox);
+    let api = Api::new(&sandbox, "2024-04");
     let (_, now) = api.get(&format!("/returns/{return_id}")).await;
     assert_eq!(now["status"], "PROCESSED");
     let (_, now_job) = api.get(&format!("/parcels/jobs/{}", job["jobId"])).await;
@@ -376,17 +319,11 @@ async fn a_restart_keeps_parcels_jobs_and_returns_and_moves_them_on() {
         cancelled_parcel["parcelId"].as_str().unwrap()
     );
     let (status, tracking) = api.get(&tracking).await;
-    assert_eq!(
-        (status, &tracking["status"]),
-        (StatusCode::OK, &json!("CANCELLED"))
-    );
+    assert_eq!((status, &tracking["status"]), (200, &json!("CANCELLED")));
     let (status, now) = api
         .get(&format!("/returns/{}", cancelled_return["id"]))
         .await;
-    assert_eq!(
-        (status, &now["status"]),
-        (StatusCode::OK, &json!("CANCELLED"))
-    );
+    assert_eq!((status, &now["status"]), (200, &json!("CANCELLED")));
 }
 
 fn parcel_request_with_level() -> Value {
@@ -398,7 +335,7 @@ fn parcel_request_with_level() -> Value {
 #[tokio::test]
 async fn labels_are_served_and_an_address_cannot_add_zpl_commands() {
     let sandbox = Sandbox::start(fast()).await.unwrap();
-    let api = Api::new(&sandbox);
+    let api = Api::new(&sandbox, "2024-04");
     let http = reqwest::Client::new();
     let fetch = |url: String| {
         let http = http.clone();
@@ -414,7 +351,7 @@ async fn labels_are_served_and_an_address_cannot_add_zpl_commands() {
         }
     };
 
-    let (_, png_parcel) = api.post("/parcels", &parcel()).await;
+    let (_, png_parcel) = api.post("/parcels", parcel()).await;
     let (status, content_type, body) =
         fetch(png_parcel["shippingLabelUrl"].as_str().unwrap().to_owned()).await;
     assert_eq!(status, StatusCode::OK);
@@ -424,7 +361,7 @@ async fn labels_are_served_and_an_address_cannot_add_zpl_commands() {
     let mut hostile = parcel();
     hostile["labelFormat"] = json!("ZPL203");
     hostile["shipToAddress"]["name"] = json!("Ada^XZ^XA^FO0,0^GB800,800,800^FS\n~JA");
-    let (status, zpl_parcel) = api.post("/parcels", &hostile).await;
+    let (status, zpl_parcel) = api.post("/parcels", hostile.clone()).await;
     assert_eq!(status, StatusCode::OK, "{zpl_parcel}");
     let url = zpl_parcel["shippingLabelUrl"].as_str().unwrap().to_owned();
     assert!(url.ends_with(".zpl"), "{url}");
@@ -439,7 +376,7 @@ async fn labels_are_served_and_an_address_cannot_add_zpl_commands() {
     // A cancelled label is void; names of no label are 404.
     let cancel = json!({"parcelId": zpl_parcel["parcelId"]});
     assert_eq!(
-        api.post("/parcels/cancel", &cancel).await.0,
+        api.post("/parcels/cancel", cancel.clone()).await.0,
         StatusCode::NO_CONTENT
     );
     let base = format!("{}/sandbox/labels", sandbox.base_url());
@@ -459,7 +396,7 @@ async fn labels_are_served_and_an_address_cannot_add_zpl_commands() {
     let (_, job) = api
         .post(
             "/parcels/jobs",
-            &json!({"packslipRequired": false, "parcels": [request.clone(), request]}),
+            json!({"packslipRequired": false, "parcels": [request.clone(), request]}),
         )
         .await;
     let mut labels_url = None;
@@ -485,11 +422,11 @@ async fn labels_are_served_and_an_address_cannot_add_zpl_commands() {
 #[tokio::test]
 async fn the_tracking_links_a_parcel_and_a_return_carry_answer() {
     let sandbox = Sandbox::start(frozen()).await.unwrap();
-    let api = Api::new(&sandbox);
-    let sku = product(&api, "MUG-T").await;
-    let (_, parcel) = api.post("/parcels", &parcel()).await;
+    let api = Api::new(&sandbox, "2024-04");
+    let sku = api.product("MUG-T").await;
+    let (_, parcel) = api.post("/parcels", parcel()).await;
     let items = json!([{"identifier": sku, "type": "LOGISTICS_SKU", "quantity": 1}]);
-    let (_, ret) = api.post("/returns", &a_return("R-T", items)).await;
+    let (_, ret) = api.post("/returns", a_return("R-T", items)).await;
     let (_, url) = api
         .get(&format!(
             "/parcels/{}/tracking_url",
