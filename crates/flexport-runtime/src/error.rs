@@ -6,7 +6,7 @@ use futures::{FutureExt, StreamExt};
 use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::DecodeFailure;
 use crate::headers::{
@@ -288,13 +288,18 @@ const UNAUTHORIZED_REMEDY: &str = "the token is unknown or revoked (a token can 
      `TokenSource::set_bearer` (a client built with `ClientBuilder::token_source`), no rebuild \
      needed";
 
-/// An RFC 7807 `application/problem+json` body.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// An RFC 7807 `application/problem+json` body: what the client reads from
+/// an error answer, and what the sandbox writes (`flexport-sandbox`'s
+/// error answers serialize this type, so the two cannot drift apart).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Problem {
-    #[serde(rename = "type")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
     /// Everything else the body carried (`status`, `code`, `message`, ...).
     #[serde(flatten)]

@@ -19,8 +19,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::api::JsonBody;
 use crate::clock::AdvanceError;
@@ -49,11 +48,21 @@ pub(crate) fn routes(control: Control) -> Router {
         .with_state(control)
 }
 
+/// What `/sandbox/clock` and its `advance` answer.
+#[derive(Serialize)]
+struct ClockAnswer {
+    /// RFC 3339.
+    now: String,
+    /// Whether the clock moves only when told (`GET` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manual: Option<bool>,
+}
+
 async fn clock(State(control): State<Control>) -> Response {
-    axum::Json(json!({
-        "now": control.store.clock.now().to_rfc3339(),
-        "manual": control.store.clock.is_manual(),
-    }))
+    axum::Json(ClockAnswer {
+        now: control.store.clock.now().to_rfc3339(),
+        manual: Some(control.store.clock.is_manual()),
+    })
     .into_response()
 }
 
@@ -69,7 +78,11 @@ async fn advance(State(control): State<Control>, JsonBody(body): JsonBody<Advanc
             .into_response();
     };
     match crate::ticker::advance(&control.store, by).await {
-        Ok(now) => axum::Json(json!({"now": now.to_rfc3339()})).into_response(),
+        Ok(now) => axum::Json(ClockAnswer {
+            now: now.to_rfc3339(),
+            manual: None,
+        })
+        .into_response(),
         Err(error @ AdvanceError::NotManual) => {
             ErrorAnswer::conflict(error.to_string()).into_response()
         }

@@ -1,7 +1,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use flexport_runtime::ErrorCode;
-use serde_json::json;
+use flexport_runtime::{ErrorCode, Problem};
+use serde_json::Value;
 
 /// An error answer, sent as `application/problem+json` like the real API's.
 #[derive(Debug, Clone)]
@@ -49,22 +49,26 @@ impl ErrorAnswer {
 impl IntoResponse for ErrorAnswer {
     fn into_response(self) -> Response {
         let title = self.status.canonical_reason().unwrap_or("Error");
-        let mut body = json!({
-            "type": "about:blank",
-            "title": title,
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-            "message": self.detail,
-        });
+        let mut extensions = serde_json::Map::new();
+        extensions.insert("status".into(), self.status.as_u16().into());
+        extensions.insert("message".into(), Value::from(self.detail.clone()));
         // The documents' `UnauthorizedError` requires `code`, equal to the status.
         let code = self
             .code
             .map(ErrorCode::number)
             .or((self.status == StatusCode::UNAUTHORIZED).then_some(401));
         if let Some(code) = code {
-            body["code"] = json!(code);
+            extensions.insert("code".into(), code.into());
         }
-        let mut response = (self.status, body.to_string()).into_response();
+        let body = Problem {
+            type_: Some("about:blank".to_owned()),
+            title: Some(title.to_owned()),
+            detail: Some(self.detail),
+            instance: None,
+            extensions,
+        };
+        let body = serde_json::to_string(&body).expect("a problem serializes");
+        let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

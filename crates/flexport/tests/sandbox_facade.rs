@@ -20,6 +20,9 @@ use serde_json::{Value, json};
 #[path = "../../flexport/examples/workflow.rs"]
 mod workflow;
 
+mod support;
+use support::{api_error, sandbox_builder};
+
 const POLL: Duration = Duration::from_millis(20);
 
 fn fast() -> Config {
@@ -39,31 +42,13 @@ fn without_shipping() -> Config {
     }
 }
 
-fn builder(sandbox: &Sandbox) -> ClientBuilder {
-    ClientBuilder::new()
-        .token(sandbox.token())
-        .base_url(sandbox.base_url())
-        .retry_policy(RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        })
-}
-
+/// A client that tries each call once.
 fn client(sandbox: &Sandbox) -> Client {
-    builder(sandbox).build().unwrap()
+    sandbox_builder(sandbox, 1).build().unwrap()
 }
 
 fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).unwrap()
-}
-
-/// The API error a call ended in.
-fn api_error<T, E: Into<Error>>(result: Result<T, E>) -> flexport::ApiError {
-    match result.map_err(Into::into) {
-        Err(Error::Api(error)) => *error,
-        Err(other) => panic!("expected an API error, got {other:?}"),
-        Ok(_) => panic!("expected an API error, got a success"),
-    }
 }
 
 async fn create_product(client: &Client, merchant_sku: &str) -> types::ApiProductResponse {
@@ -388,7 +373,10 @@ async fn above_the_rate_limit_429_carries_retry_after_and_the_facade_waits_it_ou
     .await
     .unwrap();
     // Without the client's own limiter, so that the sandbox's is what is seen.
-    let impatient: Client = builder(&sandbox).no_rate_limit().build().unwrap();
+    let impatient: Client = sandbox_builder(&sandbox, 1)
+        .no_rate_limit()
+        .build()
+        .unwrap();
     let mut limited = Vec::new();
     for _ in 0..8 {
         let outcome = impatient.get_products().send().await;
@@ -410,7 +398,7 @@ async fn above_the_rate_limit_429_carries_retry_after_and_the_facade_waits_it_ou
                 && error.retry_after == Some(Duration::from_secs(1)))
     );
 
-    let patient = builder(&sandbox)
+    let patient = sandbox_builder(&sandbox, 1)
         .retry_policy(RetryPolicy {
             max_attempts: 5,
             ..RetryPolicy::default()
@@ -710,7 +698,7 @@ async fn the_state_file_keeps_products_orders_and_idempotency_keys_across_a_rest
     std::fs::write(&state_file, journal).unwrap();
 
     let sandbox = Sandbox::start(config).await.unwrap();
-    let client: Client = builder(&sandbox).build().unwrap();
+    let client: Client = sandbox_builder(&sandbox, 1).build().unwrap();
     let kept = client
         .get_order()
         .order_id(&order.id)

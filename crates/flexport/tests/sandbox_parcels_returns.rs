@@ -16,11 +16,14 @@ use flexport::v2024_04::types::{
     self, LengthUnit, ReturnItemType, ReturnOrderStatus, ShippingLabelFormatParcel, WeightUnit,
 };
 use flexport::v2024_04::{Client, prelude::*, webhooks::Event};
-use flexport::{ClientBuilder, Error, ErrorKind, RetryPolicy};
+use flexport::{Error, ErrorKind};
 use flexport_sandbox::testing::Receiver;
 use flexport_sandbox::{Config, Sandbox};
 use futures::TryStreamExt;
 use serde_json::json;
+
+mod support;
+use support::api_error;
 
 const POLL: Duration = Duration::from_millis(20);
 /// A guard against a test hanging forever, not a timing assertion: the
@@ -36,24 +39,9 @@ fn fast() -> Config {
     }
 }
 
+/// A client that tries each call once.
 fn client(sandbox: &Sandbox) -> Client {
-    ClientBuilder::new()
-        .token(sandbox.token())
-        .base_url(sandbox.base_url())
-        .retry_policy(RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        })
-        .build()
-        .unwrap()
-}
-
-fn api_error<T, E: Into<Error>>(result: Result<T, E>) -> flexport::ApiError {
-    match result.map_err(Into::into) {
-        Err(Error::Api(error)) => *error,
-        Err(other) => panic!("expected an API error, got {other:?}"),
-        Ok(_) => panic!("expected an API error, got a success"),
-    }
+    support::sandbox_builder(sandbox, 1).build().unwrap()
 }
 
 fn address() -> types::builder::DeliverrAddress {

@@ -10,13 +10,15 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use flexport::Error;
 use flexport::pagination::StreamAll;
 use flexport::unstable::types::{self, InternalOrderStatus};
 use flexport::unstable::{Client, prelude::*};
-use flexport::{ClientBuilder, Error, RetryPolicy};
 use flexport_sandbox::{Config, PageFaults, Sandbox};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
+
+mod support;
 
 const POLL: Duration = Duration::from_millis(20);
 
@@ -29,15 +31,7 @@ fn fast() -> Config {
 }
 
 fn client(sandbox: &Sandbox, max_attempts: u32) -> Client {
-    ClientBuilder::new()
-        .token(sandbox.token())
-        .base_url(sandbox.base_url())
-        .retry_policy(RetryPolicy {
-            max_attempts,
-            initial_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
+    support::sandbox_builder(sandbox, max_attempts)
         .build()
         .unwrap()
 }

@@ -1,6 +1,7 @@
-//! Servers on 127.0.0.1 that play production's list behaviour (capped and
-//! short pages, the API gateway's 504, `Link` cursors, a cursor that goes bad),
-//! shared by the facade's test files (`mod support;`).
+//! What the facade's test files share (`mod support;`): servers on
+//! 127.0.0.1 that play production's list behaviour (capped and short pages,
+//! the API gateway's 504, `Link` cursors, a cursor that goes bad), clients
+//! of them and of the sandbox, and [`api_error`].
 
 #![allow(dead_code)]
 
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use flexport::RetryPolicy;
+use flexport::{ClientBuilder, Error, RetryPolicy};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -30,7 +31,31 @@ pub fn number(request: &Request, name: &str) -> usize {
         .unwrap_or_else(|| panic!("no numeric `{name}` in {}", request.url)) as usize
 }
 
+/// A builder of clients of `sandbox` (any version), with `max_attempts`
+/// attempts and quick retries (1 to 5 ms apart).
+pub fn sandbox_builder(sandbox: &flexport_sandbox::Sandbox, max_attempts: u32) -> ClientBuilder {
+    ClientBuilder::new()
+        .token(sandbox.token())
+        .base_url(sandbox.base_url())
+        .retry_policy(RetryPolicy {
+            max_attempts,
+            initial_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            ..RetryPolicy::default()
+        })
+}
+
+/// The API error a call ended in; panics on a success or another error.
+pub fn api_error<T, E: Into<Error>>(result: Result<T, E>) -> flexport::ApiError {
+    match result.map_err(Into::into) {
+        Err(Error::Api(error)) => *error,
+        Err(other) => panic!("expected an API error, got {other:?}"),
+        Ok(_) => panic!("expected an API error, got a success"),
+    }
+}
+
 /// A 2024-04 client of `base_url` with quick retries (3 attempts).
+#[cfg(feature = "v2024-04")]
 pub fn client(base_url: &str) -> flexport::v2024_04::Client {
     flexport::ClientBuilder::new()
         .token("t")
