@@ -191,6 +191,48 @@ impl Default for Config {
     }
 }
 
+/// One of [`Config`]'s durations, as [`DURATIONS`] lists it.
+#[derive(Debug, Clone, Copy)]
+pub struct DurationSetting {
+    /// The field's name (`receive_after`); the command line's flag is it
+    /// in kebab case (`--receive-after`), in seconds.
+    pub name: &'static str,
+    /// The flag's help.
+    pub help: &'static str,
+    pub get: fn(&Config) -> Duration,
+    pub set: fn(&mut Config, Duration),
+}
+
+/// `DURATIONS` from `field: "help"` lines.
+macro_rules! durations {
+    ($($field:ident: $help:literal,)*) => {
+        /// The durations of [`Config`] that are plain `Duration` fields:
+        /// [`Config::validate`] checks each, and the command line offers
+        /// each as a flag in seconds, with [`Config::default`]'s value as
+        /// its default. A timed step a new resource brings is a field of
+        /// `Config`, its default, and a line here.
+        pub const DURATIONS: &[DurationSetting] = &[$(DurationSetting {
+            name: stringify!($field),
+            help: $help,
+            get: |config| config.$field,
+            set: |config, duration| config.$field = duration,
+        },)*];
+    };
+}
+
+durations! {
+    receive_after: "Seconds until an inbound shipment is received",
+    ship_after: "Seconds until an order ships",
+    report_after: "Seconds until a report is ready",
+    parcel_step_after: "Seconds a parcel stays at each tracking stage before the next",
+    parcel_job_after: "Seconds until a bulk parcel job makes its parcels",
+    return_step_after: "Seconds a return stays at each status before the next",
+    idempotency_ttl: "Seconds a stored answer is replayed for a repeated idempotency-key",
+    oauth_code_ttl: "Seconds an OAuth authorization code can be exchanged",
+    quote_after: "Seconds until an inbound quote process or a channel's product sync completes",
+    freight_step_after: "Seconds each step of a freight order's tracking takes",
+}
+
 /// The longest duration [`Config`] accepts: 100 years.
 pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 
@@ -211,23 +253,17 @@ impl Config {
                 )
             })?;
         }
-        for (name, duration) in [
-            ("receive_after", self.receive_after),
-            ("ship_after", self.ship_after),
-            ("report_after", self.report_after),
-            ("idempotency_ttl", self.idempotency_ttl),
-            ("parcel_step_after", self.parcel_step_after),
-            ("parcel_job_after", self.parcel_job_after),
-            ("return_step_after", self.return_step_after),
-            ("oauth_code_ttl", self.oauth_code_ttl),
+        let plain = DURATIONS
+            .iter()
+            .map(|setting| (setting.name, (setting.get)(self)));
+        let others = [
             ("faults.slow_delay", self.faults.slow_delay),
-            ("quote_after", self.quote_after),
-            ("freight_step_after", self.freight_step_after),
             (
                 "oauth_token_ttl",
                 self.oauth_token_ttl.unwrap_or(Duration::ZERO),
             ),
-        ] {
+        ];
+        for (name, duration) in plain.chain(others) {
             if duration > MAX_DURATION {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
@@ -402,5 +438,52 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         self.server.abort();
         self.ticker.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails when `Config` gains a `Duration` field that `DURATIONS` does
+    /// not list (so the command line would have no flag for it, and
+    /// `validate` would not check it). Reads the field names from
+    /// `Config`'s `Debug`, at its top level: a `Duration` prints as
+    /// digits and a unit (`2s`, `1.5ms`).
+    #[test]
+    fn durations_lists_every_duration_of_config() {
+        let text = format!("{:?}", Config::default());
+        let body = text.strip_prefix("Config { ").unwrap();
+        let mut depth = 0;
+        let mut fields = vec![String::new()];
+        for c in body.chars() {
+            match c {
+                '{' | '[' | '(' => depth += 1,
+                '}' | ']' | ')' => depth -= 1,
+                ',' if depth == 0 => {
+                    fields.push(String::new());
+                    continue;
+                }
+                _ => {}
+            }
+            fields.last_mut().unwrap().push(c);
+        }
+        let durations: Vec<String> = fields
+            .iter()
+            .filter_map(|field| {
+                let (name, value) = field.trim().split_once(": ")?;
+                let unit = value.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+                let is_duration = unit != value && ["s", "ms", "µs", "ns"].contains(&unit);
+                is_duration.then(|| name.to_owned())
+            })
+            .collect();
+        let listed: Vec<&str> = DURATIONS.iter().map(|setting| setting.name).collect();
+        assert!(durations.len() >= 10, "{durations:?} from {text}");
+        for name in &durations {
+            assert!(
+                listed.contains(&name.as_str()),
+                "{name} is not in DURATIONS"
+            );
+        }
     }
 }

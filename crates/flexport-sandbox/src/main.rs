@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Arg, ArgMatches, CommandFactory, FromArgMatches, value_parser};
 use flexport_sandbox::{
-    Config, DEFAULT_TOKEN, FaultRule, Faults, MAX_DURATION, PageFaults, PartnerApp, Sandbox,
-    ScopedToken, VERSIONS,
+    Config, DEFAULT_TOKEN, DURATIONS, FaultRule, Faults, MAX_DURATION, PageFaults, PartnerApp,
+    Sandbox, ScopedToken, VERSIONS,
 };
 
 /// The one home of the sandbox's defaults, which the flags below show and
@@ -22,7 +22,9 @@ fn seconds_of(duration: Duration) -> f64 {
     duration.as_secs_f64()
 }
 
-#[derive(Parser)]
+/// The flags below, and one per [`DURATIONS`] (`--receive-after SECONDS`,
+/// ...), added by [`command`].
+#[derive(clap::Parser)]
 #[command(about = "A local Flexport Logistics API sandbox")]
 struct Args {
     /// Port on 127.0.0.1; 0 picks a free one.
@@ -34,24 +36,6 @@ struct Args {
     /// Accepted bearer token; repeat for several.
     #[arg(long = "token", default_value = DEFAULT_TOKEN)]
     tokens: Vec<String>,
-    /// Seconds until an inbound shipment is received.
-    #[arg(long, default_value_t = seconds_of(DEFAULT.receive_after))]
-    receive_after: f64,
-    /// Seconds until an order ships.
-    #[arg(long, default_value_t = seconds_of(DEFAULT.ship_after))]
-    ship_after: f64,
-    /// Seconds until a report is ready.
-    #[arg(long, default_value_t = seconds_of(DEFAULT.report_after))]
-    report_after: f64,
-    /// Seconds a parcel stays at each tracking stage before the next.
-    #[arg(long, default_value_t = seconds_of(DEFAULT.parcel_step_after))]
-    parcel_step_after: f64,
-    /// Seconds until a bulk parcel job makes its parcels.
-    #[arg(long, default_value_t = seconds_of(DEFAULT.parcel_job_after))]
-    parcel_job_after: f64,
-    /// Seconds a return stays at each status before the next.
-    #[arg(long, default_value_t = seconds_of(DEFAULT.return_step_after))]
-    return_step_after: f64,
     /// Requests per second per token (a token bucket); above it, 429 with
     /// Retry-After.
     #[arg(long)]
@@ -62,9 +46,6 @@ struct Args {
     /// Journal file that keeps state across restarts (memory only without it).
     #[arg(long)]
     state: Option<PathBuf>,
-    /// Seconds a stored answer is replayed for a repeated idempotency-key.
-    #[arg(long, default_value_t = seconds_of(DEFAULT.idempotency_ttl))]
-    idempotency_ttl: f64,
     /// Bytes past which the state file is compacted into a snapshot.
     #[arg(long, default_value_t = DEFAULT.compact_after)]
     compact_after: u64,
@@ -90,9 +71,6 @@ struct Args {
     /// A scope the app may request; repeat for several (default: all).
     #[arg(long = "oauth-scope")]
     oauth_scopes: Vec<String>,
-    /// Seconds an authorization code can be exchanged.
-    #[arg(long, default_value_t = seconds_of(DEFAULT.oauth_code_ttl))]
-    oauth_code_ttl: f64,
     /// Share (0-1) of requests answered 503 without being handled.
     #[arg(long, default_value_t = DEFAULT.faults.error_before)]
     fault_error_before: f64,
@@ -114,12 +92,6 @@ struct Args {
     /// Seed of the generator that picks faults.
     #[arg(long, default_value_t = DEFAULT.faults.seed)]
     fault_seed: u64,
-    /// Seconds an inbound quote process or a channel's product sync takes.
-    #[arg(long, default_value_t = seconds_of(DEFAULT.quote_after))]
-    quote_after: f64,
-    /// Seconds each step of a freight order's tracking takes.
-    #[arg(long, default_value_t = seconds_of(DEFAULT.freight_step_after))]
-    freight_step_after: f64,
     /// Time moves only by POST /sandbox/clock/advance {"seconds": N}, from
     /// the wall-clock time at start-up.
     #[arg(long)]
@@ -165,9 +137,31 @@ fn scoped_token(text: &str) -> Result<ScopedToken, String> {
     })
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let args = Args::parse();
+/// [`Args`] with a flag in seconds for each of [`DURATIONS`], defaulting
+/// to [`Config::default`]'s.
+fn command() -> clap::Command {
+    DURATIONS.iter().fold(Args::command(), |command, setting| {
+        let default = seconds_of((setting.get)(&DEFAULT)).to_string();
+        command.arg(
+            Arg::new(setting.name)
+                .long(flag(setting.name))
+                .value_name("SECONDS")
+                .help(setting.help)
+                .value_parser(value_parser!(f64))
+                .default_value(default),
+        )
+    })
+}
+
+/// `receive_after` → `receive-after`.
+fn flag(name: &str) -> String {
+    name.replace('_', "-")
+}
+
+/// The configuration the command line's flags give; exits, naming the
+/// flag, on a duration out of range.
+fn config(matches: &ArgMatches) -> Config {
+    let args = Args::from_arg_matches(matches).unwrap_or_else(|error| error.exit());
     let seconds = |value: f64, name: &str| {
         Duration::try_from_secs_f64(value)
             .ok()
@@ -180,19 +174,12 @@ async fn main() -> ExitCode {
                 std::process::exit(2)
             })
     };
-    let config = Config {
+    let mut config = Config {
         address: SocketAddr::new(args.host, args.port),
-        receive_after: seconds(args.receive_after, "receive-after"),
-        ship_after: seconds(args.ship_after, "ship-after"),
-        report_after: seconds(args.report_after, "report-after"),
-        parcel_step_after: seconds(args.parcel_step_after, "parcel-step-after"),
-        parcel_job_after: seconds(args.parcel_job_after, "parcel-job-after"),
-        return_step_after: seconds(args.return_step_after, "return-step-after"),
         tokens: args.tokens,
         rate_limit: args.rate_limit,
         rate_burst: args.rate_burst,
         state_file: args.state,
-        idempotency_ttl: seconds(args.idempotency_ttl, "idempotency-ttl"),
         compact_after: args.compact_after,
         scoped_tokens: args.scoped_tokens,
         locked_tokens: args.locked_tokens,
@@ -206,7 +193,6 @@ async fn main() -> ExitCode {
                 args.oauth_scopes
             },
         }],
-        oauth_code_ttl: seconds(args.oauth_code_ttl, "oauth-code-ttl"),
         faults: Faults {
             error_before: args.fault_error_before,
             error_after: args.fault_error_after,
@@ -216,8 +202,6 @@ async fn main() -> ExitCode {
             slow_delay: seconds(args.fault_slow_delay, "fault-slow-delay"),
             seed: args.fault_seed,
         },
-        quote_after: seconds(args.quote_after, "quote-after"),
-        freight_step_after: seconds(args.freight_step_after, "freight-step-after"),
         manual_clock: args.manual_clock,
         oauth_token_ttl: args
             .oauth_token_ttl
@@ -229,7 +213,22 @@ async fn main() -> ExitCode {
             page_cap: args.page_cap,
             failing_cursor: args.failing_cursor,
         },
+        // The durations of `DURATIONS`, set from their flags below.
+        ..DEFAULT.clone()
     };
+    for setting in DURATIONS {
+        let value = matches
+            .get_one::<f64>(setting.name)
+            .copied()
+            .unwrap_or_default();
+        (setting.set)(&mut config, seconds(value, &flag(setting.name)));
+    }
+    config
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = config(&command().get_matches());
     let config_client_id = config.oauth_apps[0].client_id.clone();
     let manual_clock = config.manual_clock;
     let sandbox = match Sandbox::start(config).await {
@@ -251,4 +250,33 @@ async fn main() -> ExitCode {
         _ = tokio::signal::ctrl_c() => {}
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails when a duration of `DURATIONS` has no flag, or its flag does
+    /// not default to the library's default or does not set its field.
+    #[test]
+    fn every_duration_is_a_flag_in_seconds_with_the_library_default() {
+        command().debug_assert();
+        let defaults = config(&command().get_matches_from(["flexport-sandbox"]));
+        let mut line = vec!["flexport-sandbox".to_owned()];
+        for (n, setting) in DURATIONS.iter().enumerate() {
+            assert_eq!(
+                (setting.get)(&defaults),
+                (setting.get)(&DEFAULT),
+                "{}",
+                setting.name
+            );
+            line.push(format!("--{}", flag(setting.name)));
+            line.push(format!("{}.5", n + 1));
+        }
+        let set = config(&command().get_matches_from(line));
+        for (n, setting) in DURATIONS.iter().enumerate() {
+            let expected = Duration::from_millis(1000 * (n as u64 + 1) + 500);
+            assert_eq!((setting.get)(&set), expected, "--{}", flag(setting.name));
+        }
+    }
 }
