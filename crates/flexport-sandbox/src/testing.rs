@@ -12,7 +12,18 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::Sandbox;
+use crate::{Config, DURATIONS, Sandbox};
+
+/// [`Config::default`] with every timed step of [`DURATIONS`] (those named
+/// `..._after`: receiving, shipping, reports, parcel and return steps, bulk
+/// jobs, quotes, freight) taking `step`; expiries stay as they are.
+pub fn steps_after(step: Duration) -> Config {
+    let mut config = Config::default();
+    for setting in DURATIONS.iter().filter(|setting| setting.name.ends_with("_after")) {
+        (setting.set)(&mut config, step);
+    }
+    config
+}
 
 /// A status and a JSON body (`Null` when empty).
 pub type Answer = (u16, Value);

@@ -15,12 +15,7 @@ const POLL: Duration = Duration::from_millis(20);
 const GIVE_UP_AFTER_POLLS: usize = 3_000;
 
 fn fast() -> Config {
-    Config {
-        parcel_step_after: Duration::from_millis(100),
-        parcel_job_after: Duration::from_millis(100),
-        return_step_after: Duration::from_millis(100),
-        ..Config::default()
-    }
+    flexport_sandbox::testing::steps_after(Duration::from_millis(100))
 }
 
 /// Time never moves anything during the test.

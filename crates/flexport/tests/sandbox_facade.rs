@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use flexport::pagination::StreamAll;
-use flexport::v2024_04::types::{self, InternalOrderStatus, LogisticsInboundShipmentStatus};
+use flexport::v2024_04::types::{self, InternalOrderStatus};
 use flexport::v2024_04::{Client, ResponseValue, prelude::*, webhooks::Event};
 use flexport::{ClientBuilder, Error, ErrorCode, ErrorKind, ResponseMetadata, RetryPolicy};
 use flexport_sandbox::testing::Receiver;
@@ -21,7 +21,8 @@ use serde_json::{Value, json};
 mod workflow;
 
 mod support;
-use support::{api_error, sandbox_builder};
+use support::v2024_04::received as receive;
+use support::{api_error, body, sandbox_builder};
 
 const POLL: Duration = Duration::from_millis(20);
 
@@ -47,10 +48,6 @@ fn client(sandbox: &Sandbox) -> Client {
     sandbox_builder(sandbox, 1).build().unwrap()
 }
 
-fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).unwrap()
-}
-
 async fn create_product(client: &Client, merchant_sku: &str) -> types::ApiProductResponse {
     client
         .create_product()
@@ -61,33 +58,6 @@ async fn create_product(client: &Client, merchant_sku: &str) -> types::ApiProduc
         .await
         .unwrap()
         .into_inner()
-}
-
-async fn receive(client: &Client, sku: &str, units: i32) -> types::InboundShipmentResponseV4 {
-    let shipment = client
-        .create_inbounding_shipment()
-        .body(body::<types::CreateInboundShipmentRequest>(json!({
-            "from": {"address1": "1 A St", "city": "LA", "provinceCode": "CA", "zip": "90001", "countryCode": "US"},
-            "prep": {"boxContentLabels": false},
-            "items": [{"logisticsSku": sku, "quantity": units}],
-        })))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    loop {
-        let shipment = client
-            .get_inbounding_shipment()
-            .shipment_id(&shipment.id)
-            .send()
-            .await
-            .unwrap()
-            .into_inner();
-        if shipment.status == LogisticsInboundShipmentStatus::Completed {
-            return shipment;
-        }
-        tokio::time::sleep(POLL).await;
-    }
 }
 
 fn order_body(external_id: &str, sku: &str, quantity: f64) -> types::CreateOrderInput {

@@ -24,6 +24,7 @@ use serde_json::json;
 
 mod support;
 use support::api_error;
+use support::v2024_04::address;
 
 const POLL: Duration = Duration::from_millis(20);
 /// A guard against a test hanging forever, not a timing assertion: the
@@ -31,27 +32,12 @@ const POLL: Duration = Duration::from_millis(20);
 const GIVE_UP_AFTER_POLLS: usize = 3_000;
 
 fn fast() -> Config {
-    Config {
-        parcel_step_after: Duration::from_millis(100),
-        parcel_job_after: Duration::from_millis(100),
-        return_step_after: Duration::from_millis(100),
-        ..Config::default()
-    }
+    flexport_sandbox::testing::steps_after(Duration::from_millis(100))
 }
 
 /// A client that tries each call once.
 fn client(sandbox: &Sandbox) -> Client {
     support::sandbox_builder(sandbox, 1).build().unwrap()
-}
-
-fn address() -> types::builder::DeliverrAddress {
-    types::DeliverrAddress::builder()
-        .name("Ada Buyer")
-        .street1("1 Main St")
-        .city("Reno")
-        .state("NV")
-        .zip("89501")
-        .country("US")
 }
 
 fn dimensions(length_unit: LengthUnit) -> types::builder::ParcelDimensions {

@@ -19,6 +19,8 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 mod support;
+use support::body;
+use support::unstable::received;
 
 const POLL: Duration = Duration::from_millis(20);
 
@@ -36,10 +38,6 @@ fn client(sandbox: &Sandbox, max_attempts: u32) -> Client {
         .unwrap()
 }
 
-fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
-    serde_json::from_value(value).unwrap()
-}
-
 async fn product(client: &Client, merchant_sku: &str) -> String {
     client
         .create_product()
@@ -53,35 +51,6 @@ async fn product(client: &Client, merchant_sku: &str) -> String {
         .unwrap()
         .into_inner()
         .logistics_sku
-}
-
-/// `units` of `sku` received into stock.
-async fn stock(client: &Client, sku: &str, units: i32) {
-    let shipment = client
-        .create_inbounding_shipment()
-        .body(body::<types::CreateInboundShipmentRequest>(json!({
-            "from": {"address1": "1 A St", "city": "LA", "provinceCode": "CA", "zip": "90001", "countryCode": "US"},
-            "prep": {"boxContentLabels": false},
-            "items": [{"logisticsSku": sku, "quantity": units}],
-        })))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    for _ in 0..500 {
-        let now = client
-            .get_inbounding_shipment()
-            .shipment_id(&shipment.id)
-            .send()
-            .await
-            .unwrap()
-            .into_inner();
-        if now.status == types::LogisticsInboundShipmentStatus::Completed {
-            return;
-        }
-        tokio::time::sleep(POLL).await;
-    }
-    panic!("the inbound shipment was not received");
 }
 
 async fn order(client: &Client, external_id: &str, sku: &str, quantity: f64) -> String {
@@ -130,7 +99,7 @@ async fn a_client_discovers_shipped_orders_from_shipment_created_events_with_cos
     let sandbox = Sandbox::start(fast()).await.unwrap();
     let client = client(&sandbox, 3);
     let sku = product(&client, "MUG-1").await;
-    stock(&client, &sku, 20).await;
+    received(&client, &sku, 20).await;
     let mut placed = BTreeSet::new();
     for (i, units) in [1.0, 2.0, 3.0, 4.0, 5.0].into_iter().enumerate() {
         placed.insert(order(&client, &format!("X-{i}"), &sku, units).await);
@@ -239,12 +208,12 @@ async fn a_cursor_carries_the_filters_of_the_walk_and_limits_follow_production()
     .unwrap();
     let client = client(&sandbox, 1);
     let sku = product(&client, "MUG-1").await;
-    stock(&client, &sku, 10).await;
+    received(&client, &sku, 10).await;
     for i in 0..5 {
         order(&client, &format!("X-{i}"), &sku, 1.0).await;
         if i == 1 {
             // Events of another type after the first page.
-            stock(&client, &sku, 1).await;
+            received(&client, &sku, 1).await;
         }
     }
     // Five `Order.Created` among the inbounds' events; later pages send
@@ -362,7 +331,7 @@ async fn a_failing_cursor_fails_for_good_and_a_walk_started_again_gets_everythin
     .unwrap();
     let client = client(&sandbox, 3);
     let sku = product(&client, "MUG-1").await;
-    stock(&client, &sku, 10).await;
+    received(&client, &sku, 10).await;
     for i in 0..5 {
         order(&client, &format!("X-{i}"), &sku, 1.0).await;
     }

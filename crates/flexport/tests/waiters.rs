@@ -19,6 +19,9 @@ use flexport::waiters::{Target, Verdict, Wait, WaitError, Waiters};
 use flexport::{ClientBuilder, Error, ErrorKind};
 use flexport_sandbox::{Config, Sandbox};
 
+mod support;
+use support::v2024_04::address;
+
 const STEP: Duration = Duration::from_millis(50);
 const NEVER: Duration = Duration::from_secs(3600);
 /// Ends a broken test; a passing one ends long before.
@@ -450,16 +453,6 @@ async fn parcel(client: &Client) -> types::Parcel {
         .into_inner()
 }
 
-fn address() -> types::builder::DeliverrAddress {
-    types::DeliverrAddress::builder()
-        .name("Ada Buyer")
-        .street1("1 Main St")
-        .city("Reno")
-        .state("NV")
-        .zip("89501")
-        .country("US")
-}
-
 #[tokio::test]
 async fn a_parcel_is_delivered_times_out_in_transit_or_ends_once_cancelled() {
     let sandbox = Sandbox::start(Config {
@@ -718,69 +711,12 @@ async fn a_return_is_processed_times_out_created_or_ends_once_cancelled() {
 #[cfg(feature = "unstable")]
 mod freight {
     use super::*;
-    use flexport::unstable::{Client, prelude::*, types};
+    use flexport::unstable::{Client, prelude::*};
 
     async fn freight_order(client: &Client) -> String {
-        let quote = client
-            .create_pallets_quote()
-            .body_map(|quote| {
-                quote
-                    .pallet_count(2_u64)
-                    .pickup_details(types::QuoteLocationDetails::builder().zip("94607"))
-                    .delivery_details(types::QuoteLocationDetails::builder().zip("89501"))
-            })
-            .send()
-            .await
-            .unwrap()
-            .into_inner();
-        let address = |street: &str, zip: &str| {
-            types::FreightAddress::builder()
-                .street1(street)
-                .city("Reno")
-                .zip(zip)
-                .state("NV")
-                .country("US")
-        };
-        let contact = || {
-            types::Contact::builder()
-                .first_name("Ada")
-                .last_name("Lane")
-                .phone("555-0100")
-                .email("ada@example.com")
-        };
-        let pallet: types::PackageDetails = types::PackageDetails::builder()
-            .pallet_count(2_u64)
-            .length(48.0)
-            .width(40.0)
-            .height(50.0)
-            .weight(400.0)
-            .try_into()
-            .unwrap();
-        let order = client
-            .create_pallets_order()
-            .body_map(|order| {
-                order
-                    // A request body sends the id as the number the document
-                    // promises; the response gave it as text.
-                    .quote_id(quote.id.parse::<u64>().unwrap())
-                    .pallets(vec![pallet])
-                    .delivery_details(
-                        types::OrderDeliveryDetails::builder()
-                            .address(address("1 Dock Rd", "89501"))
-                            .contact(contact()),
-                    )
-                    .pickup_details(
-                        types::OrderPickupDetails::builder()
-                            .cargo_ready_date(chrono::Utc::now())
-                            .address(address("2 Mill St", "94607"))
-                            .contact(contact()),
-                    )
-            })
-            .send()
-            .await
-            .unwrap()
-            .into_inner();
-        order.id.to_string()
+        let quote = support::freight::pallets_quote(client).await;
+        let order = support::freight::pallets_order(client, &quote).await;
+        order.unwrap().into_inner().id.to_string()
     }
 
     #[tokio::test]

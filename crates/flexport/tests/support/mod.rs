@@ -265,3 +265,143 @@ pub async fn token_server(accepted: &str) -> TokenServer {
     });
     server
 }
+
+/// Freight (`unstable`): a pallets quote, and an order booked from it.
+#[cfg(feature = "unstable")]
+pub mod freight {
+    use flexport::unstable::{Client, ResponseValue, prelude::*, types};
+
+    /// A quote for two pallets from 94607 to 89501 (which must succeed).
+    pub async fn pallets_quote(client: &Client) -> types::LtlQuoteResponse {
+        client
+            .create_pallets_quote()
+            .body_map(|quote| {
+                quote
+                    .pallet_count(2_u64)
+                    .pickup_details(types::QuoteLocationDetails::builder().zip("94607"))
+                    .delivery_details(types::QuoteLocationDetails::builder().zip("89501"))
+            })
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// Books `quote`'s two pallets, picked up now.
+    pub async fn pallets_order(
+        client: &Client,
+        quote: &types::LtlQuoteResponse,
+    ) -> Result<ResponseValue<types::LtlOrderResponse>, flexport::Error> {
+        let address = |street: &str, zip: &str| {
+            types::FreightAddress::builder()
+                .street1(street)
+                .city("Reno")
+                .zip(zip)
+                .state("NV")
+                .country("US")
+        };
+        let contact = || {
+            types::Contact::builder()
+                .first_name("Ada")
+                .last_name("Lane")
+                .phone("555-0100")
+                .email("ada@example.com")
+        };
+        let pallet: types::PackageDetails = types::PackageDetails::builder()
+            .pallet_count(2_u64)
+            .length(48.0)
+            .width(40.0)
+            .height(50.0)
+            .weight(400.0)
+            .try_into()
+            .unwrap();
+        client
+            .create_pallets_order()
+            .body_map(|order| {
+                order
+                    // A request body sends the id as the number the document
+                    // declares; the answer gave it as text.
+                    .quote_id(quote.id.parse::<u64>().unwrap())
+                    .pallets(vec![pallet])
+                    .delivery_details(
+                        types::OrderDeliveryDetails::builder()
+                            .address(address("1 Dock Rd", "89501"))
+                            .contact(contact()),
+                    )
+                    .pickup_details(
+                        types::OrderPickupDetails::builder()
+                            .cargo_ready_date(chrono::Utc::now())
+                            .address(address("2 Mill St", "94607"))
+                            .contact(contact()),
+                    )
+            })
+            .send()
+            .await
+    }
+}
+
+/// `value` as the request type `T`; panics when it does not fit.
+pub fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).unwrap()
+}
+
+/// Fixtures of the sandbox through one version's client: `sandbox_fixtures!(module, "feature")`.
+macro_rules! sandbox_fixtures {
+    ($version:ident, $feature:tt) => {
+        /// Fixtures of the sandbox through this version's client.
+        #[cfg(feature = $feature)]
+        pub mod $version {
+            use flexport::$version::{Client, prelude::*, types};
+            use serde_json::json;
+
+            /// `units` of `sku` received into stock: an inbound shipment,
+            /// polled every 20 ms until it is completed (panics after 30 s).
+            pub async fn received(
+                client: &Client,
+                sku: &str,
+                units: i32,
+            ) -> types::InboundShipmentResponseV4 {
+                let shipment = client
+                    .create_inbounding_shipment()
+                    .body(super::body::<types::CreateInboundShipmentRequest>(json!({
+                        "from": {"address1": "1 A St", "city": "LA", "provinceCode": "CA",
+                                 "zip": "90001", "countryCode": "US"},
+                        "prep": {"boxContentLabels": false},
+                        "items": [{"logisticsSku": sku, "quantity": units}],
+                    })))
+                    .send()
+                    .await
+                    .unwrap()
+                    .into_inner();
+                for _ in 0..1500 {
+                    let now = client
+                        .get_inbounding_shipment()
+                        .shipment_id(&shipment.id)
+                        .send()
+                        .await
+                        .unwrap()
+                        .into_inner();
+                    if now.status == types::LogisticsInboundShipmentStatus::Completed {
+                        return now;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                panic!("inbound shipment {} was not received", shipment.id);
+            }
+
+            /// A buyer's address in Reno.
+            pub fn address() -> types::builder::DeliverrAddress {
+                types::DeliverrAddress::builder()
+                    .name("Ada Buyer")
+                    .street1("1 Main St")
+                    .city("Reno")
+                    .state("NV")
+                    .zip("89501")
+                    .country("US")
+            }
+        }
+    };
+}
+
+sandbox_fixtures!(v2024_04, "v2024-04");
+sandbox_fixtures!(unstable, "unstable");
