@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use flexport_codegen::operations::{client_methods, last_segment};
+
 fn main() {
     let specs = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../../specs");
     println!("cargo:rerun-if-changed={}", specs.display());
@@ -148,42 +150,6 @@ fn module_name(version: &str) -> String {
     }
 }
 
-/// Client method → the builder type it returns, over the extension traits
-/// and the inherent `impl Client`.
-fn client_methods(file: &syn::File) -> BTreeMap<String, String> {
-    let mut found = BTreeMap::new();
-    let mut add = |sig: &syn::Signature| {
-        if let syn::ReturnType::Type(_, returned) = &sig.output
-            && let Some(builder) = last_segment(returned)
-        {
-            found.insert(sig.ident.to_string(), builder);
-        }
-    };
-    for item in &file.items {
-        match item {
-            syn::Item::Trait(item) => {
-                for trait_item in &item.items {
-                    if let syn::TraitItem::Fn(method) = trait_item {
-                        add(&method.sig);
-                    }
-                }
-            }
-            syn::Item::Impl(item)
-                if item.trait_.is_none()
-                    && last_segment(&item.self_ty).as_deref() == Some("Client") =>
-            {
-                for impl_item in &item.items {
-                    if let syn::ImplItem::Fn(method) = impl_item {
-                        add(&method.sig);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    found
-}
-
 /// Builder type → its setters `(name, T of the V: TryInto<T> bound)`, in
 /// the order the builder declares them.
 fn builder_setters(file: &syn::File) -> BTreeMap<String, Vec<(String, String)>> {
@@ -234,11 +200,4 @@ fn try_into_target(sig: &syn::Signature) -> Option<String> {
             })
         })
     })
-}
-
-fn last_segment(ty: &syn::Type) -> Option<String> {
-    match ty {
-        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    }
 }

@@ -190,8 +190,9 @@ pub fn tokens(rows: &[Row]) -> proc_macro2::TokenStream {
 }
 
 /// Client method name → the builder type it returns (`create_order` →
-/// `CreateOrder`), over the extension traits and inherent `impl Client`.
-fn client_methods(file: &syn::File) -> std::collections::BTreeMap<String, String> {
+/// `CreateOrder`), over the extension traits and inherent `impl Client` of
+/// generated code (also read by `flexport-validator`'s build script).
+pub fn client_methods(file: &syn::File) -> std::collections::BTreeMap<String, String> {
     let mut found = std::collections::BTreeMap::new();
     let mut add = |sig: &syn::Signature| {
         if let syn::ReturnType::Type(_, returned) = &sig.output
@@ -318,7 +319,8 @@ fn type_text(ty: &syn::Type) -> String {
         .replace("types::", "")
 }
 
-fn last_segment(ty: &syn::Type) -> Option<String> {
+/// The last segment of a path type (`types::Order` → `Order`).
+pub fn last_segment(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,

@@ -19,7 +19,10 @@ use crate::{Config, DURATIONS, Sandbox};
 /// jobs, quotes, freight) taking `step`; expiries stay as they are.
 pub fn steps_after(step: Duration) -> Config {
     let mut config = Config::default();
-    for setting in DURATIONS.iter().filter(|setting| setting.name.ends_with("_after")) {
+    for setting in DURATIONS
+        .iter()
+        .filter(|setting| setting.name.ends_with("_after"))
+    {
         (setting.set)(&mut config, step);
     }
     config
