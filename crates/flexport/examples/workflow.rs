@@ -116,7 +116,7 @@ pub async fn run(
 
 /// [`run`], calling `before_wait` with what is awaited (`"received"`,
 /// `"shipped"`) before each wait: a test moves a manual-clock sandbox's
-/// time there (`crates/flexport/tests/workflow_manual_clock.rs`).
+/// time there (`crates/flexport/tests/sandbox_manual_clock.rs`).
 pub async fn run_with(
     client: &Client,
     patience: impl Into<Patience>,

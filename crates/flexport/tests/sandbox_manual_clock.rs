@@ -4,7 +4,7 @@
 //! waits for. Nothing sleeps and nothing waits for the wall clock: a
 //! waiter that found its state pending would sleep an hour (`Patience`
 //! below), and the request log shows it did not. Prints its wall time
-//! (`cargo test -p flexport --test workflow_manual_clock -- --nocapture`).
+//! (`cargo test -p flexport --test sandbox_manual_clock -- --nocapture`).
 
 #![cfg(feature = "v2024-04")]
 
