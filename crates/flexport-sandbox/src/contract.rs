@@ -215,7 +215,7 @@ pub async fn per_version(request: Request, next: Next) -> Response {
 
     let request = match &operation.request {
         Some((schema, required)) => {
-            match check_body(&contract.document, schema, *required, request).await {
+            match check_body(contract.document, schema, *required, request).await {
                 Ok(request) => request,
                 Err(response) => return response,
             }
@@ -235,7 +235,7 @@ pub async fn per_version(request: Request, next: Next) -> Response {
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/json"));
     match schema {
-        Some(schema) if is_json => prune_answer(&contract.document, schema, response).await,
+        Some(schema) if is_json => prune_answer(contract.document, schema, response).await,
         _ => response,
     }
 }
