@@ -116,7 +116,7 @@ impl Channel {
 /// Unambiguous for any two strings (a JSON array of both), so that no type
 /// and store name can pass for another pair.
 pub fn channel_key(channel_type: &str, store_name: &str) -> String {
-    serde_json::json!([channel_type, store_name]).to_string()
+    serde_json::to_string(&(channel_type, store_name)).expect("two strings serialize")
 }
 
 /// A freight order (`CreateContainersOrder`, `CreatePalletsOrder`,

@@ -520,6 +520,20 @@ fn check_packages(field: &str, packages: &[types::PackageDetails]) -> Result<u64
     Ok(total)
 }
 
+/// Checks the pickup and the delivery of an LTL or FTL order (the
+/// delivery first, as every mode does); the addresses of their stops.
+fn road_stops(
+    pickup: &types::OrderPickupDetails,
+    delivery: &types::OrderDeliveryDetails,
+) -> Result<(types::DeliverrAddress, types::DeliverrAddress), DomainError> {
+    check_delivery(delivery, "deliveryDetails")?;
+    check_pickup(pickup)?;
+    Ok((
+        stop_address(&pickup.address, &pickup.contact),
+        stop_address(&delivery.address, &delivery.contact),
+    ))
+}
+
 /// `DeliverrAddress` of a freight address and its contact.
 fn stop_address(
     address: &types::FreightAddress,
@@ -700,8 +714,7 @@ pub fn order_pallets(
     w: &mut Writer<'_>,
     input: types::LtlOrderRequest,
 ) -> Result<types::LtlOrderResponse, DomainError> {
-    check_delivery(&input.delivery_details, "deliveryDetails")?;
-    check_pickup(&input.pickup_details)?;
+    let stops = road_stops(&input.pickup_details, &input.delivery_details)?;
     if input.pallets.is_empty() {
         return Err(DomainError::invalid_field(
             "pallets",
@@ -711,13 +724,6 @@ pub fn order_pallets(
     let pallets = check_packages("pallets", &input.pallets)?;
     let new = new_order(w);
     let quote = bookable(w.data(), input.quote_id, Mode::Ltl, new.now)?;
-    let stops = (
-        stop_address(&input.pickup_details.address, &input.pickup_details.contact),
-        stop_address(
-            &input.delivery_details.address,
-            &input.delivery_details.contact,
-        ),
-    );
     let order = types::LtlOrderResponse {
         type_: types::FreightModeLtl::Ltl,
         id: new.id.to_string(),
@@ -743,19 +749,11 @@ pub fn order_trucks(
     w: &mut Writer<'_>,
     input: types::FtlOrderRequest,
 ) -> Result<types::FtlOrderResponse, DomainError> {
-    check_delivery(&input.delivery_details, "deliveryDetails")?;
-    check_pickup(&input.pickup_details)?;
+    let stops = road_stops(&input.pickup_details, &input.delivery_details)?;
     let pallets = count("palletCount", input.pallet_count)?;
     positive("totalWeight", input.total_weight)?;
     let new = new_order(w);
     let quote = bookable(w.data(), input.quote_id, Mode::Ftl, new.now)?;
-    let stops = (
-        stop_address(&input.pickup_details.address, &input.pickup_details.contact),
-        stop_address(
-            &input.delivery_details.address,
-            &input.delivery_details.contact,
-        ),
-    );
     let order = types::FtlOrderResponse {
         type_: types::FreightModeFtl::Ftl,
         id: new.id.to_string(),
