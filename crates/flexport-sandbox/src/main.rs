@@ -220,7 +220,7 @@ fn config(matches: &ArgMatches) -> Config {
         let value = matches
             .get_one::<f64>(setting.name)
             .copied()
-            .unwrap_or_default();
+            .expect("every duration flag has a default");
         (setting.set)(&mut config, seconds(value, &flag(setting.name)));
     }
     config
